@@ -1,0 +1,115 @@
+import dgram from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { Address } from '../../domain/address';
+import type { Logger } from '../../application/ports/logger';
+import type { Inbound, Transport } from '../../application/ports/transport';
+import { MAX_DATAGRAM_BYTES, type Message } from '../../application/protocol/envelope';
+import { DatagramIntake } from '../wire/datagram-intake';
+import { encodeMessage } from '../wire/envelope-codec';
+
+/** Socket buffers large enough for a burst of table updates to thousands of clients. */
+const SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
+
+export interface UdpTransportOptions {
+  /** Port to bind; 0 picks a free one. */
+  readonly port: number;
+  /** Address to bind; default all interfaces (IPv6 and IPv4 where the system allows). */
+  readonly host?: string;
+}
+
+/**
+ * The production transport: one UDP socket. It binds dual-stack when it can, so IPv4 and
+ * IPv6 peers both work, and shows IPv4 peers as plain a.b.c.d.
+ */
+export class UdpTransport implements Transport {
+  private socket: dgram.Socket | undefined;
+  private dualStack = false;
+  private handler: (inbound: Inbound) => void = () => undefined;
+  private readonly intake: DatagramIntake;
+
+  constructor(
+    private readonly options: UdpTransportOptions,
+    private readonly logger: Logger,
+  ) {
+    this.intake = new DatagramIntake(logger);
+  }
+
+  onReceive(handler: (inbound: Inbound) => void): void {
+    this.handler = handler;
+  }
+
+  async start(): Promise<Address> {
+    const host = this.options.host;
+    if (host === undefined) {
+      try {
+        return await this.bind('udp6', '::', true);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw error;
+        return this.bind('udp4', '0.0.0.0', false);
+      }
+    }
+    return this.bind(isIPv6(host) ? 'udp6' : 'udp4', host, false);
+  }
+
+  send(to: Address, message: Message): Promise<number> {
+    const socket = this.socket;
+    if (!socket) return Promise.resolve(0);
+    const data = encodeMessage(message);
+    if (data.length > MAX_DATAGRAM_BYTES) {
+      this.logger.error('refused to send an oversized datagram', { type: message.t, bytes: data.length });
+      return Promise.resolve(0);
+    }
+    const ip = this.dualStack && !isIPv6(to.ip) ? `::ffff:${to.ip}` : to.ip;
+    return new Promise((resolve) => {
+      socket.send(data, to.port, ip, (error) => {
+        if (error) {
+          this.logger.debug('send failed', { to: `${to.ip}:${to.port}`, error: error.message });
+          resolve(0);
+        } else resolve(data.length);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    const socket = this.socket;
+    this.socket = undefined;
+    if (!socket) return;
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+
+  /** Datagrams dropped as invalid since start. */
+  get droppedDatagrams(): number {
+    return this.intake.droppedTotal;
+  }
+
+  private bind(type: 'udp4' | 'udp6', host: string, dualStack: boolean): Promise<Address> {
+    return new Promise((resolve, reject) => {
+      const socket = dgram.createSocket({ type, ipv6Only: false, recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
+      const onError = (error: Error): void => {
+        socket.close();
+        reject(error);
+      };
+      socket.once('error', onError);
+      socket.bind(this.options.port, host, () => {
+        socket.off('error', onError);
+        socket.on('error', (error) => this.logger.warn('socket error', { error: error.message }));
+        socket.on('message', (data, rinfo) => this.receive(data, rinfo));
+        this.socket = socket;
+        this.dualStack = dualStack;
+        const local = socket.address();
+        resolve({ ip: local.address, port: local.port });
+      });
+    });
+  }
+
+  private receive(data: Buffer, rinfo: dgram.RemoteInfo): void {
+    const ip = rinfo.address.startsWith('::ffff:') && rinfo.address.includes('.') ? rinfo.address.slice(7) : rinfo.address;
+    const inbound = this.intake.accept(data, { ip, port: rinfo.port });
+    if (!inbound) return;
+    try {
+      this.handler(inbound);
+    } catch (error) {
+      this.logger.error('handler failed on a datagram', { type: inbound.message.t, error: String(error) });
+    }
+  }
+}

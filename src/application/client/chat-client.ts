@@ -1,0 +1,201 @@
+import { inject, injectable } from 'inversify';
+import type { TableRow } from '../../domain/client-table';
+import { formatAddress } from '../../domain/address';
+import { ChatView } from '../ports/chat-view';
+import { Transport } from '../ports/transport';
+import type { RefusalReason } from '../protocol/envelope';
+import { ReliableSender } from '../reliable-sender';
+import { ConfirmRegistration } from '../use-cases/client/confirm-registration';
+import { Deregister } from '../use-cases/client/deregister';
+import { LeaveOfflineMessage } from '../use-cases/client/leave-offline-message';
+import { Register } from '../use-cases/client/register';
+import { SendChannelMessage } from '../use-cases/client/send-channel-message';
+import { SendDirectMessage } from '../use-cases/client/send-direct-message';
+import { ClientInbound } from './client-inbound';
+import type { ClientCommand } from './client-command';
+import { ClientSession } from './client-session';
+
+/** Exit status when the client ends because the server stopped answering or refused it. */
+export const EXIT_FAILURE = 1;
+
+/**
+ * One chat client: starts the transport, registers, and runs the user's commands one at a
+ * time through the use cases, turning each result into the lines of SPEC §2.
+ */
+@injectable()
+export class ChatClient {
+  private queue: Promise<void> = Promise.resolve();
+  private exitListeners: Array<(code: number) => void> = [];
+
+  constructor(
+    @inject(ClientSession) private readonly session: ClientSession,
+    @inject(Transport) private readonly transport: Transport,
+    @inject(ReliableSender) private readonly sender: ReliableSender,
+    @inject(ClientInbound) private readonly inbound: ClientInbound,
+    @inject(ChatView) private readonly view: ChatView,
+    @inject(Register) private readonly register: Register,
+    @inject(ConfirmRegistration) private readonly confirm: ConfirmRegistration,
+    @inject(Deregister) private readonly deregister: Deregister,
+    @inject(SendDirectMessage) private readonly sendDirect: SendDirectMessage,
+    @inject(LeaveOfflineMessage) private readonly leaveOffline: LeaveOfflineMessage,
+    @inject(SendChannelMessage) private readonly sendChannel: SendChannelMessage,
+  ) {}
+
+  /** Bind the client port and register; resolves false if the client must exit. */
+  async start(): Promise<boolean> {
+    this.transport.onReceive((inbound) => this.inbound.handle(inbound));
+    await this.transport.start();
+    return this.logIn(true);
+  }
+
+  /** Called with the exit status when the client decides to end (server gone, refused). */
+  onExit(listener: (code: number) => void): void {
+    this.exitListeners.push(listener);
+  }
+
+  get name(): string {
+    return this.session.name;
+  }
+
+  get state(): string {
+    return this.session.state;
+  }
+
+  tableRows(): TableRow[] {
+    return this.session.table.rows();
+  }
+
+  /** Queue a command; commands run one after another, like lines typed in order. */
+  submit(command: ClientCommand): Promise<void> {
+    const run = this.queue.then(() => this.run(command));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves when every queued command and every exchange in flight has finished. */
+  async drain(): Promise<void> {
+    await this.queue;
+    await this.sender.idle();
+  }
+
+  async stop(): Promise<void> {
+    this.session.state = 'exited';
+    this.sender.cancelAll();
+    await this.transport.close();
+  }
+
+  private async run(command: ClientCommand): Promise<void> {
+    if (this.session.state === 'exited') return;
+    if (this.session.state === 'offline' && command.kind !== 'reg') {
+      return this.error(`you are offline; use reg ${this.session.name} to log back in`);
+    }
+    switch (command.kind) {
+      case 'send':
+        return this.runSend(command.to, command.text);
+      case 'send_all':
+        return this.runSendAll(command.text);
+      case 'dereg':
+        return this.runDereg(command.name);
+      case 'reg':
+        return this.runReg(command.name);
+    }
+  }
+
+  private async logIn(first: boolean): Promise<boolean> {
+    const registered = await this.register.execute();
+    if (!registered.ok) {
+      if (registered.error.code === 'refused') {
+        this.error(refusalText(registered.error.reason, this.session.name));
+        this.exit();
+      } else if (first) {
+        this.error(`server ${formatAddress(this.session.server)} is not responding; check the address and that the server is running`);
+        this.exit();
+      } else {
+        this.serverGone();
+      }
+      return false;
+    }
+    this.view.show({ kind: 'registered' });
+    const confirmed = await this.confirm.execute();
+    if (!confirmed.ok) {
+      this.serverGone();
+      return false;
+    }
+    return true;
+  }
+
+  private async runSend(to: string, text: string): Promise<void> {
+    const result = await this.sendDirect.execute({ to, text });
+    if (!result.ok) {
+      const e = result.error;
+      if (e.code === 'invalid-name') return this.error(`${to} is not a valid name; names are 1-32 letters, digits, _ or -`);
+      if (e.code === 'bad-text') return this.error(`${e.cause.message}; nothing was sent`);
+      const hint = e.suggestions.length > 0 ? `did you mean ${e.suggestions.join(' or ')}?` : 'use list to see the table';
+      return this.error(`no client named ${to} in the table; ${hint}`);
+    }
+    if (result.value.kind === 'acked') {
+      this.view.show({ kind: 'direct-acked', to: result.value.to });
+      return;
+    }
+    this.view.show({ kind: 'direct-no-ack', to: result.value.to });
+    const saved = await this.leaveOffline.execute({ to: result.value.to, text, id: result.value.id });
+    if (saved.ok) {
+      if (saved.value === 'saved') this.view.show({ kind: 'saved-by-server' });
+      else this.view.show({ kind: 'client-exists', name: result.value.to });
+      return;
+    }
+    if (saved.error.code === 'no-response') return this.serverGone();
+    if (saved.error.code === 'mailbox-full') return this.error(`the server's mailbox for ${result.value.to} is full; the message was not saved`);
+    this.error(`the server refused to save the message (${saved.error.status})`);
+  }
+
+  private async runSendAll(text: string): Promise<void> {
+    const result = await this.sendChannel.execute({ text });
+    if (result.ok) return this.view.show({ kind: 'channel-acked' });
+    if (result.error.code === 'bad-text') return this.error(`${result.error.cause.message}; nothing was sent`);
+    this.view.show({ kind: 'channel-not-responding' });
+  }
+
+  private async runDereg(name: string): Promise<void> {
+    const result = await this.deregister.execute({ name });
+    if (result.ok) return this.view.show({ kind: 'offline' });
+    if (result.error.code === 'not-own-name') return this.error(`you are registered as ${this.session.name}; use dereg ${this.session.name}`);
+    if (result.error.code === 'not-online') return this.error('you are not online');
+    this.serverGone();
+  }
+
+  private async runReg(name: string): Promise<void> {
+    if (!this.session.isMe(name)) return this.error(`you are registered as ${this.session.name}; use reg ${this.session.name}`);
+    if (this.session.state === 'online') return this.error(`you are already online as ${this.session.name}`);
+    await this.logIn(false);
+  }
+
+  private serverGone(): void {
+    this.view.show({ kind: 'server-not-responding' });
+    this.view.show({ kind: 'exiting' });
+    this.exit();
+  }
+
+  private exit(): void {
+    this.session.state = 'exited';
+    this.session.exitCode = EXIT_FAILURE;
+    for (const listener of this.exitListeners) listener(EXIT_FAILURE);
+  }
+
+  private error(text: string): void {
+    this.view.show({ kind: 'error', text });
+  }
+}
+
+function refusalText(reason: RefusalReason, name: string): string {
+  switch (reason) {
+    case 'name-in-use':
+      return `the name ${name} is in use by an online client; choose another name`;
+    case 'name-owned':
+      return `the name ${name} belongs to another client; choose another name`;
+    case 'invalid-name':
+      return `${name} is not a valid name; names are 1-32 letters, digits, _ or -`;
+    case 'server-full':
+      return 'the server has reached its maximum number of clients; try again later';
+  }
+}

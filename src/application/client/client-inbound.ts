@@ -1,0 +1,136 @@
+import { inject, injectable } from 'inversify';
+import { sameAddress, type Address } from '../../domain/address';
+import { nameKey } from '../../domain/nickname';
+import { ChatView } from '../ports/chat-view';
+import { Clock } from '../ports/clock';
+import { Crypto } from '../ports/crypto';
+import { Logger } from '../ports/logger';
+import { Transport, type Inbound } from '../ports/transport';
+import { isReply, type MessageOf } from '../protocol/envelope';
+import { ReliableSender } from '../reliable-sender';
+import { ChatSettings } from '../settings';
+import { ClientSession } from './client-session';
+import { TableAssembler } from './table-assembler';
+
+/**
+ * Everything that reaches a client: replies go to the reliable sender; chat, channel and
+ * stored messages are ACKed on every copy and shown once; table updates are applied in
+ * version order. Only the server's address may speak for the server, and a chat message
+ * is shown only if it comes from the address the table lists for its sender.
+ */
+@injectable()
+export class ClientInbound {
+  private readonly assembler = new TableAssembler();
+  private tableRequestInFlight = false;
+
+  constructor(
+    @inject(ClientSession) private readonly session: ClientSession,
+    @inject(Transport) private readonly transport: Transport,
+    @inject(ReliableSender) private readonly sender: ReliableSender,
+    @inject(ChatView) private readonly view: ChatView,
+    @inject(Crypto) private readonly crypto: Crypto,
+    @inject(ChatSettings) private readonly settings: ChatSettings,
+    @inject(Logger) private readonly logger: Logger,
+    @inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  handle({ message, from }: Inbound): void {
+    if (isReply(message)) {
+      this.sender.handleReply(message, from);
+      return;
+    }
+    if (this.session.state === 'starting' || this.session.state === 'exited') return;
+    const fromServer = sameAddress(from, this.session.server);
+    switch (message.t) {
+      case 'chat':
+        return this.onChat(message, from);
+      case 'probe':
+        if (fromServer) this.ack(from, message.id);
+        return;
+      case 'channel':
+        if (!fromServer) return this.dropForged(message.t, from);
+        this.ack(from, message.id);
+        if (this.session.shown.firstSeen(`${nameKey(message.from)}|${message.id}`, this.now())) {
+          this.view.show({ kind: 'channel-received', from: message.from, text: message.text });
+        }
+        return;
+      case 'stored':
+        if (!fromServer) return this.dropForged(message.t, from);
+        this.ack(from, message.id);
+        return this.onStored(message);
+      case 'table':
+        if (!fromServer) return this.dropForged(message.t, from);
+        this.ack(from, message.id);
+        return this.onTable(message);
+      default:
+        this.logger.debug('dropped a server-bound message at a client', { type: message.t });
+    }
+  }
+
+  /** Ask the server for the whole table (a gap in versions, or a sender we cannot verify). */
+  requestTable(): void {
+    if (this.tableRequestInFlight || this.session.state !== 'online') return;
+    this.tableRequestInFlight = true;
+    void this.sender
+      .request(
+        this.session.server,
+        { t: 'table-request', id: this.crypto.messageId(), token: this.session.token, have: this.session.table.version },
+        this.settings.policies.toServer,
+      )
+      .finally(() => {
+        this.tableRequestInFlight = false;
+      });
+  }
+
+  private onChat(message: MessageOf<'chat'>, from: Address): void {
+    // Offline after dereg: not ACKing lets the sender fall back to the server, which stores it.
+    if (this.session.state !== 'online') return;
+    const row = this.session.table.get(message.from);
+    if (!row || !sameAddress({ ip: row.ip, port: row.port }, from)) {
+      this.logger.warn('chat message not from the address the table lists for its sender', {
+        claimed: message.from,
+        from: `${from.ip}:${from.port}`,
+      });
+      this.requestTable();
+      return;
+    }
+    this.ack(from, message.id);
+    if (this.session.shown.firstSeen(`${nameKey(message.from)}|${message.id}`, this.now())) {
+      this.view.show({ kind: 'direct-received', from: row.name, text: message.text });
+    }
+  }
+
+  private onStored(message: MessageOf<'stored'>): void {
+    for (const item of message.items) {
+      if (!this.session.shown.firstSeen(`${nameKey(item.from)}|${item.id}`, this.now())) continue;
+      if (!this.session.announcedStored) {
+        this.session.announcedStored = true;
+        this.view.show({ kind: 'have-messages' });
+      }
+      this.view.show({ kind: 'stored-received', from: item.from, storedKind: item.kind, atMs: item.at, text: item.text });
+    }
+  }
+
+  private onTable(message: MessageOf<'table'>): void {
+    if (!this.session.tableSeen.firstSeen(message.id, this.now())) return;
+    const update = this.assembler.add(message);
+    if (!update) return;
+    const outcome = update.full
+      ? this.session.table.applyFull(update.to, update.rows)
+      : this.session.table.applyDelta(update.from, update.to, update.rows);
+    if (outcome === 'applied') this.view.show({ kind: 'table-updated' });
+    else if (outcome === 'gap') this.requestTable();
+  }
+
+  private ack(to: Address, id: string): void {
+    void this.transport.send(to, { t: 'ack', re: id });
+  }
+
+  private dropForged(type: string, from: Address): void {
+    this.logger.warn('dropped a server message not from the server', { type, from: `${from.ip}:${from.port}` });
+  }
+
+  private now(): number {
+    return this.clock.now();
+  }
+}

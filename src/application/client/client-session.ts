@@ -1,0 +1,49 @@
+import { inject, injectable } from 'inversify';
+import type { Address } from '../../domain/address';
+import { ClientTable } from '../../domain/client-table';
+import { DedupWindow } from '../../domain/dedup-window';
+import { nameKey } from '../../domain/nickname';
+import { ClientIdentity, ChatSettings } from '../settings';
+
+/** Where a client is in its life: registering, online, offline after dereg, or gone. */
+export type ClientState = 'starting' | 'online' | 'offline' | 'exited';
+
+/** Ids of shown messages are kept this long, so a stored copy of a message seen live is not shown again. */
+const SHOWN_RETENTION_MS = 7 * 24 * 3600 * 1000;
+const SHOWN_MAX_ENTRIES = 100_000;
+
+/**
+ * The state of one client process: its name, session token, local copy of the table, and
+ * which messages it has already shown.
+ */
+@injectable()
+export class ClientSession {
+  readonly name: string;
+  readonly key: string;
+  readonly server: Address;
+  readonly table = new ClientTable();
+  /** Messages shown, keyed `sender|id`: live and stored copies of one message are one. */
+  readonly shown = new DedupWindow(SHOWN_RETENTION_MS, SHOWN_MAX_ENTRIES);
+  /** Table datagrams acted on, so a retransmitted part is not applied or printed twice. */
+  readonly tableSeen: DedupWindow;
+  state: ClientState = 'starting';
+  token = '';
+  /** Set when `[You have messages]` was printed for the current log-in. */
+  announcedStored = false;
+  /** Exit status requested by a use case (the composition root ends the process). */
+  exitCode: number | undefined;
+
+  constructor(
+    @inject(ClientIdentity) identity: ClientIdentity,
+    @inject(ChatSettings) settings: ChatSettings,
+  ) {
+    this.name = identity.name;
+    this.key = nameKey(identity.name);
+    this.server = identity.server;
+    this.tableSeen = new DedupWindow(settings.dedupRetentionMs);
+  }
+
+  isMe(name: string): boolean {
+    return nameKey(name) === this.key;
+  }
+}

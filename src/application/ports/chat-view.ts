@@ -1,0 +1,32 @@
+import type { ServiceIdentifier } from 'inversify';
+import type { StoredKind } from '../../domain/offline-mailbox';
+
+/**
+ * Everything a client or server tells its user. The console adapter renders each event as
+ * the exact line of SPEC §2; tests record the events or the rendered lines.
+ */
+export type ChatEvent =
+  | { kind: 'registered' }
+  | { kind: 'table-updated' }
+  | { kind: 'direct-received'; from: string; text: string }
+  | { kind: 'direct-acked'; to: string }
+  | { kind: 'direct-no-ack'; to: string }
+  | { kind: 'saved-by-server' }
+  | { kind: 'client-exists'; name: string }
+  | { kind: 'offline' }
+  | { kind: 'server-not-responding' }
+  | { kind: 'exiting' }
+  | { kind: 'have-messages' }
+  | { kind: 'stored-received'; from: string; storedKind: StoredKind; atMs: number; text: string }
+  | { kind: 'channel-acked' }
+  | { kind: 'channel-not-responding' }
+  | { kind: 'channel-received'; from: string; text: string }
+  | { kind: 'server-listening'; addresses: string[] }
+  | { kind: 'error'; text: string }
+  | { kind: 'info'; text: string };
+
+export interface ChatView {
+  show(event: ChatEvent): void;
+}
+
+export const ChatView: ServiceIdentifier<ChatView> = Symbol('ChatView');

@@ -1,0 +1,76 @@
+import type { TableRow } from '../../domain/client-table';
+import type { StoredKind } from '../../domain/offline-mailbox';
+
+/** Bumped when a datagram's meaning changes; receivers drop other versions. */
+export const PROTOCOL_VERSION = 1;
+/** No datagram larger than this is ever sent (fits any path MTU, SPEC §5). */
+export const MAX_DATAGRAM_BYTES = 1200;
+/** Table rows per datagram, chosen so a page of the longest rows stays under the limit. */
+export const TABLE_ROWS_PER_DATAGRAM = 8;
+/** A registration is padded to at least this size so the reply is never larger (no amplification). */
+export const REGISTER_MIN_BYTES = 600;
+/** Stored messages per delivery datagram (each up to ~1,000 bytes of text, so one). */
+export const STORED_PER_DATAGRAM = 1;
+
+/** Why the server refused a registration. */
+export type RefusalReason = 'name-in-use' | 'name-owned' | 'invalid-name' | 'server-full';
+
+/** What the server answered to a save request. */
+export type SaveStatus = 'saved' | 'exists' | 'full' | 'unknown-recipient' | 'invalid';
+
+/** A stored message as it travels to its recipient. */
+export interface StoredItem {
+  readonly id: string;
+  readonly from: string;
+  readonly kind: StoredKind;
+  readonly at: number;
+  readonly text: string;
+}
+
+/**
+ * Every datagram of the protocol. Requests that need an answer carry an `id` that stays the
+ * same on retransmission; answers name it in `re`. Requests that speak for a registered
+ * name carry the session `token` the server gave at registration.
+ */
+export type Message =
+  /** Client → server: register (first time, or again from a new process with the name's secret). */
+  | { t: 'register'; id: string; name: string; secret: string; pad?: string }
+  /** Server → client: registration accepted; `token` proves the session from now on. */
+  | { t: 'welcome'; re: string; name: string; token: string }
+  /** Server → client: registration refused. */
+  | { t: 'refused'; re: string; reason: RefusalReason }
+  /** Client → server: proves the client receives at its address; completes registration. */
+  | { t: 'confirm'; id: string; token: string; have: number }
+  /** Client → server: send me the whole table (a gap was detected). */
+  | { t: 'table-request'; id: string; token: string; have: number }
+  /** Server → client: part of a table update (`full`: the whole table, else rows changed since `from`). */
+  | { t: 'table'; id: string; from: number; to: number; part: number; parts: number; full: boolean; rows: TableRow[] }
+  /** Client → client: a direct message. */
+  | { t: 'chat'; id: string; from: string; text: string }
+  /** Client → server: store a message for an offline recipient. */
+  | { t: 'save'; id: string; token: string; from: string; to: string; text: string }
+  /** Client → server: notified leave. */
+  | { t: 'dereg'; id: string; token: string; name: string }
+  /** Client → server: a channel message. */
+  | { t: 'send-all'; id: string; token: string; from: string; text: string }
+  /** Server → client: a channel message from another client. */
+  | { t: 'channel'; id: string; from: string; text: string }
+  /** Server → client: are you there? */
+  | { t: 'probe'; id: string }
+  /** Server → client: messages stored while the client was offline, oldest first. */
+  | { t: 'stored'; id: string; items: StoredItem[] }
+  /** The answer to any request with an id; `status` refines it where the request needs one. */
+  | { t: 'ack'; re: string; status?: SaveStatus | 'ok' | 'unknown-session'; version?: number };
+
+/** A message on the wire: the protocol version plus the message. */
+export type Envelope = Message & { v: typeof PROTOCOL_VERSION };
+
+export type MessageType = Message['t'];
+export type MessageOf<T extends MessageType> = Extract<Message, { t: T }>;
+
+/** Messages that are answers to a request. */
+export type Reply = MessageOf<'welcome'> | MessageOf<'refused'> | MessageOf<'ack'>;
+
+export function isReply(m: Message): m is Reply {
+  return m.t === 'ack' || m.t === 'welcome' || m.t === 'refused';
+}

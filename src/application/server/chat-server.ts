@@ -1,0 +1,83 @@
+import { inject, injectable } from 'inversify';
+import type { Address } from '../../domain/address';
+import { nameKey } from '../../domain/nickname';
+import { ChatView } from '../ports/chat-view';
+import { Logger } from '../ports/logger';
+import { MailboxStore } from '../ports/mailbox-store';
+import { RegistryStore } from '../ports/registry-store';
+import { Transport } from '../ports/transport';
+import { ReliableSender } from '../reliable-sender';
+import { DeliverOfflineMessages } from '../use-cases/server/deliver-offline-messages';
+import { MarkOffline } from '../use-cases/server/mark-offline';
+import { LivenessProbe } from './liveness-probe';
+import { ServerInbound } from './server-inbound';
+import { ServerState } from './server-state';
+import { TableBroadcaster } from './table-broadcaster';
+
+/**
+ * The chat server: restores the registry, binds its port, and after a restart probes the
+ * clients that were online (those that answer stay online and get the latest table and
+ * anything stored for them; the rest go offline).
+ */
+@injectable()
+export class ChatServer {
+  constructor(
+    @inject(ServerState) private readonly state: ServerState,
+    @inject(Transport) private readonly transport: Transport,
+    @inject(ReliableSender) private readonly sender: ReliableSender,
+    @inject(ServerInbound) private readonly inbound: ServerInbound,
+    @inject(RegistryStore) private readonly registry: RegistryStore,
+    @inject(MailboxStore) private readonly mailbox: MailboxStore,
+    @inject(TableBroadcaster) private readonly broadcaster: TableBroadcaster,
+    @inject(LivenessProbe) private readonly probe: LivenessProbe,
+    @inject(MarkOffline) private readonly markOffline: MarkOffline,
+    @inject(DeliverOfflineMessages) private readonly deliver: DeliverOfflineMessages,
+    @inject(ChatView) private readonly view: ChatView,
+    @inject(Logger) private readonly logger: Logger,
+  ) {}
+
+  /** Resolves with the bound address once the server is receiving. */
+  async start(): Promise<Address> {
+    await this.registry.open();
+    const records = await this.registry.load();
+    const version = records.reduce((max, r) => Math.max(max, r.version), 0);
+    this.state.table.restore(version, records.map(({ name, ip, port, online }) => ({ name, ip, port, online })));
+    for (const r of records) {
+      const record = { name: r.name, proof: r.proof, token: '', address: { ip: r.ip, port: r.port }, validated: r.online, knownVersion: 0, pendingSinceMs: undefined };
+      this.state.records.set(nameKey(r.name), record);
+      this.state.assignToken(nameKey(r.name), record, r.token);
+    }
+    this.transport.onReceive((inbound) => this.inbound.handle(inbound));
+    const address = await this.transport.start();
+    this.logger.info('server started', { port: address.port, clients: records.length, version });
+    void this.recover(records.filter((r) => r.online).map((r) => r.name));
+    return address;
+  }
+
+  async stop(): Promise<void> {
+    this.broadcaster.stop();
+    this.sender.cancelAll();
+    await this.transport.close();
+    await this.mailbox.close();
+    await this.registry.close();
+  }
+
+  get clientCount(): number {
+    return this.state.table.size;
+  }
+
+  private async recover(names: string[]): Promise<void> {
+    await Promise.all(
+      names.map(async (name) => {
+        const row = this.state.table.get(name);
+        if (!row) return;
+        if (await this.probe.isAlive({ ip: row.ip, port: row.port })) {
+          this.broadcaster.sendFull(name);
+          void this.deliver.execute(nameKey(name));
+        } else {
+          await this.markOffline.execute(name);
+        }
+      }),
+    );
+  }
+}

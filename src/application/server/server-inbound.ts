@@ -1,0 +1,88 @@
+import { inject, injectable } from 'inversify';
+import { Clock } from '../ports/clock';
+import { Logger } from '../ports/logger';
+import { Transport, type Inbound } from '../ports/transport';
+import { isReply, type MessageOf, type MessageType, type Reply } from '../protocol/envelope';
+import { ReliableSender } from '../reliable-sender';
+import { AcceptDeregistration } from '../use-cases/server/accept-deregistration';
+import { AcceptRegistration } from '../use-cases/server/accept-registration';
+import { ConfirmRegistration } from '../use-cases/server/confirm-registration';
+import { RelayChannelMessage } from '../use-cases/server/relay-channel-message';
+import { ServeTableRequest } from '../use-cases/server/serve-table-request';
+import { StoreOfflineMessage } from '../use-cases/server/store-offline-message';
+import { ServerState } from './server-state';
+
+type Handler = (inbound: Inbound) => Promise<Reply | undefined>;
+
+/**
+ * Routes what reaches the server. Replies complete the server's own requests; each request
+ * is acted on once per (sender address, id): a copy arriving while it is handled is ignored,
+ * a later copy gets the same answer again without a second state change.
+ */
+@injectable()
+export class ServerInbound {
+  private readonly handlers: Partial<Record<MessageType, Handler>>;
+
+  constructor(
+    @inject(ServerState) private readonly state: ServerState,
+    @inject(Transport) private readonly transport: Transport,
+    @inject(ReliableSender) private readonly sender: ReliableSender,
+    @inject(Clock) private readonly clock: Clock,
+    @inject(Logger) private readonly logger: Logger,
+    @inject(AcceptRegistration) register: AcceptRegistration,
+    @inject(ConfirmRegistration) confirm: ConfirmRegistration,
+    @inject(AcceptDeregistration) dereg: AcceptDeregistration,
+    @inject(StoreOfflineMessage) save: StoreOfflineMessage,
+    @inject(RelayChannelMessage) sendAll: RelayChannelMessage,
+    @inject(ServeTableRequest) tableRequest: ServeTableRequest,
+  ) {
+    const as = <T extends MessageType>(fn: (i: Inbound & { message: MessageOf<T> }) => Promise<Reply | undefined>): Handler =>
+      fn as Handler;
+    this.handlers = {
+      register: as<'register'>((i) => register.execute(i)),
+      confirm: as<'confirm'>((i) => confirm.execute(i)),
+      dereg: as<'dereg'>((i) => dereg.execute(i)),
+      save: as<'save'>((i) => save.execute(i)),
+      'send-all': as<'send-all'>((i) => sendAll.execute(i)),
+      'table-request': as<'table-request'>((i) => tableRequest.execute(i)),
+    };
+  }
+
+  handle(inbound: Inbound): void {
+    const { message, from } = inbound;
+    if (isReply(message)) {
+      this.sender.handleReply(message, from);
+      return;
+    }
+    const handler = this.handlers[message.t];
+    if (!handler || !('id' in message)) {
+      this.logger.debug('dropped a message the server does not take', { type: message.t });
+      return;
+    }
+    const key = this.state.replyKey(from, message.id);
+    const now = this.clock.now();
+    const cached = this.state.replies.get(key, now);
+    if (cached?.state === 'done') {
+      void this.transport.send(from, cached.reply);
+      return;
+    }
+    if (cached?.state === 'pending') return;
+    this.state.replies.begin(key, now);
+    handler(inbound).then(
+      (reply) => {
+        if (!reply) {
+          this.state.replies.forget(key);
+          this.logger.info('dropped a request without a valid session', { type: message.t, from: `${from.ip}:${from.port}` });
+          return;
+        }
+        this.state.replies.complete(key, reply);
+        this.logger.info(`${message.t} handled`, { from: `${from.ip}:${from.port}`, reply: reply.t, status: 'status' in reply ? reply.status : undefined });
+        void this.transport.send(from, reply);
+      },
+      (error: unknown) => {
+        this.state.replies.forget(key);
+        this.logger.error('request failed', { type: message.t, error: String(error) });
+      },
+    );
+  }
+}

@@ -1,0 +1,74 @@
+import { inject, injectable } from 'inversify';
+import { addressKey, sameAddress, type Address } from '../../domain/address';
+import { ClientTable } from '../../domain/client-table';
+import { nameKey } from '../../domain/nickname';
+import { ReplyCache } from '../../domain/reply-cache';
+import type { Reply } from '../protocol/envelope';
+import { ChatSettings } from '../settings';
+
+/** What the server knows of one registered name beyond its public table row. */
+export interface ClientRecord {
+  /** The name as its owner spelled it. */
+  readonly name: string;
+  /** Digest of the name's secret: who may come back under this name. */
+  proof: string;
+  /** Token of the current session, given at registration; '' before the first one. */
+  token: string;
+  /** Where the current session registered from. */
+  address: Address;
+  /** The session proved it receives at `address` (it echoed its token from there). */
+  validated: boolean;
+  /** Table version this client has ACKed (updates to it start from here). */
+  knownVersion: number;
+  /** A registration accepted but not yet confirmed, with the time it was accepted. */
+  pendingSinceMs: number | undefined;
+}
+
+/**
+ * The server's state: the authoritative table, the per-name records, the reply cache that
+ * makes retried requests act once, and a token index for session checks.
+ */
+@injectable()
+export class ServerState {
+  readonly table = new ClientTable();
+  readonly records = new Map<string, ClientRecord>();
+  readonly replies: ReplyCache<Reply>;
+  private readonly keysByToken = new Map<string, string>();
+
+  constructor(@inject(ChatSettings) settings: ChatSettings) {
+    this.replies = new ReplyCache<Reply>(settings.dedupRetentionMs);
+  }
+
+  record(name: string): ClientRecord | undefined {
+    return this.records.get(nameKey(name));
+  }
+
+  /**
+   * The record of the session `token` speaking from `from` for `name` (when given): the
+   * session proof every state-changing request must carry.
+   */
+  session(token: string, from: Address, name?: string): { key: string; record: ClientRecord } | undefined {
+    const key = this.keysByToken.get(token);
+    if (key === undefined || (name !== undefined && nameKey(name) !== key)) return undefined;
+    const record = this.records.get(key);
+    return record && record.token === token && sameAddress(record.address, from) ? { key, record } : undefined;
+  }
+
+  /** Give `key` a new session token; the previous one stops working. */
+  assignToken(key: string, record: ClientRecord, token: string): void {
+    if (record.token !== '') this.keysByToken.delete(record.token);
+    record.token = token;
+    if (token !== '') this.keysByToken.set(token, key);
+  }
+
+  /** Forget a registration that was never confirmed. */
+  drop(key: string): void {
+    const record = this.records.get(key);
+    if (record) this.keysByToken.delete(record.token);
+    this.records.delete(key);
+  }
+
+  replyKey(from: Address, id: string): string {
+    return `${addressKey(from)}|${id}`;
+  }
+}

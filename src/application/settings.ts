@@ -1,0 +1,26 @@
+import type { ServiceIdentifier } from 'inversify';
+import type { Address } from '../domain/address';
+import type { MailboxQuota } from '../domain/offline-mailbox';
+import type { RetryPolicies } from '../domain/retry-policy';
+
+/** Tunables shared by server and client; the composition root fills them from defaults and flags. */
+export interface ChatSettings {
+  readonly policies: RetryPolicies;
+  /** How long a receiver remembers ids it acted on (≥ the longest exchange). */
+  readonly dedupRetentionMs: number;
+  readonly mailboxQuota: MailboxQuota;
+  /** Registrations beyond this are refused with `server-full`. */
+  readonly maxClients: number;
+  /** Table datagrams per pacing step of a broadcast (keeps receivers' buffers from overflowing). */
+  readonly broadcastBatch: number;
+}
+
+export const ChatSettings: ServiceIdentifier<ChatSettings> = Symbol('ChatSettings');
+
+/** Who this client is and where its server is. */
+export interface ClientIdentity {
+  readonly name: string;
+  readonly server: Address;
+}
+
+export const ClientIdentity: ServiceIdentifier<ClientIdentity> = Symbol('ClientIdentity');

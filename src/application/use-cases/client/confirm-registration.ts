@@ -1,0 +1,29 @@
+import { inject, injectable } from 'inversify';
+import { err, ok, type Result } from '../../../domain/result';
+import { ClientSession } from '../../client/client-session';
+import { Crypto } from '../../ports/crypto';
+import { ReliableSender } from '../../reliable-sender';
+import { ChatSettings } from '../../settings';
+
+/**
+ * Echoes the session token from the client's own address: proof that it receives there.
+ * Only then does the server list it online and send it the table and its stored messages.
+ */
+@injectable()
+export class ConfirmRegistration {
+  constructor(
+    @inject(ClientSession) private readonly session: ClientSession,
+    @inject(ReliableSender) private readonly sender: ReliableSender,
+    @inject(Crypto) private readonly crypto: Crypto,
+    @inject(ChatSettings) private readonly settings: ChatSettings,
+  ) {}
+
+  async execute(): Promise<Result<void, 'no-response'>> {
+    const reply = await this.sender.request(
+      this.session.server,
+      { t: 'confirm', id: this.crypto.messageId(), token: this.session.token, have: this.session.table.version },
+      this.settings.policies.toServer,
+    );
+    return reply ? ok(undefined) : err('no-response');
+  }
+}

@@ -1,0 +1,39 @@
+import { inject, injectable } from 'inversify';
+import { err, ok, type Result } from '../../../domain/result';
+import { ClientSession } from '../../client/client-session';
+import { Crypto } from '../../ports/crypto';
+import { ReliableSender } from '../../reliable-sender';
+import { ChatSettings } from '../../settings';
+
+export interface DeregisterCommand {
+  readonly name: string;
+}
+
+export type DeregisterError = { code: 'not-own-name' } | { code: 'not-online' } | { code: 'no-response' };
+
+/**
+ * Notified leave (`dereg <own name>`): the server marks the client offline and ACKs; the
+ * client stays running, offline. Five transmissions without an ACK mean the server is gone.
+ */
+@injectable()
+export class Deregister {
+  constructor(
+    @inject(ClientSession) private readonly session: ClientSession,
+    @inject(ReliableSender) private readonly sender: ReliableSender,
+    @inject(Crypto) private readonly crypto: Crypto,
+    @inject(ChatSettings) private readonly settings: ChatSettings,
+  ) {}
+
+  async execute(command: DeregisterCommand): Promise<Result<void, DeregisterError>> {
+    if (!this.session.isMe(command.name)) return err({ code: 'not-own-name' });
+    if (this.session.state !== 'online') return err({ code: 'not-online' });
+    const reply = await this.sender.request(
+      this.session.server,
+      { t: 'dereg', id: this.crypto.messageId(), token: this.session.token, name: this.session.name },
+      this.settings.policies.toServer,
+    );
+    if (!reply) return err({ code: 'no-response' });
+    this.session.state = 'offline';
+    return ok(undefined);
+  }
+}

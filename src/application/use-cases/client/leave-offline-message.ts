@@ -1,0 +1,41 @@
+import { inject, injectable } from 'inversify';
+import { err, ok, type Result } from '../../../domain/result';
+import { ClientSession } from '../../client/client-session';
+import { ReliableSender } from '../../reliable-sender';
+import { ChatSettings } from '../../settings';
+
+export interface LeaveOfflineMessageCommand {
+  readonly to: string;
+  readonly text: string;
+  /** The id of the direct attempt, so a copy shown live and a stored copy are one message. */
+  readonly id: string;
+}
+
+/** `saved`: stored for later. `exists`: the server found the recipient online (and sends the table). */
+export type LeaveOfflineOutcome = 'saved' | 'exists';
+
+export type LeaveOfflineMessageError = { code: 'no-response' } | { code: 'mailbox-full' } | { code: 'refused'; status: string };
+
+/** Asks the server to keep a message for a recipient who did not ACK it (five tries, SPEC §3). */
+@injectable()
+export class LeaveOfflineMessage {
+  constructor(
+    @inject(ClientSession) private readonly session: ClientSession,
+    @inject(ReliableSender) private readonly sender: ReliableSender,
+    @inject(ChatSettings) private readonly settings: ChatSettings,
+  ) {}
+
+  async execute(command: LeaveOfflineMessageCommand): Promise<Result<LeaveOfflineOutcome, LeaveOfflineMessageError>> {
+    const reply = await this.sender.request(
+      this.session.server,
+      { t: 'save', id: command.id, token: this.session.token, from: this.session.name, to: command.to, text: command.text },
+      this.settings.policies.toServer,
+    );
+    if (!reply) return err({ code: 'no-response' });
+    const status = reply.t === 'ack' ? reply.status : undefined;
+    if (status === 'saved') return ok('saved');
+    if (status === 'exists') return ok('exists');
+    if (status === 'full') return err({ code: 'mailbox-full' });
+    return err({ code: 'refused', status: String(status ?? reply.t) });
+  }
+}

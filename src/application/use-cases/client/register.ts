@@ -1,0 +1,44 @@
+import { inject, injectable } from 'inversify';
+import { err, ok, type Result } from '../../../domain/result';
+import { ClientSession } from '../../client/client-session';
+import { Crypto } from '../../ports/crypto';
+import { SecretStore } from '../../ports/secret-store';
+import { REGISTER_MIN_BYTES, type RefusalReason } from '../../protocol/envelope';
+import { ReliableSender } from '../../reliable-sender';
+import { ChatSettings } from '../../settings';
+
+export type RegisterError = { code: 'refused'; reason: RefusalReason } | { code: 'no-response' };
+
+/**
+ * Registers the client's name with the server, proving ownership with the name's secret
+ * from the client's data directory (so the same user may come back from a new process).
+ * On success the session holds the server's token; `ConfirmRegistration` completes it.
+ */
+@injectable()
+export class Register {
+  constructor(
+    @inject(ClientSession) private readonly session: ClientSession,
+    @inject(ReliableSender) private readonly sender: ReliableSender,
+    @inject(Crypto) private readonly crypto: Crypto,
+    @inject(SecretStore) private readonly secrets: SecretStore,
+    @inject(ChatSettings) private readonly settings: ChatSettings,
+  ) {}
+
+  async execute(): Promise<Result<void, RegisterError>> {
+    const secret = await this.secrets.secretFor(this.session.key, () => this.crypto.secretToken());
+    const reply = await this.sender.request(
+      this.session.server,
+      // The padding makes the request larger than any answer to it, so the server can
+      // answer an address that has not proven itself without amplifying.
+      { t: 'register', id: this.crypto.messageId(), name: this.session.name, secret, pad: '.'.repeat(REGISTER_MIN_BYTES) },
+      this.settings.policies.toServer,
+    );
+    if (!reply) return err({ code: 'no-response' });
+    if (reply.t === 'refused') return err({ code: 'refused', reason: reply.reason });
+    if (reply.t !== 'welcome') return err({ code: 'no-response' });
+    this.session.token = reply.token;
+    this.session.announcedStored = false;
+    this.session.state = 'online';
+    return ok(undefined);
+  }
+}

@@ -1,0 +1,76 @@
+import { inject, injectable } from 'inversify';
+import type { MessageTooLongError, EmptyMessageError } from '../../../domain/domain-error';
+import { validateMessageText } from '../../../domain/message-text';
+import { parseNickname } from '../../../domain/nickname';
+import { err, ok, type Result } from '../../../domain/result';
+import { ClientSession } from '../../client/client-session';
+import { Crypto } from '../../ports/crypto';
+import { ReliableSender } from '../../reliable-sender';
+import { ChatSettings } from '../../settings';
+
+export interface SendDirectMessageCommand {
+  readonly to: string;
+  readonly text: string;
+}
+
+/** `acked`: shown by the recipient. `fallback`: no ACK or offline, so the server must store it (with `id`). */
+export type SendDirectOutcome = { kind: 'acked'; to: string } | { kind: 'fallback'; to: string; id: string };
+
+export type SendDirectMessageError =
+  | { code: 'invalid-name' }
+  | { code: 'unknown-recipient'; suggestions: string[] }
+  | { code: 'bad-text'; cause: MessageTooLongError | EmptyMessageError };
+
+/**
+ * `send <name> <message>`: straight to the recipient's address from the local table, one
+ * ACK wait; on no ACK (or a recipient the table lists offline) the caller falls back to the
+ * server with `LeaveOfflineMessage`, reusing the message id so it is never shown twice.
+ */
+@injectable()
+export class SendDirectMessage {
+  constructor(
+    @inject(ClientSession) private readonly session: ClientSession,
+    @inject(ReliableSender) private readonly sender: ReliableSender,
+    @inject(Crypto) private readonly crypto: Crypto,
+    @inject(ChatSettings) private readonly settings: ChatSettings,
+  ) {}
+
+  async execute(command: SendDirectMessageCommand): Promise<Result<SendDirectOutcome, SendDirectMessageError>> {
+    if (!parseNickname(command.to).ok) return err({ code: 'invalid-name' });
+    const text = validateMessageText(command.text);
+    if (!text.ok) return err({ code: 'bad-text', cause: text.error });
+    const row = this.session.table.get(command.to);
+    if (!row) return err({ code: 'unknown-recipient', suggestions: this.suggest(command.to) });
+    const id = this.crypto.messageId();
+    if (!row.online) return ok({ kind: 'fallback', to: row.name, id });
+    const reply = await this.sender.request(
+      { ip: row.ip, port: row.port },
+      { t: 'chat', id, from: this.session.name, text: command.text },
+      this.settings.policies.direct,
+    );
+    return ok(reply ? { kind: 'acked', to: row.name } : { kind: 'fallback', to: row.name, id });
+  }
+
+  private suggest(name: string): string[] {
+    const lower = name.toLowerCase();
+    return this.session.table
+      .rows()
+      .map((r) => r.name)
+      .filter((n) => editDistance(n.toLowerCase(), lower) <= 2 || n.toLowerCase().startsWith(lower.slice(0, 2)))
+      .slice(0, 3);
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}

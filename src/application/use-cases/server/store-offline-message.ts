@@ -1,0 +1,55 @@
+import { inject, injectable } from 'inversify';
+import { validateMessageText } from '../../../domain/message-text';
+import { parseNickname } from '../../../domain/nickname';
+import { LivenessProbe } from '../../server/liveness-probe';
+import { ServerState } from '../../server/server-state';
+import { TableBroadcaster } from '../../server/table-broadcaster';
+import { Clock } from '../../ports/clock';
+import { MailboxStore } from '../../ports/mailbox-store';
+import type { Inbound } from '../../ports/transport';
+import type { MessageOf, Reply, SaveStatus } from '../../protocol/envelope';
+import { MarkOffline } from './mark-offline';
+
+/**
+ * A `save` request (the sender got no ACK from the recipient). If the table says the
+ * recipient is online it is probed: alive means `exists` (and the requester gets the
+ * table); gone means it is marked offline. The message is then stored, durably, before
+ * the ACK.
+ */
+@injectable()
+export class StoreOfflineMessage {
+  constructor(
+    @inject(ServerState) private readonly state: ServerState,
+    @inject(LivenessProbe) private readonly probe: LivenessProbe,
+    @inject(MarkOffline) private readonly markOffline: MarkOffline,
+    @inject(TableBroadcaster) private readonly broadcaster: TableBroadcaster,
+    @inject(MailboxStore) private readonly mailbox: MailboxStore,
+    @inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  async execute({ message, from }: Inbound & { message: MessageOf<'save'> }): Promise<Reply | undefined> {
+    const session = this.state.session(message.token, from, message.from);
+    if (!session) return undefined;
+    const answer = (status: SaveStatus): Reply => ({ t: 'ack', re: message.id, status });
+    const to = parseNickname(message.to);
+    if (!to.ok || !validateMessageText(message.text).ok) return answer('invalid');
+    const row = this.state.table.get(to.value.key);
+    if (!row) return answer('unknown-recipient');
+    if (row.online) {
+      if (await this.probe.isAlive({ ip: row.ip, port: row.port })) {
+        this.broadcaster.sendFull(session.key);
+        return answer('exists');
+      }
+      await this.markOffline.execute(to.value.key);
+    }
+    const outcome = await this.mailbox.append({
+      id: message.id,
+      recipient: to.value.key,
+      sender: session.record.name,
+      kind: 'direct',
+      storedAtMs: this.clock.now(),
+      text: message.text,
+    });
+    return answer(outcome === 'full' ? 'full' : 'saved');
+  }
+}

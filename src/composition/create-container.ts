@@ -1,0 +1,59 @@
+import 'reflect-metadata';
+import { Container, type ContainerModule } from 'inversify';
+import { ChatClient } from '../application/client/chat-client';
+import { ClientInbound } from '../application/client/client-inbound';
+import { ClientSession } from '../application/client/client-session';
+import { ReliableSender } from '../application/reliable-sender';
+import { ChatServer } from '../application/server/chat-server';
+import { LivenessProbe } from '../application/server/liveness-probe';
+import { RegistrySync } from '../application/server/registry-sync';
+import { ServerInbound } from '../application/server/server-inbound';
+import { ServerState } from '../application/server/server-state';
+import { TableBroadcaster } from '../application/server/table-broadcaster';
+import { ChatSettings, ClientIdentity } from '../application/settings';
+import { ConfirmRegistration } from '../application/use-cases/client/confirm-registration';
+import { Deregister } from '../application/use-cases/client/deregister';
+import { LeaveOfflineMessage } from '../application/use-cases/client/leave-offline-message';
+import { Register } from '../application/use-cases/client/register';
+import { SendChannelMessage } from '../application/use-cases/client/send-channel-message';
+import { SendDirectMessage } from '../application/use-cases/client/send-direct-message';
+import { AcceptDeregistration } from '../application/use-cases/server/accept-deregistration';
+import { AcceptRegistration } from '../application/use-cases/server/accept-registration';
+import { ConfirmRegistration as ServerConfirmRegistration } from '../application/use-cases/server/confirm-registration';
+import { DeliverOfflineMessages } from '../application/use-cases/server/deliver-offline-messages';
+import { MarkOffline } from '../application/use-cases/server/mark-offline';
+import { RelayChannelMessage } from '../application/use-cases/server/relay-channel-message';
+import { ServeTableRequest } from '../application/use-cases/server/serve-table-request';
+import { StoreOfflineMessage } from '../application/use-cases/server/store-offline-message';
+import type { NodeConfig } from './config';
+
+/** The node's config, for modules that need it (ports, paths). */
+export const NodeConfigToken = Symbol('NodeConfig');
+
+const SERVER_CLASSES = [
+  ServerState, ServerInbound, ChatServer, TableBroadcaster, LivenessProbe, RegistrySync,
+  AcceptRegistration, ServerConfirmRegistration, AcceptDeregistration, StoreOfflineMessage,
+  DeliverOfflineMessages, RelayChannelMessage, ServeTableRequest, MarkOffline,
+] as const;
+
+const CLIENT_CLASSES = [
+  ClientSession, ClientInbound, ChatClient, Register, ConfirmRegistration, Deregister,
+  SendDirectMessage, LeaveOfflineMessage, SendChannelMessage,
+] as const;
+
+/**
+ * A fresh container for one node (server or client). The application is bound here; the
+ * `modules` supply the ports (transport, stores, clock, crypto, view, logger), so the same
+ * node runs over UDP with files, or over an in-memory network in one process with others.
+ */
+export function createContainer(config: NodeConfig, modules: readonly ContainerModule[]): Container {
+  const container = new Container();
+  container.bind(NodeConfigToken).toConstantValue(config);
+  container.bind(ChatSettings).toConstantValue(config.settings);
+  container.bind(ReliableSender).toSelf().inSingletonScope();
+  const classes = config.role === 'server' ? SERVER_CLASSES : CLIENT_CLASSES;
+  for (const cls of classes) container.bind<object>(cls).toSelf().inSingletonScope();
+  if (config.role === 'client') container.bind(ClientIdentity).toConstantValue({ name: config.name, server: config.server });
+  container.load(...modules);
+  return container;
+}

@@ -1,0 +1,34 @@
+/** Whether a stored message was a direct message or a channel message. */
+export type StoredKind = 'direct' | 'channel';
+
+/** A message the server keeps for an offline recipient until that recipient ACKs it. */
+export interface StoredMessage {
+  /** The id the sender gave it; a retried save with the same id stores once. */
+  readonly id: string;
+  readonly recipient: string;
+  readonly sender: string;
+  readonly kind: StoredKind;
+  /** Epoch milliseconds when the server stored it (shown as local time on delivery). */
+  readonly storedAtMs: number;
+  readonly text: string;
+}
+
+/** How much one recipient's mailbox may hold; beyond it saves are refused with an error. */
+export interface MailboxQuota {
+  readonly maxMessages: number;
+  readonly maxBytes: number;
+}
+
+export const DEFAULT_MAILBOX_QUOTA: MailboxQuota = { maxMessages: 1000, maxBytes: 1024 * 1024 };
+
+/** Whether one more message of `addBytes` fits a mailbox currently holding `count`/`bytes`. */
+export function fitsQuota(quota: MailboxQuota, count: number, bytes: number, addBytes: number): boolean {
+  return count + 1 <= quota.maxMessages && bytes + addBytes <= quota.maxBytes;
+}
+
+/** Stored messages are shown oldest first, in the order the server stored them. */
+export function deliveryOrder(messages: readonly StoredMessage[]): StoredMessage[] {
+  return messages.map((m, i) => ({ m, i }))
+    .sort((a, b) => a.m.storedAtMs - b.m.storedAtMs || a.i - b.i)
+    .map((x) => x.m);
+}

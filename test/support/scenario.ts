@@ -1,0 +1,142 @@
+import 'reflect-metadata';
+import { ContainerModule } from 'inversify';
+import sinon from 'sinon';
+import { ChatClient } from '../../src/application/client/chat-client';
+import { ChatView } from '../../src/application/ports/chat-view';
+import { Clock } from '../../src/application/ports/clock';
+import { Crypto } from '../../src/application/ports/crypto';
+import { Logger } from '../../src/application/ports/logger';
+import { ChatServer } from '../../src/application/server/chat-server';
+import type { ChatSettings } from '../../src/application/settings';
+import { parseLine } from '../../src/adapters/console/command-parser';
+import { InMemoryMailboxStore } from '../../src/adapters/in-memory/in-memory-mailbox-store';
+import { InMemoryNetwork, type NetworkFaults } from '../../src/adapters/in-memory/in-memory-network';
+import { InMemoryRegistryStore } from '../../src/adapters/in-memory/in-memory-registry-store';
+import { InMemorySecretStore } from '../../src/adapters/in-memory/in-memory-secret-store';
+import { SeededCrypto } from '../../src/adapters/in-memory/seeded-crypto';
+import { SystemClock } from '../../src/adapters/system/system-clock';
+import { defaultSettings, type ClientConfig, type ServerConfig } from '../../src/composition/config';
+import { createContainer } from '../../src/composition/create-container';
+import { inMemoryModule } from '../../src/composition/in-memory-module';
+import { memoryStoresModule } from '../../src/composition/memory-stores-module';
+import { RecordingLogger } from './recording-logger';
+import { RecordingView } from './recording-view';
+
+export const SERVER_PORT = 5000;
+
+/** A client node in a scenario: its view, and typing as a user would. */
+export class TestClient {
+  exitCode: number | undefined;
+  constructor(
+    readonly name: string,
+    readonly client: ChatClient,
+    readonly view: RecordingView,
+    readonly logger: RecordingLogger,
+  ) {
+    client.onExit((code) => {
+      this.exitCode = code;
+    });
+  }
+
+  get lines(): string[] {
+    return this.view.lines;
+  }
+
+  /** Type one line at the prompt (it runs in the background; advance time to see its effect). */
+  type(line: string): Promise<void> {
+    const parsed = parseLine(line);
+    if (parsed.kind !== 'command') throw new Error(`not a network command: ${line}`);
+    return this.client.submit(parsed.command);
+  }
+}
+
+export interface ServerNode {
+  readonly server: ChatServer;
+  readonly view: RecordingView;
+  readonly logger: RecordingLogger;
+  readonly mailbox: InMemoryMailboxStore;
+  readonly registry: InMemoryRegistryStore;
+}
+
+/**
+ * A whole chat system in one process: a server and clients, each its own container, on one
+ * in-memory network, under sinon's fake timers so every 500 ms wait is simulated.
+ */
+export class Scenario {
+  readonly network: InMemoryNetwork;
+  readonly clock: sinon.SinonFakeTimers;
+  readonly settings: ChatSettings;
+  private readonly stoppers: Array<() => Promise<void>> = [];
+  private nodeSeed: number;
+
+  constructor(options: { seed?: number; faults?: Partial<NetworkFaults>; settings?: Partial<ChatSettings> } = {}) {
+    this.clock = sinon.useFakeTimers({ now: new Date(2026, 10, 23, 12, 0, 0), toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'Date'] });
+    this.network = new InMemoryNetwork({ seed: options.seed ?? 1, ...(options.faults ? { faults: options.faults } : {}) });
+    this.settings = defaultSettings(options.settings);
+    this.nodeSeed = (options.seed ?? 1) * 1000;
+  }
+
+  async startServer(options: { port?: number; mailbox?: InMemoryMailboxStore; registry?: InMemoryRegistryStore } = {}): Promise<ServerNode> {
+    const config: ServerConfig = { role: 'server', port: options.port ?? SERVER_PORT, settings: this.settings };
+    const view = new RecordingView();
+    const logger = new RecordingLogger();
+    const mailbox = options.mailbox ?? new InMemoryMailboxStore(this.settings.mailboxQuota);
+    const registry = options.registry ?? new InMemoryRegistryStore();
+    const container = createContainer(config, [
+      inMemoryModule(this.network, config),
+      memoryStoresModule({ mailbox, registry }),
+      this.nodeModule(view, logger, 's'),
+    ]);
+    const server = container.get(ChatServer);
+    await server.start();
+    this.stoppers.push(() => server.stop());
+    return { server, view, logger, mailbox, registry };
+  }
+
+  /** Start a client and let its registration finish. */
+  async startClient(name: string, options: { port?: number; secrets?: InMemorySecretStore; settle?: boolean } = {}): Promise<TestClient> {
+    const config: ClientConfig = {
+      role: 'client',
+      name,
+      server: { ip: '127.0.0.1', port: SERVER_PORT },
+      port: options.port ?? 0,
+      settings: this.settings,
+    };
+    const view = new RecordingView();
+    const logger = new RecordingLogger();
+    const container = createContainer(config, [
+      inMemoryModule(this.network, config),
+      memoryStoresModule(options.secrets ? { secrets: options.secrets } : {}),
+      this.nodeModule(view, logger, name),
+    ]);
+    const client = new TestClient(name, container.get(ChatClient), view, logger);
+    const started = client.client.start();
+    this.stoppers.push(() => client.client.stop());
+    if (options.settle !== false) {
+      await this.run(100);
+      await started;
+    }
+    return client;
+  }
+
+  /** Advance simulated time, running every timer and promise due. */
+  async run(ms: number): Promise<void> {
+    await this.clock.tickAsync(ms);
+  }
+
+  async stop(): Promise<void> {
+    for (const stop of this.stoppers.reverse()) await stop();
+    this.network.close();
+    this.clock.restore();
+  }
+
+  private nodeModule(view: RecordingView, logger: RecordingLogger, prefix: string): ContainerModule {
+    const seed = ++this.nodeSeed;
+    return new ContainerModule(({ bind }) => {
+      bind(ChatView).toConstantValue(view);
+      bind(Logger).toConstantValue(logger);
+      bind(Clock).toConstantValue(new SystemClock());
+      bind(Crypto).toConstantValue(new SeededCrypto(seed, prefix));
+    });
+  }
+}
