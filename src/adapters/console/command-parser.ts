@@ -51,7 +51,7 @@ export function parseLine(line: string): ParsedLine {
       return { kind: 'local', command: { kind: word === 'exit' ? 'quit' : word } };
     default: {
       const guess = closestCommand(word);
-      return { kind: 'error', text: `unknown command ${word}${guess ? `; did you mean ${guess}?` : ''} (type help for the list)`.replace(/\)$/, ')') };
+      return { kind: 'error', text: `unknown command ${word}${guess ? `; did you mean ${guess}?` : ''} (type help for the list)` };
     }
   }
 }

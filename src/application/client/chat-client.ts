@@ -26,6 +26,7 @@ export const EXIT_FAILURE = 1;
 export class ChatClient {
   private queue: Promise<void> = Promise.resolve();
   private exitListeners: Array<(code: number) => void> = [];
+  private rejoining = false;
 
   constructor(
     @inject(ClientSession) private readonly session: ClientSession,
@@ -44,6 +45,7 @@ export class ChatClient {
   /** Bind the client port and register; resolves false if the client must exit. */
   async start(): Promise<boolean> {
     this.transport.onReceive((inbound) => this.inbound.handle(inbound));
+    this.inbound.onMarkedOffline(() => void this.rejoin());
     await this.transport.start();
     return this.logIn(true);
   }
@@ -168,6 +170,17 @@ export class ChatClient {
     if (!this.session.isMe(name)) return this.error(`you are registered as ${this.session.name}; use reg ${this.session.name}`);
     if (this.session.state === 'online') return this.error(`you are already online as ${this.session.name}`);
     await this.logIn(false);
+  }
+
+  /** The server took us for gone (a lost probe): confirm the session again to come back online. */
+  private async rejoin(): Promise<void> {
+    if (this.rejoining) return;
+    this.rejoining = true;
+    try {
+      await this.confirm.execute();
+    } finally {
+      this.rejoining = false;
+    }
   }
 
   private serverGone(): void {

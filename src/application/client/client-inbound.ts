@@ -22,6 +22,7 @@ import { TableAssembler } from './table-assembler';
 export class ClientInbound {
   private readonly assembler = new TableAssembler();
   private tableRequestInFlight = false;
+  private markedOffline: () => void = () => undefined;
 
   constructor(
     @inject(ClientSession) private readonly session: ClientSession,
@@ -65,6 +66,11 @@ export class ClientInbound {
       default:
         this.logger.debug('dropped a server-bound message at a client', { type: message.t });
     }
+  }
+
+  /** Called when the table lists this client offline while it is online (a probe was lost). */
+  onMarkedOffline(listener: () => void): void {
+    this.markedOffline = listener;
   }
 
   /** Ask the server for the whole table (a gap in versions, or a sender we cannot verify). */
@@ -118,8 +124,10 @@ export class ClientInbound {
     const outcome = update.full
       ? this.session.table.applyFull(update.to, update.rows)
       : this.session.table.applyDelta(update.from, update.to, update.rows);
-    if (outcome === 'applied') this.view.show({ kind: 'table-updated' });
-    else if (outcome === 'gap') this.requestTable();
+    if (outcome === 'applied') {
+      this.view.show({ kind: 'table-updated' });
+      if (this.session.state === 'online' && this.session.table.get(this.session.name)?.online === false) this.markedOffline();
+    } else if (outcome === 'gap') this.requestTable();
   }
 
   private ack(to: Address, id: string): void {

@@ -19,6 +19,8 @@ export class TableBroadcaster {
   private flushTimer: TimerHandle | undefined;
   private readonly pushing = new Set<string>();
   private readonly again = new Set<string>();
+  /** Offline clients to include in the next update (marked offline for not answering). */
+  private readonly extra = new Set<string>();
 
   constructor(
     @inject(ServerState) private readonly state: ServerState,
@@ -37,6 +39,11 @@ export class TableBroadcaster {
     });
   }
 
+  /** Include `name` in the next update although it is now offline. */
+  alsoNotify(name: string): void {
+    this.extra.add(nameKey(name));
+  }
+
   /** Send `name` the whole table now, whatever version it holds. */
   sendFull(name: string): void {
     const record = this.state.record(name);
@@ -50,11 +57,12 @@ export class TableBroadcaster {
   }
 
   private flush(): void {
-    const due: string[] = [];
+    const due: string[] = [...this.extra];
+    this.extra.clear();
     for (const row of this.state.table.onlineRows()) {
       const key = nameKey(row.name);
       const record = this.state.records.get(key);
-      if (record?.validated && record.knownVersion < this.state.table.version) due.push(key);
+      if (record?.validated && record.knownVersion < this.state.table.version && !due.includes(key)) due.push(key);
     }
     this.paced(due, 0);
   }

@@ -15,7 +15,7 @@ export class AcceptDeregistration {
   async execute({ message, from }: Inbound & { message: MessageOf<'dereg'> }): Promise<Reply | undefined> {
     const session = this.state.session(message.token, from, message.name);
     if (!session) return undefined;
-    await this.markOffline.execute(session.key);
+    await this.markOffline.execute(session.key, 'dereg');
     return { t: 'ack', re: message.id, status: 'ok' };
   }
 }

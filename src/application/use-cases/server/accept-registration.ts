@@ -49,7 +49,8 @@ export class AcceptRegistration {
       if (!sameAddress(record.address, from) && (row?.online || this.stillPending(record, now))) {
         if (!owner) return refuse('name-in-use');
         if (row?.online && (await this.probe.isAlive({ ip: row.ip, port: row.port }))) return refuse('name-in-use');
-        if (row?.online) await this.markOffline.execute(key);
+        // The old process is gone (it did not answer): no point telling it.
+        if (row?.online) await this.markOffline.execute(key, 'dereg');
       }
       if (!owner) return refuse(row?.online ? 'name-in-use' : 'name-owned');
       record.address = from;

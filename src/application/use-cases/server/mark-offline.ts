@@ -3,7 +3,14 @@ import { RegistrySync } from '../../server/registry-sync';
 import { ServerState } from '../../server/server-state';
 import { TableBroadcaster } from '../../server/table-broadcaster';
 
-/** Mark a client offline (it left, or stopped answering), persist it and tell the others. */
+/** Why a client goes offline: it said so, or it stopped answering a probe or a push. */
+export type OfflineReason = 'dereg' | 'unresponsive';
+
+/**
+ * Mark a client offline, persist it and tell the others. A client marked offline for not
+ * answering is told too: on a lossy network it may be alive, and seeing itself offline it
+ * confirms its session again and gets what was stored for it meanwhile.
+ */
 @injectable()
 export class MarkOffline {
   constructor(
@@ -12,9 +19,10 @@ export class MarkOffline {
     @inject(TableBroadcaster) private readonly broadcaster: TableBroadcaster,
   ) {}
 
-  async execute(name: string): Promise<void> {
+  async execute(name: string, reason: OfflineReason = 'unresponsive'): Promise<void> {
     if (!this.state.table.setOnline(name, false)) return;
     await this.registry.persist(name);
+    if (reason === 'unresponsive') this.broadcaster.alsoNotify(name);
     this.broadcaster.changed();
   }
 }

@@ -37,7 +37,8 @@ export class StoreOfflineMessage {
     if (!row) return answer('unknown-recipient');
     if (row.online) {
       if (await this.probe.isAlive({ ip: row.ip, port: row.port })) {
-        this.broadcaster.sendFull(session.key);
+        // After the answer: the requester prints `exists!!` before `[Client table updated.]`.
+        this.clock.setTimer(0, () => this.broadcaster.sendFull(session.key));
         return answer('exists');
       }
       await this.markOffline.execute(to.value.key);
