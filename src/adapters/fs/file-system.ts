@@ -1,0 +1,147 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+
+/** An open file the stores write through; `sync` is the only thing that makes its bytes durable. */
+export interface FileHandle {
+  /** Write `data` at the current end of the file (the file was opened for appending or truncated). */
+  append(data: Uint8Array): Promise<void>;
+  /** Cut the file to `length` bytes (durable only after `sync`). */
+  truncate(length: number): Promise<void>;
+  /** fsync: the file's content and size are on disk when this resolves. */
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * How an opened file starts: `append` creates it if missing and keeps its content, `truncate`
+ * creates or empties it, `exclusive` creates it and fails with code EEXIST if it exists (O_EXCL).
+ */
+export type OpenMode = 'append' | 'truncate' | 'exclusive';
+
+/**
+ * Every disk operation the file stores make, so a test can substitute a file system that
+ * records the order of operations or simulates a power loss. Creating, renaming, linking and
+ * unlinking a name is durable only after `syncDir` of its directory.
+ */
+export interface FileSystem {
+  /** mkdir -p; resolves to the first directory it created, or undefined if all existed. */
+  mkdir(dir: string, mode?: number): Promise<string | undefined>;
+  /** Names in `dir`, or an empty list if it does not exist. */
+  readdir(dir: string): Promise<string[]>;
+  /** The whole file, or undefined if it does not exist. */
+  readFile(file: string): Promise<Buffer | undefined>;
+  open(file: string, mode: OpenMode, permissions?: number): Promise<FileHandle>;
+  /** Atomically replace `to` by `from`. */
+  rename(from: string, to: string): Promise<void>;
+  /** Give `existing` a second name; fails with code EEXIST if `newName` exists (never clobbers). */
+  link(existing: string, newName: string): Promise<void>;
+  /** Remove a name; resolves false if it did not exist. */
+  unlink(file: string): Promise<boolean>;
+  /** fsync a directory, making the creations, renames and unlinks of names in it durable. */
+  syncDir(dir: string): Promise<void>;
+}
+
+const OPEN_FLAGS: Record<OpenMode, string> = { append: 'a', truncate: 'w', exclusive: 'wx' };
+
+function isErrno(e: unknown, code: string): boolean {
+  return typeof e === 'object' && e !== null && (e as NodeJS.ErrnoException).code === code;
+}
+
+class NodeFileHandle implements FileHandle {
+  constructor(private readonly handle: fsp.FileHandle) {}
+
+  async append(data: Uint8Array): Promise<void> {
+    // write(2) may be short (ENOSPC, signals); loop so a record is never silently cut.
+    let offset = 0;
+    while (offset < data.length) {
+      const { bytesWritten } = await this.handle.write(data, offset, data.length - offset);
+      offset += bytesWritten;
+    }
+  }
+
+  truncate(length: number): Promise<void> {
+    return this.handle.truncate(length);
+  }
+
+  sync(): Promise<void> {
+    return this.handle.sync();
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+/** The real file system through node:fs/promises. */
+export class NodeFileSystem implements FileSystem {
+  mkdir(dir: string, mode = 0o777): Promise<string | undefined> {
+    return fsp.mkdir(dir, { recursive: true, mode });
+  }
+
+  async readdir(dir: string): Promise<string[]> {
+    try {
+      return await fsp.readdir(dir);
+    } catch (e) {
+      if (isErrno(e, 'ENOENT')) return [];
+      throw e;
+    }
+  }
+
+  async readFile(file: string): Promise<Buffer | undefined> {
+    try {
+      return await fsp.readFile(file);
+    } catch (e) {
+      if (isErrno(e, 'ENOENT')) return undefined;
+      throw e;
+    }
+  }
+
+  async open(file: string, mode: OpenMode, permissions = 0o666): Promise<FileHandle> {
+    return new NodeFileHandle(await fsp.open(file, OPEN_FLAGS[mode], permissions));
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return fsp.rename(from, to);
+  }
+
+  link(existing: string, newName: string): Promise<void> {
+    return fsp.link(existing, newName);
+  }
+
+  async unlink(file: string): Promise<boolean> {
+    try {
+      await fsp.unlink(file);
+      return true;
+    } catch (e) {
+      if (isErrno(e, 'ENOENT')) return false;
+      throw e;
+    }
+  }
+
+  async syncDir(dir: string): Promise<void> {
+    // Windows cannot open a directory for fsync; its metadata is journaled by NTFS anyway.
+    if (process.platform === 'win32') return;
+    const handle = await fsp.open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+/**
+ * mkdir -p `dir`, then fsync the parent of every directory it created, deepest first: a new
+ * directory's name lives in its parent, and files synced inside a directory whose own name is
+ * not yet durable would vanish with it on power loss.
+ */
+export async function ensureDurableDir(fs: FileSystem, dir: string, mode?: number): Promise<void> {
+  const target = path.resolve(dir);
+  const first = await fs.mkdir(target, mode);
+  if (first === undefined) return;
+  const top = path.resolve(first);
+  for (let d = target; ; d = path.dirname(d)) {
+    await fs.syncDir(path.dirname(d));
+    if (d === top || path.dirname(d) === d) break;
+  }
+}

@@ -1,0 +1,114 @@
+/** What the command line asks for. */
+export type CliRequest =
+  | { kind: 'server'; port: number; options: CliOptions }
+  | { kind: 'client'; name: string; serverHost: string; serverPort: number; clientPort: number; options: CliOptions }
+  | { kind: 'interactive'; options: CliOptions }
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'error'; message: string };
+
+/** Options shared by every mode. */
+export interface CliOptions {
+  readonly dataDir?: string;
+  readonly logFile?: string;
+  readonly logLevel?: string;
+  readonly logFormat?: 'text' | 'json';
+  readonly maxClients?: number;
+}
+
+export const USAGE = `usage:
+  chatapp -s <port>                                           start a server
+  chatapp -c <name> <server-ip> <server-port> <client-port>   start a client
+  chatapp                                                     interactive start ($ prompt)
+options:
+  --data-dir <dir>     where data is kept (default $CHATAPP_DATA_DIR, else $XDG_STATE_HOME/chatapp or ~/.local/state/chatapp)
+  --log-file <file|->  log file (default <data-dir>/logs/<role>-<port>.log); - logs to stderr
+  --log-level <level>  error, warn, info (default) or debug
+  --log-format <fmt>   text (default) or json
+  --max-clients <n>    server: most registered names (default 20000)
+  --help, --version`;
+
+const PORT_MIN = 1024;
+const PORT_MAX = 65535;
+const LEVELS = new Set(['error', 'warn', 'info', 'debug']);
+
+/** Parse argv (without node and script). Both `-s 5000` and the seed's `ChatApp -s 5000` forms work. */
+export function parseCliArgs(argv: readonly string[]): CliRequest {
+  const args = [...argv];
+  if (args[0] === 'ChatApp' || args[0] === 'chatapp') args.shift();
+  const positional: string[] = [];
+  const options: { -readonly [K in keyof CliOptions]: CliOptions[K] } = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string | undefined => inline ?? args[++i];
+    switch (flag) {
+      case '--help':
+      case '-h':
+        return { kind: 'help' };
+      case '--version':
+      case '-v':
+        return { kind: 'version' };
+      case '--data-dir': {
+        const v = value();
+        if (!v) return { kind: 'error', message: '--data-dir needs a directory' };
+        options.dataDir = v;
+        break;
+      }
+      case '--log-file': {
+        const v = value();
+        if (!v) return { kind: 'error', message: '--log-file needs a file name or -' };
+        options.logFile = v;
+        break;
+      }
+      case '--log-level': {
+        const v = value();
+        if (!v || !LEVELS.has(v)) return { kind: 'error', message: '--log-level must be error, warn, info or debug' };
+        options.logLevel = v;
+        break;
+      }
+      case '--log-format': {
+        const v = value();
+        if (v !== 'text' && v !== 'json') return { kind: 'error', message: '--log-format must be text or json' };
+        options.logFormat = v;
+        break;
+      }
+      case '--max-clients': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 1) return { kind: 'error', message: '--max-clients must be a positive integer' };
+        options.maxClients = n;
+        break;
+      }
+      default:
+        if (flag.startsWith('--')) return { kind: 'error', message: `unknown option ${flag}` };
+        positional.push(arg);
+    }
+  }
+  if (positional.length === 0) return { kind: 'interactive', options };
+  const [mode, ...rest] = positional;
+  if (mode === '-s') {
+    if (rest.length !== 1) return { kind: 'error', message: '-s takes exactly one argument: <port>' };
+    const port = parsePort(rest[0]!);
+    if (typeof port === 'string') return { kind: 'error', message: `server port ${port}` };
+    return { kind: 'server', port, options };
+  }
+  if (mode === '-c') {
+    if (rest.length !== 4) return { kind: 'error', message: '-c takes exactly four arguments: <name> <server-ip> <server-port> <client-port>' };
+    const [name, serverHost, sp, cp] = rest as [string, string, string, string];
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(name)) return { kind: 'error', message: `invalid name ${JSON.stringify(name).slice(0, 40)}: names are 1-32 letters, digits, _ or -` };
+    const serverPort = parsePort(sp);
+    if (typeof serverPort === 'string') return { kind: 'error', message: `server port ${serverPort}` };
+    const clientPort = parsePort(cp);
+    if (typeof clientPort === 'string') return { kind: 'error', message: `client port ${clientPort}` };
+    if (serverHost.length === 0 || serverHost.length > 253 || /\s/.test(serverHost)) return { kind: 'error', message: 'invalid server address' };
+    return { kind: 'client', name, serverHost, serverPort, clientPort, options };
+  }
+  return { kind: 'error', message: `unknown mode ${mode}; use -s or -c` };
+}
+
+function parsePort(raw: string): number | string {
+  if (!/^\d+$/.test(raw)) return `${JSON.stringify(raw).slice(0, 20)} is not a number`;
+  const port = Number(raw);
+  if (port < PORT_MIN || port > PORT_MAX) return `${port} is out of range (${PORT_MIN}-${PORT_MAX})`;
+  return port;
+}

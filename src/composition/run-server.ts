@@ -1,0 +1,68 @@
+import os from 'node:os';
+import { ChatServer } from '../application/server/chat-server';
+import { formatAddress } from '../domain/address';
+import type { LineStyle } from '../adapters/console/console-ui';
+import { renderLine } from '../adapters/console/line-renderer';
+import type { CliOptions } from './cli-args';
+import { defaultSettings, type ServerConfig } from './config';
+import { consoleModule } from './console-module';
+import { createContainer } from './create-container';
+import { baseDataDir, defaultLogFile, serverDataDir } from './data-dir';
+import { fsStoresModule } from './fs-stores-module';
+import { createLogger } from './logging';
+import { systemModule } from './system-module';
+import { udpModule } from './udp-module';
+
+/** A running server process, for main to stop on a signal. */
+export interface RunningNode {
+  stop(): Promise<void>;
+}
+
+/** Start the server of `chatapp -s <port>`; resolves once it listens, or with an exit status if it cannot. */
+export async function runServer(port: number, options: CliOptions, env: NodeJS.ProcessEnv, out: { print(line: string, style?: LineStyle): void }): Promise<RunningNode | number> {
+  const base = baseDataDir(options.dataDir, env);
+  const logger = createLogger(options, defaultLogFile(base, 'server', port), `server:${port}`);
+  const config: ServerConfig = { role: 'server', port, settings: defaultSettings(options.maxClients ? { maxClients: options.maxClients } : {}) };
+  const container = createContainer(config, [
+    udpModule(config),
+    fsStoresModule(serverDataDir(base, port), config.settings.mailboxQuota),
+    systemModule(),
+    consoleModule(out, logger),
+  ]);
+  const server = container.get(ChatServer);
+  try {
+    const bound = await server.start();
+    out.print(renderLine({ kind: 'server-listening', addresses: listeningAddresses(bound.port) }), 'status');
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    const text =
+      e.code === 'ELOCKED' ? `${e.message}; stop it or use another --data-dir`
+      : e.code === 'EADDRINUSE' ? `port ${port} is already in use; stop the other program or choose another port`
+      : `cannot start the server: ${e.message}`;
+    out.print(renderLine({ kind: 'error', text }), 'error');
+    await server.stop().catch(() => undefined);
+    await logger.close();
+    return 1;
+  }
+  return {
+    async stop() {
+      await server.stop();
+      logger.info('server stopped');
+      await logger.close();
+    },
+  };
+}
+
+/** The addresses clients can use: every IPv4 interface address, external ones first. */
+function listeningAddresses(port: number): string[] {
+  const external: string[] = [];
+  const internal: string[] = [];
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const info of list ?? []) {
+      if (info.family !== 'IPv4') continue;
+      (info.internal ? internal : external).push(formatAddress({ ip: info.address, port }));
+    }
+  }
+  const all = [...external, ...internal];
+  return all.length > 0 ? all : [formatAddress({ ip: '0.0.0.0', port })];
+}

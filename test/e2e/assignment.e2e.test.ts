@@ -1,0 +1,110 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ChatAppProcess, freeUdpPort } from '../support/chatapp-process';
+
+const WELCOME = '>>> [Welcome, You are registered.]';
+const TABLE = '>>> [Client table updated.]';
+const STAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+
+describe('e2e: the assignment test cases through real chatapp processes over UDP on 127.0.0.1', function () {
+  this.timeout(30_000);
+  let dataDir: string;
+  let processes: ChatAppProcess[];
+
+  beforeEach(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-e2e-'));
+    processes = [];
+  });
+  afterEach(async () => {
+    await Promise.all(processes.map((p) => p.kill('SIGKILL')));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  function start(args: string[]): ChatAppProcess {
+    const p = new ChatAppProcess([...args, '--data-dir', dataDir]);
+    processes.push(p);
+    return p;
+  }
+
+  async function server(): Promise<{ proc: ChatAppProcess; port: number }> {
+    const port = await freeUdpPort();
+    const proc = start(['-s', String(port)]);
+    const [line] = await proc.linesAfter(0, 1);
+    expect(line).to.match(/^>>> \[Server listening on .*127\.0\.0\.1:\d+.*\]$/);
+    return { proc, port };
+  }
+
+  async function client(name: string, serverPort: number): Promise<ChatAppProcess> {
+    const proc = start(['-c', name, '127.0.0.1', String(serverPort), String(await freeUdpPort())]);
+    expect(await proc.linesAfter(0, 2)).to.deep.equal([WELCOME, TABLE]);
+    return proc;
+  }
+
+  async function next(proc: ChatAppProcess, action: () => void, count: number): Promise<string[]> {
+    const mark = proc.lines.length;
+    action();
+    return proc.linesAfter(mark, count);
+  }
+
+  it('test case 1: three clients, six directions, dereg, offline messages, reg', async () => {
+    const { port } = await server();
+    const x = await client('x', port);
+    const y = await client('y', port);
+    await x.linesAfter(2, 1);
+    const z = await client('z', port);
+    expect(await x.linesAfter(3, 1)).to.deep.equal([TABLE]);
+    expect(await y.linesAfter(2, 1)).to.deep.equal([TABLE]);
+    const nodes = { x, y, z };
+    for (const [from, to] of [['x', 'y'], ['x', 'z'], ['y', 'x'], ['y', 'z'], ['z', 'x'], ['z', 'y']] as const) {
+      const toMark = nodes[to].lines.length;
+      expect(await next(nodes[from], () => nodes[from].type(`send ${to} hi ${to}, this is ${from}`), 1)).to.deep.equal([`>>> [Message received by ${to}.]`]);
+      expect(await nodes[to].linesAfter(toMark, 1)).to.deep.equal([`>>> ${from}: hi ${to}, this is ${from}`]);
+    }
+    const [ym, zm] = [y.lines.length, z.lines.length];
+    expect(await next(x, () => x.type('dereg x'), 1)).to.deep.equal(['>>> [You are Offline. Bye.]']);
+    expect(await y.linesAfter(ym, 1)).to.deep.equal([TABLE]);
+    expect(await z.linesAfter(zm, 1)).to.deep.equal([TABLE]);
+    expect(await next(y, () => y.type('send x message one'), 2)).to.deep.equal(['>>> [No ACK from x, message sent to server.]', '>>> [Messages received by the server and saved]']);
+    expect(await next(z, () => z.type('send x message two'), 2)).to.deep.equal(['>>> [No ACK from x, message sent to server.]', '>>> [Messages received by the server and saved]']);
+    const [ym2, zm2] = [y.lines.length, z.lines.length];
+    const back = await next(x, () => x.type('reg x'), 5);
+    expect(back.slice(0, 3)).to.deep.equal([WELCOME, TABLE, '>>> [You have messages]']);
+    const one = /^>>> y: (.{19}) message one$/.exec(back[3]!);
+    const two = /^>>> z: (.{19}) message two$/.exec(back[4]!);
+    expect(one?.[1]).to.match(STAMP);
+    expect(two?.[1]).to.match(STAMP);
+    expect(await y.linesAfter(ym2, 1)).to.deep.equal([TABLE]);
+    expect(await z.linesAfter(zm2, 1)).to.deep.equal([TABLE]);
+    for (const p of [x, y, z]) p.endInput();
+    for (const p of [x, y, z]) expect(await p.waitForExit()).to.equal(0);
+  });
+
+  it('test case 2: the server exits; x sends to the offline y: five tries, Server not responding, Exiting', async () => {
+    const { proc: srv, port } = await server();
+    const x = await client('x', port);
+    const y = await client('y', port);
+    expect(await next(y, () => y.type('dereg y'), 1)).to.deep.equal(['>>> [You are Offline. Bye.]']);
+    await x.waitFor(TABLE);
+    await new Promise((r) => setTimeout(r, 100));
+    await srv.kill('SIGINT');
+    const started = Date.now();
+    expect(await next(x, () => x.type('send y hello'), 3)).to.deep.equal(['>>> [No ACK from y, message sent to server.]', '>>> [Server not responding]', '>>> [Exiting]']);
+    expect(Date.now() - started).to.be.within(2400, 4500);
+    expect(await x.waitForExit()).to.equal(1);
+  });
+
+  it('test case 3: send_all from x; x sees the server ACK, y and z the channel message', async () => {
+    const { port } = await server();
+    const x = await client('x', port);
+    const y = await client('y', port);
+    const z = await client('z', port);
+    await y.waitFor(TABLE);
+    await new Promise((r) => setTimeout(r, 100));
+    const [ym, zm] = [y.lines.length, z.lines.length];
+    expect(await next(x, () => x.type('send_all hello channel'), 1)).to.deep.equal(['>>> [Message received by Server.]']);
+    expect(await y.linesAfter(ym, 1)).to.deep.equal(['>>> [Channel_Message x: hello channel]']);
+    expect(await z.linesAfter(zm, 1)).to.deep.equal(['>>> [Channel_Message x: hello channel]']);
+  });
+});

@@ -1,0 +1,62 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ChatAppProcess, freeUdpPort } from '../support/chatapp-process';
+
+describe('e2e: piped output is exactly the SPEC lines', function () {
+  this.timeout(30_000);
+  let dataDir: string;
+  const procs: ChatAppProcess[] = [];
+
+  beforeEach(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-pipe-'));
+  });
+  afterEach(async () => {
+    await Promise.all(procs.splice(0).map((p) => p.kill('SIGKILL')));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('a scripted session through the interactive $ start prints the golden transcript', async () => {
+    const port = await freeUdpPort();
+    const server = new ChatAppProcess(['-s', String(port), '--data-dir', dataDir]);
+    procs.push(server);
+    await server.linesAfter(0, 1);
+    const y = new ChatAppProcess(['-c', 'y', '127.0.0.1', String(port), String(await freeUdpPort()), '--data-dir', dataDir]);
+    procs.push(y);
+    await y.linesAfter(0, 2);
+
+    // The seed's way: no arguments, then `ChatApp -c …` at the `$ ` prompt.
+    const x = new ChatAppProcess([], { CHATAPP_DATA_DIR: dataDir });
+    procs.push(x);
+    x.type(`ChatApp -c x 127.0.0.1 ${port} ${await freeUdpPort()}`);
+    await x.linesAfter(0, 2);
+    await y.waitFor('>>> [Client table updated.]');
+    x.type('send y hello\tthere \u001b[31mred\u001b[0m');
+    await x.waitFor('>>> [Message received by y.]');
+    x.type('sned y typo');
+    x.type('dereg y');
+    x.type('send_all to everyone');
+    x.type('send nobody hi');
+    x.type('dereg x');
+    x.type('send y while offline');
+    x.endInput();
+    expect(await x.waitForExit()).to.equal(0);
+    expect(x.lines).to.deep.equal([
+      '$ >>> [Welcome, You are registered.]',
+      '>>> [Client table updated.]',
+      '>>> [Message received by y.]',
+      '>>> [Error: unknown command sned; did you mean send? (type help for the list).]',
+      '>>> [Error: you are registered as x; use dereg x.]',
+      '>>> [Message received by Server.]',
+      '>>> [Error: no client named nobody in the table; use list to see the table.]',
+      '>>> [You are Offline. Bye.]',
+      '>>> [Error: you are offline; use reg x to log back in.]',
+    ]);
+    expect(await y.linesAfter(2, 3)).to.deep.equal([
+      '>>> [Client table updated.]',
+      '>>> x: hello\\tthere \\x1b[31mred\\x1b[0m',
+      '>>> [Channel_Message x: to everyone]',
+    ]);
+  });
+});
