@@ -6,6 +6,7 @@ import { ClientSession } from '../application/client/client-session';
 import { ReliableSender } from '../application/reliable-sender';
 import { ChatServer } from '../application/server/chat-server';
 import { LivenessProbe } from '../application/server/liveness-probe';
+import { PendingRegistrations } from '../application/server/pending-registrations';
 import { RegistrySync } from '../application/server/registry-sync';
 import { ServerInbound } from '../application/server/server-inbound';
 import { ServerState } from '../application/server/server-state';
@@ -31,7 +32,7 @@ import type { NodeConfig } from './config';
 export const NodeConfigToken = Symbol('NodeConfig');
 
 const SERVER_CLASSES = [
-  ServerState, ServerInbound, ChatServer, TableBroadcaster, LivenessProbe, RegistrySync,
+  ServerState, PendingRegistrations, ServerInbound, ChatServer, TableBroadcaster, LivenessProbe, RegistrySync,
   AcceptRegistration, ServerConfirmRegistration, AcceptDeregistration, StoreOfflineMessage,
   DeliverOfflineMessages, RelayChannelMessage, ServeTableRequest, MarkOffline,
 ] as const;

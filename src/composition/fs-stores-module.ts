@@ -1,18 +1,26 @@
 import path from 'node:path';
 import { ContainerModule } from 'inversify';
+import { ChannelLog } from '../application/ports/channel-log';
 import { MailboxStore } from '../application/ports/mailbox-store';
 import { RegistryStore } from '../application/ports/registry-store';
 import { SecretStore } from '../application/ports/secret-store';
+import { FsChannelLog } from '../adapters/fs/fs-channel-log';
 import { FsMailboxStore } from '../adapters/fs/fs-mailbox-store';
 import { FsRegistryStore } from '../adapters/fs/fs-registry-store';
 import { FsSecretStore } from '../adapters/fs/fs-secret-store';
+import { NodeFileSystem, type FileSystem } from '../adapters/fs/file-system';
 import type { MailboxQuota } from '../domain/offline-mailbox';
 
-/** Durable stores in a data directory: the server's mailboxes and registry, a client's name secrets. */
-export function fsStoresModule(dir: string, quota: MailboxQuota): ContainerModule {
+/**
+ * Durable stores in a data directory: the server's mailboxes, registry and channel log, a
+ * client's name secrets. `fileSystem` is what the server's stores write through (a failpoint
+ * wrapper in crash tests).
+ */
+export function fsStoresModule(dir: string, quota: MailboxQuota, fileSystem: FileSystem = new NodeFileSystem()): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    bind(MailboxStore).toConstantValue(new FsMailboxStore(dir, quota));
-    bind(RegistryStore).toConstantValue(new FsRegistryStore(dir));
+    bind(MailboxStore).toConstantValue(new FsMailboxStore(dir, quota, fileSystem));
+    bind(RegistryStore).toConstantValue(new FsRegistryStore(dir, fileSystem));
+    bind(ChannelLog).toConstantValue(new FsChannelLog(dir, fileSystem));
     bind(SecretStore).toConstantValue(new FsSecretStore(path.join(dir)));
   });
 }

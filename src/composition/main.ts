@@ -3,7 +3,9 @@ import readline from 'node:readline';
 import { PassThrough } from 'node:stream';
 import type { LineStyle } from '../adapters/console/console-ui';
 import { paint } from '../adapters/console/colors';
+import path from 'node:path';
 import { parseCliArgs, USAGE, type CliRequest } from './cli-args';
+import { baseDataDir } from './data-dir';
 import { runClient } from './run-client';
 import { runServer } from './run-server';
 import { VERSION } from './version';
@@ -28,7 +30,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   const out = { print: (line: string, style?: LineStyle) => process.stdout.write(`${color && style ? paint(line, style) : line}\n`) };
   switch (request.kind) {
     case 'help':
-      process.stdout.write(`ChatApp ${VERSION}: a chat system over UDP\n${USAGE}\n`);
+      process.stdout.write(
+        `ChatApp ${VERSION}: a chat system over UDP\n${USAGE}\n` +
+          `data directory here: ${baseDataDir(undefined, process.env)}\n` +
+          `log files here:      ${path.join(baseDataDir(undefined, process.env), 'logs', '<role>-<port>.log')}\n`,
+      );
       return 0;
     case 'version':
       process.stdout.write(`${VERSION}\n`);

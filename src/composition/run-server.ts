@@ -3,12 +3,14 @@ import { ChatServer } from '../application/server/chat-server';
 import { formatAddress } from '../domain/address';
 import type { LineStyle } from '../adapters/console/console-ui';
 import { renderLine } from '../adapters/console/line-renderer';
+import { NodeFileSystem } from '../adapters/fs/file-system';
 import type { CliOptions } from './cli-args';
 import { defaultSettings, type ServerConfig } from './config';
 import { consoleModule } from './console-module';
 import { createContainer } from './create-container';
 import { baseDataDir, defaultLogFile, serverDataDir } from './data-dir';
 import { fsStoresModule } from './fs-stores-module';
+import { FailpointFileSystem, parseFailpoint } from './failpoints';
 import { createLogger } from './logging';
 import { systemModule } from './system-module';
 import { udpModule } from './udp-module';
@@ -20,15 +22,22 @@ export interface RunningNode {
 
 /** Start the server of `chatapp -s <port>`; resolves once it listens, or with an exit status if it cannot. */
 export async function runServer(port: number, options: CliOptions, env: NodeJS.ProcessEnv, out: { print(line: string, style?: LineStyle): void }): Promise<RunningNode | number> {
+  const failpoint = parseFailpoint(env['CHATAPP_FAILPOINT']);
+  if (failpoint instanceof Error) {
+    out.print(renderLine({ kind: 'error', text: `CHATAPP_FAILPOINT: ${failpoint.message}` }), 'error');
+    return 2;
+  }
   const base = baseDataDir(options.dataDir, env);
   const logger = createLogger(options, defaultLogFile(base, 'server', port), `server:${port}`);
   const config: ServerConfig = { role: 'server', port, settings: defaultSettings(options.maxClients ? { maxClients: options.maxClients } : {}) };
   const container = createContainer(config, [
     udpModule(config),
-    fsStoresModule(serverDataDir(base, port), config.settings.mailboxQuota),
+    fsStoresModule(serverDataDir(base, port), config.settings.mailboxQuota, failpoint ? new FailpointFileSystem(new NodeFileSystem(), failpoint) : new NodeFileSystem()),
     systemModule(),
     consoleModule(out, logger),
   ]);
+  // Crash tests only: the server's stores kill the process at the named point.
+  if (failpoint) logger.warn('failpoint armed', { ...failpoint });
   const server = container.get(ChatServer);
   try {
     const bound = await server.start();

@@ -35,7 +35,8 @@ export class ClientTable {
   }
 
   get(name: string): TableRow | undefined {
-    return this.rowsByKey.get(nameKey(name));
+    const row = this.rowsByKey.get(nameKey(name));
+    return row && stripVersion(row);
   }
 
   rows(): TableRow[] {

@@ -7,8 +7,11 @@ import { Clock } from '../../src/application/ports/clock';
 import { Crypto } from '../../src/application/ports/crypto';
 import { Logger } from '../../src/application/ports/logger';
 import { ChatServer } from '../../src/application/server/chat-server';
+import { ServerState } from '../../src/application/server/server-state';
+import type { TableRow } from '../../src/domain/client-table';
 import type { ChatSettings } from '../../src/application/settings';
 import { parseLine } from '../../src/adapters/console/command-parser';
+import { InMemoryChannelLog } from '../../src/adapters/in-memory/in-memory-channel-log';
 import { InMemoryMailboxStore } from '../../src/adapters/in-memory/in-memory-mailbox-store';
 import { InMemoryNetwork, type NetworkFaults } from '../../src/adapters/in-memory/in-memory-network';
 import { InMemoryRegistryStore } from '../../src/adapters/in-memory/in-memory-registry-store';
@@ -56,6 +59,10 @@ export interface ServerNode {
   readonly logger: RecordingLogger;
   readonly mailbox: InMemoryMailboxStore;
   readonly registry: InMemoryRegistryStore;
+  /** Channel messages recorded and still owed; pass it to `startServer` again to model a restart. */
+  readonly channelLog: InMemoryChannelLog;
+  /** The server's authoritative table (rows and version), to compare with the clients' copies. */
+  readonly table: () => { version: number; rows: TableRow[] };
 }
 
 /**
@@ -76,21 +83,23 @@ export class Scenario {
     this.nodeSeed = (options.seed ?? 1) * 1000;
   }
 
-  async startServer(options: { port?: number; mailbox?: InMemoryMailboxStore; registry?: InMemoryRegistryStore } = {}): Promise<ServerNode> {
+  async startServer(options: { port?: number; mailbox?: InMemoryMailboxStore; registry?: InMemoryRegistryStore; channelLog?: InMemoryChannelLog } = {}): Promise<ServerNode> {
     const config: ServerConfig = { role: 'server', port: options.port ?? SERVER_PORT, settings: this.settings };
     const view = new RecordingView();
     const logger = new RecordingLogger();
     const mailbox = options.mailbox ?? new InMemoryMailboxStore(this.settings.mailboxQuota);
     const registry = options.registry ?? new InMemoryRegistryStore();
+    const channelLog = options.channelLog ?? new InMemoryChannelLog();
     const container = createContainer(config, [
       inMemoryModule(this.network, config),
-      memoryStoresModule({ mailbox, registry }),
+      memoryStoresModule({ mailbox, registry, channelLog }),
       this.nodeModule(view, logger, 's'),
     ]);
     const server = container.get(ChatServer);
+    const state = container.get(ServerState);
     await server.start();
     this.stoppers.push(() => server.stop());
-    return { server, view, logger, mailbox, registry };
+    return { server, view, logger, mailbox, registry, channelLog, table: () => ({ version: state.table.version, rows: state.table.rows() }) };
   }
 
   /** Start a client and let its registration finish. */

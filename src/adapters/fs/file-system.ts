@@ -131,17 +131,23 @@ export class NodeFileSystem implements FileSystem {
 }
 
 /**
- * mkdir -p `dir`, then fsync the parent of every directory it created, deepest first: a new
+ * mkdir -p `dir`, then fsync the parent of `dir` and of each of its ancestors, deepest first: a
  * directory's name lives in its parent, and files synced inside a directory whose own name is
- * not yet durable would vanish with it on power loss.
+ * not durable vanish with it on power loss. Existing directories are synced too, since a
+ * predecessor killed between its mkdir and its fsync leaves names that only look durable.
+ * Only the parents of directories created here must sync; the rest are best effort (a parent
+ * we may not read, say).
  */
 export async function ensureDurableDir(fs: FileSystem, dir: string, mode?: number): Promise<void> {
   const target = path.resolve(dir);
   const first = await fs.mkdir(target, mode);
-  if (first === undefined) return;
-  const top = path.resolve(first);
-  for (let d = target; ; d = path.dirname(d)) {
-    await fs.syncDir(path.dirname(d));
-    if (d === top || path.dirname(d) === d) break;
+  let created = first !== undefined;
+  for (let d = target; path.dirname(d) !== d; d = path.dirname(d)) {
+    try {
+      await fs.syncDir(path.dirname(d));
+    } catch (e) {
+      if (created) throw e;
+    }
+    if (first !== undefined && d === path.resolve(first)) created = false;
   }
 }

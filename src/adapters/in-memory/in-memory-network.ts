@@ -41,6 +41,7 @@ export class InMemoryNetwork {
   readonly stats: NetworkStats = { sent: 0, delivered: 0, lost: 0, duplicated: 0, reordered: 0, bytes: 0, maxDatagramBytes: 0 };
   private readonly endpoints = new Map<string, NetworkEndpoint>();
   private readonly cut = new Set<string>();
+  private readonly cutOneWay = new Set<string>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private nextPort = 40000;
   private faults: NetworkFaults;
@@ -87,9 +88,21 @@ export class InMemoryNetwork {
     this.cut.add(linkKey(a, b));
   }
 
+  /** Drop everything `from` sends to `to` (the other direction still works) until `heal`. */
+  partitionOneWay(from: Address, to: Address): void {
+    this.cutOneWay.add(directionKey(from, to));
+  }
+
+  /** Restore the link between `a` and `b` (both directions, however cut), or every link. */
   heal(a?: Address, b?: Address): void {
-    if (a && b) this.cut.delete(linkKey(a, b));
-    else this.cut.clear();
+    if (a && b) {
+      this.cut.delete(linkKey(a, b));
+      this.cutOneWay.delete(directionKey(a, b));
+      this.cutOneWay.delete(directionKey(b, a));
+    } else {
+      this.cut.clear();
+      this.cutOneWay.clear();
+    }
   }
 
   send(data: Buffer, from: Address, to: Address): void {
@@ -97,7 +110,7 @@ export class InMemoryNetwork {
     this.stats.bytes += data.length;
     this.stats.maxDatagramBytes = Math.max(this.stats.maxDatagramBytes, data.length);
     this.onSend?.(data, from, to);
-    if (this.cut.has(linkKey(from, to)) || this.random.chance(this.faults.loss)) {
+    if (this.cut.has(linkKey(from, to)) || this.cutOneWay.has(directionKey(from, to)) || this.random.chance(this.faults.loss)) {
       this.stats.lost += 1;
       return;
     }
@@ -131,4 +144,8 @@ export class InMemoryNetwork {
 function linkKey(a: Address, b: Address): string {
   const [x, y] = [addressKey(a), addressKey(b)].sort();
   return `${x}~${y}`;
+}
+
+function directionKey(from: Address, to: Address): string {
+  return `${addressKey(from)}>${addressKey(to)}`;
 }

@@ -61,12 +61,16 @@ export class UdpTransport implements Transport {
     }
     const ip = this.dualStack && !isIPv6(to.ip) ? `::ffff:${to.ip}` : to.ip;
     return new Promise((resolve) => {
-      socket.send(data, to.port, ip, (error) => {
-        if (error) {
-          this.logger.debug('send failed', { to: `${to.ip}:${to.port}`, error: error.message });
-          resolve(0);
-        } else resolve(data.length);
-      });
+      const failed = (error: Error): void => {
+        this.logger.debug('send failed', { to: `${to.ip}:${to.port}`, error: error.message });
+        resolve(0);
+      };
+      try {
+        socket.send(data, to.port, ip, (error) => (error ? failed(error) : resolve(data.length)));
+      } catch (error) {
+        // Node throws synchronously for an invalid port or address; the port promises 0 instead.
+        failed(error as Error);
+      }
     });
   }
 

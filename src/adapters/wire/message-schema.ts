@@ -10,14 +10,14 @@ export const MESSAGE_SCHEMA: Record<MessageType, { required: Record<string, Fiel
   refused: { required: { re: 'id', reason: 'reason' } },
   confirm: { required: { id: 'id', token: 'token', have: 'uint' } },
   'table-request': { required: { id: 'id', token: 'token', have: 'uint' } },
-  table: { required: { id: 'id', from: 'uint', to: 'uint', part: 'uint', parts: 'uint', full: 'bool', rows: 'rows' } },
+  table: { required: { id: 'id', token: 'token', from: 'uint', to: 'uint', part: 'uint', parts: 'uint', full: 'bool', rows: 'rows' } },
   chat: { required: { id: 'id', from: 'name', text: 'text' } },
   save: { required: { id: 'id', token: 'token', from: 'name', to: 'text', text: 'text' } },
   dereg: { required: { id: 'id', token: 'token', name: 'name' } },
   'send-all': { required: { id: 'id', token: 'token', from: 'name', text: 'text' } },
-  channel: { required: { id: 'id', from: 'name', text: 'text' } },
-  probe: { required: { id: 'id' } },
-  stored: { required: { id: 'id', items: 'items' } },
+  channel: { required: { id: 'id', token: 'token', from: 'name', text: 'text' } },
+  probe: { required: { id: 'id', token: 'token' } },
+  stored: { required: { id: 'id', token: 'token', items: 'items' } },
   ack: { required: { re: 'id' }, optional: { status: 'status', version: 'uint' } },
 };
 

@@ -18,6 +18,9 @@ import { ClientSession } from './client-session';
 /** Exit status when the client ends because the server stopped answering or refused it. */
 export const EXIT_FAILURE = 1;
 
+/** Rounds of `confirm` (each the full to-server retry policy) a client marked offline while alive makes. */
+const REJOIN_ROUNDS = 3;
+
 /**
  * One chat client: starts the transport, registers, and runs the user's commands one at a
  * time through the use cases, turning each result into the lines of SPEC §2.
@@ -27,6 +30,7 @@ export class ChatClient {
   private queue: Promise<void> = Promise.resolve();
   private exitListeners: Array<(code: number) => void> = [];
   private rejoining = false;
+  private rejoinAgain = false;
 
   constructor(
     @inject(ClientSession) private readonly session: ClientSession,
@@ -174,10 +178,22 @@ export class ChatClient {
 
   /** The server took us for gone (a lost probe): confirm the session again to come back online. */
   private async rejoin(): Promise<void> {
-    if (this.rejoining) return;
+    if (this.rejoining) {
+      // Marked offline again while confirming: the server may have handled our confirm before
+      // that, so confirm once more when this one ends.
+      this.rejoinAgain = true;
+      return;
+    }
     this.rejoining = true;
     try {
-      await this.confirm.execute();
+      do {
+        this.rejoinAgain = false;
+        // A lost confirm is tried again a few rounds: the server pushes nothing more to a client
+        // it lists offline, so a client that gave up here would stay unseen until it logs in again.
+        for (let round = 0; round < REJOIN_ROUNDS && this.session.state === 'online'; round++) {
+          if ((await this.confirm.execute()).ok) break;
+        }
+      } while (this.rejoinAgain && this.session.state === 'online');
     } finally {
       this.rejoining = false;
     }

@@ -12,6 +12,9 @@ import { ChatSettings } from '../settings';
 import { ClientSession } from './client-session';
 import { TableAssembler } from './table-assembler';
 
+/** Least time between table requests caused by chat messages the table cannot verify. */
+const UNVERIFIED_TABLE_REQUEST_INTERVAL_MS = 5000;
+
 /**
  * Everything that reaches a client: replies go to the reliable sender; chat, channel and
  * stored messages are ACKed on every copy and shown once; table updates are applied in
@@ -22,6 +25,7 @@ import { TableAssembler } from './table-assembler';
 export class ClientInbound {
   private readonly assembler = new TableAssembler();
   private tableRequestInFlight = false;
+  private lastUnverifiedRequestMs = -Infinity;
   private markedOffline: () => void = () => undefined;
 
   constructor(
@@ -41,7 +45,9 @@ export class ClientInbound {
       return;
     }
     if (this.session.state === 'starting' || this.session.state === 'exited') return;
-    const fromServer = sameAddress(from, this.session.server);
+    // The server's pushes must come from its address and carry our session token: an address
+    // alone can be forged, the token was only ever sent between us and the server.
+    const fromServer = sameAddress(from, this.session.server) && 'token' in message && message.token === this.session.token;
     switch (message.t) {
       case 'chat':
         return this.onChat(message, from);
@@ -93,11 +99,18 @@ export class ClientInbound {
     if (this.session.state !== 'online') return;
     const row = this.session.table.get(message.from);
     if (!row || !sameAddress({ ip: row.ip, port: row.port }, from)) {
-      this.logger.warn('chat message not from the address the table lists for its sender', {
+      this.logger.debug('chat message not from the address the table lists for its sender', {
         claimed: message.from,
         from: `${from.ip}:${from.port}`,
       });
-      this.requestTable();
+      // A stale table may explain it (the sender is new or moved), but anyone can send such a
+      // datagram: ask for the table at most once per interval so forgeries cannot make the
+      // server push whole tables at us.
+      const now = this.now();
+      if (now - this.lastUnverifiedRequestMs >= UNVERIFIED_TABLE_REQUEST_INTERVAL_MS) {
+        this.lastUnverifiedRequestMs = now;
+        this.requestTable();
+      }
       return;
     }
     this.ack(from, message.id);
@@ -135,7 +148,7 @@ export class ClientInbound {
   }
 
   private dropForged(type: string, from: Address): void {
-    this.logger.warn('dropped a server message not from the server', { type, from: `${from.ip}:${from.port}` });
+    this.logger.debug('dropped a server message not from the server', { type, from: `${from.ip}:${from.port}` });
   }
 
   private now(): number {

@@ -30,7 +30,9 @@ export interface StoredItem {
 /**
  * Every datagram of the protocol. Requests that need an answer carry an `id` that stays the
  * same on retransmission; answers name it in `re`. Requests that speak for a registered
- * name carry the session `token` the server gave at registration.
+ * name carry the session `token` the server gave at registration, and the server's own
+ * pushes (table, channel, stored, probe) carry the recipient's token too: a source address
+ * can be forged, the token cannot be guessed off-path.
  */
 export type Message =
   /** Client → server: register (first time, or again from a new process with the name's secret). */
@@ -44,7 +46,7 @@ export type Message =
   /** Client → server: send me the whole table (a gap was detected). */
   | { t: 'table-request'; id: string; token: string; have: number }
   /** Server → client: part of a table update (`full`: the whole table, else rows changed since `from`). */
-  | { t: 'table'; id: string; from: number; to: number; part: number; parts: number; full: boolean; rows: TableRow[] }
+  | { t: 'table'; id: string; token: string; from: number; to: number; part: number; parts: number; full: boolean; rows: TableRow[] }
   /** Client → client: a direct message. */
   | { t: 'chat'; id: string; from: string; text: string }
   /** Client → server: store a message for an offline recipient. */
@@ -54,11 +56,11 @@ export type Message =
   /** Client → server: a channel message. */
   | { t: 'send-all'; id: string; token: string; from: string; text: string }
   /** Server → client: a channel message from another client. */
-  | { t: 'channel'; id: string; from: string; text: string }
+  | { t: 'channel'; id: string; token: string; from: string; text: string }
   /** Server → client: are you there? */
-  | { t: 'probe'; id: string }
+  | { t: 'probe'; id: string; token: string }
   /** Server → client: messages stored while the client was offline, oldest first. */
-  | { t: 'stored'; id: string; items: StoredItem[] }
+  | { t: 'stored'; id: string; token: string; items: StoredItem[] }
   /** The answer to any request with an id; `status` refines it where the request needs one. */
   | { t: 'ack'; re: string; status?: SaveStatus | 'ok' | 'unknown-session'; version?: number };
 

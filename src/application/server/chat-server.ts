@@ -1,6 +1,7 @@
 import { inject, injectable } from 'inversify';
 import type { Address } from '../../domain/address';
 import { nameKey } from '../../domain/nickname';
+import { ChannelLog } from '../ports/channel-log';
 import { ChatView } from '../ports/chat-view';
 import { Logger } from '../ports/logger';
 import { MailboxStore } from '../ports/mailbox-store';
@@ -10,12 +11,14 @@ import { ReliableSender } from '../reliable-sender';
 import { DeliverOfflineMessages } from '../use-cases/server/deliver-offline-messages';
 import { MarkOffline } from '../use-cases/server/mark-offline';
 import { LivenessProbe } from './liveness-probe';
+import { PendingRegistrations } from './pending-registrations';
 import { ServerInbound } from './server-inbound';
 import { ServerState } from './server-state';
 import { TableBroadcaster } from './table-broadcaster';
 
 /**
- * The chat server: restores the registry, binds its port, and after a restart probes the
+ * The chat server: restores the registry, stores the channel messages a killed predecessor
+ * still owed to members in their mailboxes, binds its port, and after a restart probes the
  * clients that were online (those that answer stay online and get the latest table and
  * anything stored for them; the rest go offline).
  */
@@ -28,12 +31,14 @@ export class ChatServer {
     @inject(ServerInbound) private readonly inbound: ServerInbound,
     @inject(RegistryStore) private readonly registry: RegistryStore,
     @inject(MailboxStore) private readonly mailbox: MailboxStore,
+    @inject(ChannelLog) private readonly channelLog: ChannelLog,
     @inject(TableBroadcaster) private readonly broadcaster: TableBroadcaster,
     @inject(LivenessProbe) private readonly probe: LivenessProbe,
     @inject(MarkOffline) private readonly markOffline: MarkOffline,
     @inject(DeliverOfflineMessages) private readonly deliver: DeliverOfflineMessages,
     @inject(ChatView) private readonly view: ChatView,
     @inject(Logger) private readonly logger: Logger,
+    @inject(PendingRegistrations) private readonly pendingRegistrations: PendingRegistrations,
   ) {}
 
   /** Resolves with the bound address once the server is receiving. */
@@ -47,18 +52,23 @@ export class ChatServer {
       this.state.records.set(nameKey(r.name), record);
       this.state.assignToken(nameKey(r.name), record, r.token);
     }
+    const handedOver = await this.storeOwedChannelMessages();
     this.transport.onReceive((inbound) => this.inbound.handle(inbound));
     const address = await this.transport.start();
-    this.logger.info('server started', { port: address.port, clients: records.length, version });
+    this.logger.info('server started', { port: address.port, clients: records.length, version, channelMessagesStored: handedOver });
+    this.pendingRegistrations.start();
     void this.recover(records.filter((r) => r.online).map((r) => r.name));
     return address;
   }
 
   async stop(): Promise<void> {
+    this.state.stopping = true;
+    this.pendingRegistrations.stop();
     this.broadcaster.stop();
     this.sender.cancelAll();
     await this.transport.close();
     await this.mailbox.close();
+    await this.channelLog.close();
     await this.registry.close();
   }
 
@@ -66,12 +76,31 @@ export class ChatServer {
     return this.state.table.size;
   }
 
+  /**
+   * Channel messages a previous run ACKed but did not get to every member (it was killed in
+   * between) go to those members' mailboxes, under the sender's id, before anything is
+   * received; the recovery below then delivers them to members that answer, the rest get them
+   * on `reg`. The mailbox stores an id once, so a handover repeated after another crash is harmless.
+   */
+  private async storeOwedChannelMessages(): Promise<number> {
+    const owed = await this.channelLog.pending();
+    const handovers = owed.flatMap(({ entry, recipients }) =>
+      recipients.map(async (recipient) => {
+        const outcome = await this.mailbox.append({ id: entry.id, recipient, sender: entry.sender, kind: 'channel', storedAtMs: entry.storedAtMs, text: entry.text });
+        if (outcome === 'full') this.logger.warn('mailbox full; a channel message owed to it is dropped', { recipient, id: entry.id });
+        await this.channelLog.delivered(entry.id, recipient);
+      }),
+    );
+    await Promise.all(handovers);
+    return handovers.length;
+  }
+
   private async recover(names: string[]): Promise<void> {
     await Promise.all(
       names.map(async (name) => {
         const row = this.state.table.get(name);
         if (!row) return;
-        if (await this.probe.isAlive({ ip: row.ip, port: row.port })) {
+        if (await this.probe.isAlive(this.state.reach(name))) {
           this.broadcaster.sendFull(name);
           void this.deliver.execute(nameKey(name));
         } else {

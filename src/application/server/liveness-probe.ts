@@ -1,8 +1,8 @@
 import { inject, injectable } from 'inversify';
-import type { Address } from '../../domain/address';
 import { Crypto } from '../ports/crypto';
 import { ReliableSender } from '../reliable-sender';
 import { ChatSettings } from '../settings';
+import type { PushTarget } from './server-state';
 
 /** Asks a client the server believes online whether it is still there (one 500 ms wait). */
 @injectable()
@@ -13,8 +13,9 @@ export class LivenessProbe {
     @inject(ChatSettings) private readonly settings: ChatSettings,
   ) {}
 
-  async isAlive(address: Address): Promise<boolean> {
-    const reply = await this.sender.request(address, { t: 'probe', id: this.crypto.messageId() }, this.settings.policies.probe);
+  async isAlive(target: PushTarget | undefined): Promise<boolean> {
+    if (!target) return false;
+    const reply = await this.sender.request(target.address, { t: 'probe', id: this.crypto.messageId(), token: target.token }, this.settings.policies.probe);
     return reply !== undefined;
   }
 }

@@ -2,7 +2,7 @@ import { inject, injectable } from 'inversify';
 import { Clock } from '../ports/clock';
 import { Logger } from '../ports/logger';
 import { Transport, type Inbound } from '../ports/transport';
-import { isReply, type MessageOf, type MessageType, type Reply } from '../protocol/envelope';
+import { isReply, REGISTER_MIN_BYTES, type MessageOf, type MessageType, type Reply } from '../protocol/envelope';
 import { ReliableSender } from '../reliable-sender';
 import { AcceptDeregistration } from '../use-cases/server/accept-deregistration';
 import { AcceptRegistration } from '../use-cases/server/accept-registration';
@@ -59,7 +59,12 @@ export class ServerInbound {
       this.logger.debug('dropped a message the server does not take', { type: message.t });
       return;
     }
-    const key = this.state.replyKey(from, message.id);
+    // A registration too small to pay for its answer is dropped before the cache too: a small
+    // copy of a padded request must not fetch the cached welcome (no amplification).
+    if (message.t === 'register' && inbound.bytes < REGISTER_MIN_BYTES) return;
+    // The type is part of the key: a datagram of another type reusing a request's id is a new
+    // request, never a copy that fetches the cached answer.
+    const key = this.state.replyKey(from, `${message.t}:${message.id}`);
     const now = this.clock.now();
     const cached = this.state.replies.get(key, now);
     if (cached?.state === 'done') {
@@ -72,7 +77,8 @@ export class ServerInbound {
       (reply) => {
         if (!reply) {
           this.state.replies.forget(key);
-          this.logger.info('dropped a request without a valid session', { type: message.t, from: `${from.ip}:${from.port}` });
+          // Debug only: forgeries arrive at flood rates and must not flood the log.
+          this.logger.debug('dropped a request without a valid session', { type: message.t, from: `${from.ip}:${from.port}` });
           return;
         }
         this.state.replies.complete(key, reply);

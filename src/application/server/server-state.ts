@@ -25,6 +25,19 @@ export interface ClientRecord {
 }
 
 /**
+ * A copy of a datagram cannot outlive the network's maximum segment lifetime twice over (2 × 2
+ * min): a request is remembered at least this long, so a late copy (or a replay) of a `register`
+ * gets the same answer instead of a new session, and a late `save`/`send-all` is not acted on again.
+ */
+const LATE_COPY_MS = 4 * 60_000;
+
+/** A client the server pushes to: its address and the session token its pushes must carry. */
+export interface PushTarget {
+  readonly address: Address;
+  readonly token: string;
+}
+
+/**
  * The server's state: the authoritative table, the per-name records, the reply cache that
  * makes retried requests act once, and a token index for session checks.
  */
@@ -34,9 +47,11 @@ export class ServerState {
   readonly records = new Map<string, ClientRecord>();
   readonly replies: ReplyCache<Reply>;
   private readonly keysByToken = new Map<string, string>();
+  /** Set when the server stops: requests cut short by the shutdown must not change state. */
+  stopping = false;
 
   constructor(@inject(ChatSettings) settings: ChatSettings) {
-    this.replies = new ReplyCache<Reply>(settings.dedupRetentionMs);
+    this.replies = new ReplyCache<Reply>(Math.max(settings.dedupRetentionMs, LATE_COPY_MS));
   }
 
   record(name: string): ClientRecord | undefined {
@@ -52,6 +67,14 @@ export class ServerState {
     if (key === undefined || (name !== undefined && nameKey(name) !== key)) return undefined;
     const record = this.records.get(key);
     return record && record.token === token && sameAddress(record.address, from) ? { key, record } : undefined;
+  }
+
+  /** Where a name's client is and the token that proves the server to it, if it has a session. */
+  reach(name: string): PushTarget | undefined {
+    const row = this.table.get(name);
+    const record = this.record(name);
+    if (!row || !record || record.token === '') return undefined;
+    return { address: { ip: row.ip, port: row.port }, token: record.token };
   }
 
   /** Give `key` a new session token; the previous one stops working. */

@@ -8,6 +8,9 @@ import { ReliableSender } from '../reliable-sender';
 import { ChatSettings } from '../settings';
 import { ServerState } from './server-state';
 
+/** Rounds (each the push retry policy) an unanswered table push is made again before giving up. */
+const PUSH_RETRY_ROUNDS = 3;
+
 /**
  * Pushes table changes to online clients. Changes made in the same turn are coalesced into
  * one update; each client gets the rows changed since the version it last ACKed (so a
@@ -21,6 +24,10 @@ export class TableBroadcaster {
   private readonly again = new Set<string>();
   /** Offline clients to include in the next update (marked offline for not answering). */
   private readonly extra = new Set<string>();
+  /** Clients whose last push went unanswered, with how many rounds were made again. */
+  private readonly failedRounds = new Map<string, number>();
+  private readonly retryTimers = new Set<TimerHandle>();
+  private stopped = false;
 
   constructor(
     @inject(ServerState) private readonly state: ServerState,
@@ -52,8 +59,11 @@ export class TableBroadcaster {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.flushTimer !== undefined) this.clock.clearTimer(this.flushTimer);
     this.flushTimer = undefined;
+    for (const timer of this.retryTimers) this.clock.clearTimer(timer);
+    this.retryTimers.clear();
   }
 
   private flush(): void {
@@ -83,6 +93,7 @@ export class TableBroadcaster {
     const row = this.state.table.get(key);
     if (!record || !row) return;
     this.pushing.add(key);
+    let complete = false;
     try {
       const from = full ? 0 : record.knownVersion;
       const to = this.state.table.version;
@@ -93,17 +104,39 @@ export class TableBroadcaster {
         parts.map((partRows, part) =>
           this.sender.request(
             address,
-            { t: 'table', id: this.crypto.messageId(), from, to, part, parts: parts.length, full: full || from === 0, rows: partRows },
+            { t: 'table', id: this.crypto.messageId(), token: record.token, from, to, part, parts: parts.length, full: full || from === 0, rows: partRows },
             this.settings.policies.push,
           ),
         ),
       );
-      if (replies.every((r) => r !== undefined)) record.knownVersion = Math.max(record.knownVersion, to);
+      complete = replies.every((r) => r !== undefined);
+      if (complete) record.knownVersion = Math.max(record.knownVersion, to);
     } finally {
       this.pushing.delete(key);
     }
+    if (complete) this.failedRounds.delete(key);
     if (this.again.delete(`full:${key}`)) void this.push(key, true);
     else if (this.again.delete(key) && record.knownVersion < this.state.table.version) void this.push(key, false);
+    else if (!complete) this.retryLater(key, full);
+  }
+
+  /**
+   * A push that went unanswered is made again a few rounds later: nothing else would resend
+   * it to a client the table does not change for (or to one just marked offline, which must
+   * learn it to confirm again), and it would stay behind.
+   */
+  private retryLater(key: string, full: boolean): void {
+    const rounds = this.failedRounds.get(key) ?? 0;
+    if (this.stopped || rounds >= PUSH_RETRY_ROUNDS) {
+      this.failedRounds.delete(key);
+      return;
+    }
+    this.failedRounds.set(key, rounds + 1);
+    const timer = this.clock.setTimer(this.settings.policies.push.ackTimeoutMs, () => {
+      this.retryTimers.delete(timer);
+      void this.push(key, full);
+    });
+    this.retryTimers.add(timer);
   }
 }
 

@@ -144,7 +144,7 @@ describe('ReliableSender (fake timers)', () => {
   });
 
   it('two requests with the same id to different addresses are independent', async () => {
-    const channel: Extract<Message, { id: string }> = { t: 'channel', id: 'same', from: 'x', text: 'hi' };
+    const channel: Extract<Message, { id: string }> = { t: 'channel', id: 'same', token: 'tok', from: 'x', text: 'hi' };
     const toA = track(sender.request(SERVER, channel, policies.toServer));
     const toB = track(sender.request(OTHER, channel, policies.toServer));
     await clock.tickAsync(600);
@@ -174,10 +174,11 @@ describe('ReliableSender (fake timers)', () => {
     const results = [
       track(sender.request(SERVER, dereg('a'), policies.toServer)),
       track(sender.request(OTHER, dereg('b'), policies.push)),
-      track(sender.request(OTHER, { t: 'probe', id: 'p' }, policies.probe)),
+      track(sender.request(OTHER, { t: 'probe', id: 'p', token: 'tok' }, policies.probe)),
     ];
-    await clock.tickAsync(700);
+    await clock.tickAsync(300);
     expect(clock.countTimers()).to.equal(3);
+    expect(transport.sent.length).to.equal(3);
     const sentBefore = transport.sent.length;
     sender.cancelAll();
     await clock.tickAsync(0);

@@ -2,6 +2,7 @@ import { inject, injectable } from 'inversify';
 import { sameAddress } from '../../../domain/address';
 import { parseNickname } from '../../../domain/nickname';
 import { LivenessProbe } from '../../server/liveness-probe';
+import { PENDING_REGISTRATION_MS, PendingRegistrations } from '../../server/pending-registrations';
 import { ServerState, type ClientRecord } from '../../server/server-state';
 import { Clock } from '../../ports/clock';
 import { Crypto } from '../../ports/crypto';
@@ -10,8 +11,6 @@ import { REGISTER_MIN_BYTES, type MessageOf, type RefusalReason, type Reply } fr
 import { ChatSettings } from '../../settings';
 import { MarkOffline } from './mark-offline';
 
-/** How long an accepted but unconfirmed registration holds its name. */
-export const PENDING_REGISTRATION_MS = 10_000;
 
 /**
  * A `register` request: checks the name, that nobody else holds it (an online holder is
@@ -23,6 +22,7 @@ export const PENDING_REGISTRATION_MS = 10_000;
 export class AcceptRegistration {
   constructor(
     @inject(ServerState) private readonly state: ServerState,
+    @inject(PendingRegistrations) private readonly pending: PendingRegistrations,
     @inject(LivenessProbe) private readonly probe: LivenessProbe,
     @inject(MarkOffline) private readonly markOffline: MarkOffline,
     @inject(Crypto) private readonly crypto: Crypto,
@@ -48,7 +48,7 @@ export class AcceptRegistration {
       const owner = this.crypto.matches(message.secret, record.proof);
       if (!sameAddress(record.address, from) && (row?.online || this.stillPending(record, now))) {
         if (!owner) return refuse('name-in-use');
-        if (row?.online && (await this.probe.isAlive({ ip: row.ip, port: row.port }))) return refuse('name-in-use');
+        if (row?.online && (await this.probe.isAlive(this.state.reach(key)))) return refuse('name-in-use');
         // The old process is gone (it did not answer): no point telling it.
         if (row?.online) await this.markOffline.execute(key, 'dereg');
       }
@@ -57,6 +57,8 @@ export class AcceptRegistration {
       record.validated = false;
       record.pendingSinceMs = now;
     } else {
+      // Expired unconfirmed registrations do not count: sweep them before refusing.
+      if (this.state.records.size >= this.settings.maxClients) this.pending.sweep();
       if (this.state.records.size >= this.settings.maxClients) return refuse('server-full');
       record = { name: name.value.display, proof: this.crypto.proofOf(message.secret), token: '', address: from, validated: false, knownVersion: 0, pendingSinceMs: now };
       this.state.records.set(key, record);

@@ -1,4 +1,5 @@
 import { inject, injectable } from 'inversify';
+import { sameAddress } from '../../../domain/address';
 import { RegistrySync } from '../../server/registry-sync';
 import { ServerState } from '../../server/server-state';
 import { TableBroadcaster } from '../../server/table-broadcaster';
@@ -25,6 +26,11 @@ export class ConfirmRegistration {
     if (!session) return undefined;
     const { key, record } = session;
     const existing = this.state.table.get(key);
+    // A copy of a confirm (late duplicate, replay) for a session already online here changes
+    // nothing and sends nothing; a client marked offline confirms again and goes on below.
+    if (record.validated && existing?.online && sameAddress({ ip: existing.ip, port: existing.port }, from)) {
+      return { t: 'ack', re: message.id, status: 'ok' };
+    }
     const name = existing?.name ?? record.name;
     record.validated = true;
     record.pendingSinceMs = undefined;

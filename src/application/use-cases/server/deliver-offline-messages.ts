@@ -5,11 +5,13 @@ import { Crypto } from '../../ports/crypto';
 import { MailboxStore } from '../../ports/mailbox-store';
 import { ReliableSender } from '../../reliable-sender';
 import { ChatSettings } from '../../settings';
+import { MarkOffline } from './mark-offline';
 
 /**
  * Sends a client that just came online its stored messages, oldest first, one at a time;
  * each leaves the mailbox only after the client ACKs it. If the client stops answering,
- * the rest stay stored for its next log-in (where copies it already saw are shown once).
+ * it is marked offline and the rest stay stored until it confirms again or logs back in (where
+ * copies it already saw are shown once).
  */
 @injectable()
 export class DeliverOfflineMessages {
@@ -21,6 +23,7 @@ export class DeliverOfflineMessages {
     @inject(ReliableSender) private readonly sender: ReliableSender,
     @inject(Crypto) private readonly crypto: Crypto,
     @inject(ChatSettings) private readonly settings: ChatSettings,
+    @inject(MarkOffline) private readonly markOffline: MarkOffline,
   ) {}
 
   /** Resolves with the number of messages delivered and removed. */
@@ -29,17 +32,27 @@ export class DeliverOfflineMessages {
     this.running.add(key);
     let delivered = 0;
     try {
-      for (const message of deliveryOrder(await this.mailbox.list(key))) {
-        const row = this.state.table.get(key);
-        if (!row?.online) break;
-        const reply = await this.sender.request(
-          { ip: row.ip, port: row.port },
-          { t: 'stored', id: this.crypto.messageId(), items: [{ id: message.id, from: message.sender, kind: message.kind, at: message.storedAtMs, text: message.text }] },
-          this.settings.policies.push,
-        );
-        if (!reply) break;
-        await this.mailbox.remove(key, [message.id]);
-        delivered += 1;
+      // Listed again until empty: a message stored while earlier ones were being delivered
+      // (the client was briefly marked offline, and this run was already under way when it
+      // confirmed again) would otherwise wait for the next log-in.
+      for (let batch = await this.mailbox.list(key); batch.length > 0; batch = await this.mailbox.list(key)) {
+        for (const message of deliveryOrder(batch)) {
+          const target = this.state.table.get(key)?.online ? this.state.reach(key) : undefined;
+          if (!target) return delivered;
+          const reply = await this.sender.request(
+            target.address,
+            { t: 'stored', id: this.crypto.messageId(), token: target.token, items: [{ id: message.id, from: message.sender, kind: message.kind, at: message.storedAtMs, text: message.text }] },
+            this.settings.policies.push,
+          );
+          if (!reply) {
+            // Like an unanswered channel push: the client is told it is offline (if it is alive
+            // it confirms again, which restarts delivery); the rest stay stored meanwhile.
+            await this.markOffline.execute(key);
+            return delivered;
+          }
+          await this.mailbox.remove(key, [message.id]);
+          delivered += 1;
+        }
       }
     } finally {
       this.running.delete(key);

@@ -20,7 +20,8 @@ export class MarkOffline {
   ) {}
 
   async execute(name: string, reason: OfflineReason = 'unresponsive'): Promise<void> {
-    if (!this.state.table.setOnline(name, false)) return;
+    // A probe cut short by shutdown says nothing about the client: never record it offline.
+    if (this.state.stopping || !this.state.table.setOnline(name, false)) return;
     await this.registry.persist(name);
     if (reason === 'unresponsive') this.broadcaster.alsoNotify(name);
     this.broadcaster.changed();

@@ -1,11 +1,13 @@
 import { inject, injectable } from 'inversify';
+import type { Address } from '../../../domain/address';
 import type { TableRow } from '../../../domain/client-table';
 import { channelRecipients } from '../../../domain/group-channel';
 import { validateMessageText } from '../../../domain/message-text';
 import { nameKey } from '../../../domain/nickname';
 import type { StoredMessage } from '../../../domain/offline-mailbox';
 import { LivenessProbe } from '../../server/liveness-probe';
-import { ServerState } from '../../server/server-state';
+import { ServerState, type PushTarget } from '../../server/server-state';
+import { ChannelLog } from '../../ports/channel-log';
 import { Clock } from '../../ports/clock';
 import { Logger } from '../../ports/logger';
 import { MailboxStore } from '../../ports/mailbox-store';
@@ -16,10 +18,13 @@ import { ChatSettings } from '../../settings';
 import { MarkOffline } from './mark-offline';
 
 /**
- * A `send_all`: stored for every offline member, ACKed to the sender, then pushed to every
- * online member. A member that does not ACK within 500 ms is probed; if alive it gets the
- * message again (five tries), otherwise it is marked offline and the message stored for it.
- * The message keeps the sender's id everywhere, so no member shows it twice.
+ * A `send_all`: stored for every offline member and recorded in the channel log for every
+ * online one (both durably), ACKed to the sender, then pushed to every online member. A member
+ * that does not ACK within 500 ms is probed; if alive it gets the message again (five tries),
+ * otherwise it is marked offline and the message stored for it. Each member reached (or stored
+ * for) is marked delivered in the log; a server killed before that hands what the log still
+ * owes to the mailboxes when it starts again. The message keeps the sender's id everywhere, so
+ * no member shows it twice.
  */
 @injectable()
 export class RelayChannelMessage {
@@ -29,6 +34,7 @@ export class RelayChannelMessage {
     @inject(LivenessProbe) private readonly probe: LivenessProbe,
     @inject(MarkOffline) private readonly markOffline: MarkOffline,
     @inject(MailboxStore) private readonly mailbox: MailboxStore,
+    @inject(ChannelLog) private readonly channelLog: ChannelLog,
     @inject(Clock) private readonly clock: Clock,
     @inject(ChatSettings) private readonly settings: ChatSettings,
     @inject(Logger) private readonly logger: Logger,
@@ -48,19 +54,41 @@ export class RelayChannelMessage {
       storedAtMs: this.clock.now(),
       text: message.text,
     });
-    await Promise.all(offline.map((row) => this.mailbox.append(stored(row))));
+    // Durable for every member before the ACK: a crash right after it must not lose the message
+    // for the online members it was not pushed to yet.
+    const recorded = online.length === 0 ? undefined : this.channelLog.record({
+      id: message.id,
+      sender: senderName,
+      text: message.text,
+      storedAtMs: this.clock.now(),
+      recipients: online.map((row) => nameKey(row.name)),
+    });
+    await Promise.all([recorded, ...offline.map((row) => this.mailbox.append(stored(row)))]);
     for (const row of online) {
-      void this.pushTo(row, { t: 'channel', id: message.id, from: senderName, text: message.text }, () => stored(row));
+      this.pushTo(row, { id: message.id, from: senderName, text: message.text }, () => stored(row)).catch((error: unknown) => {
+        // Still owed in the channel log: the next start stores it for the member.
+        this.logger.error('channel delivery failed', { name: row.name, error: String(error) });
+      });
     }
     return { t: 'ack', re: message.id, status: 'ok' };
   }
 
-  private async pushTo(row: TableRow, channel: MessageOf<'channel'>, stored: () => StoredMessage): Promise<void> {
-    const address = { ip: row.ip, port: row.port };
-    if (await this.sender.request(address, channel, this.settings.policies.direct)) return;
-    if ((await this.probe.isAlive(address)) && (await this.sender.request(address, channel, this.settings.policies.push))) return;
-    this.logger.info('channel member did not answer; storing the message for it', { name: row.name });
-    await this.markOffline.execute(row.name);
-    await this.mailbox.append(stored());
+  private async pushTo(row: TableRow, content: Omit<MessageOf<'channel'>, 't' | 'token'>, stored: () => StoredMessage): Promise<void> {
+    const target = this.state.reach(row.name);
+    if (!target || !(await this.reach(target, { t: 'channel', token: target.token, ...content }))) {
+      // A push cut short by shutdown says nothing about the member: the log still owes it.
+      if (this.state.stopping) return;
+      this.logger.info('channel member did not answer; storing the message for it', { name: row.name });
+      await this.markOffline.execute(row.name);
+      await this.mailbox.append(stored());
+    }
+    await this.channelLog.delivered(content.id, nameKey(row.name));
+  }
+
+  /** Push once; if unanswered, probe, and if alive push again (five tries). Nothing new once stopping. */
+  private async reach(target: PushTarget, channel: MessageOf<'channel'>): Promise<boolean> {
+    if (await this.sender.request(target.address, channel, this.settings.policies.direct)) return true;
+    if (this.state.stopping || !(await this.probe.isAlive(target)) || this.state.stopping) return false;
+    return (await this.sender.request(target.address, channel, this.settings.policies.push)) !== undefined;
   }
 }

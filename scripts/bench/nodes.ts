@@ -1,0 +1,159 @@
+import 'reflect-metadata';
+import { ContainerModule, type Container } from 'inversify';
+import { ChatClient } from '../../src/application/client/chat-client';
+import { ChatView, type ChatEvent } from '../../src/application/ports/chat-view';
+import { Logger } from '../../src/application/ports/logger';
+import { Transport, type Inbound } from '../../src/application/ports/transport';
+import type { Message } from '../../src/application/protocol/envelope';
+import { ReliableSender } from '../../src/application/reliable-sender';
+import { ChatServer } from '../../src/application/server/chat-server';
+import { ServerState } from '../../src/application/server/server-state';
+import type { ChatSettings } from '../../src/application/settings';
+import type { InMemoryNetwork } from '../../src/adapters/in-memory/in-memory-network';
+import { InMemoryTransport } from '../../src/adapters/in-memory/in-memory-transport';
+import { UdpTransport } from '../../src/adapters/udp/udp-transport';
+import type { Address } from '../../src/domain/address';
+import { defaultSettings, type ClientConfig, type NodeConfig, type ServerConfig } from '../../src/composition/config';
+import { createContainer } from '../../src/composition/create-container';
+import { memoryStoresModule } from '../../src/composition/memory-stores-module';
+import { systemModule } from '../../src/composition/system-module';
+
+export const LOCALHOST = '127.0.0.1';
+
+export const silentLogger: Logger = {
+  debug: (m: string, f?: Record<string, unknown>) => { if (process.env['BENCH_LOG'] === 'debug') process.stderr.write(`debug ${m} ${JSON.stringify(f)}\n`); },
+  info: () => undefined,
+  warn: (m: string, f?: Record<string, unknown>) => { if (process.env['BENCH_LOG']) process.stderr.write(`warn ${m} ${JSON.stringify(f)}\n`); },
+  error: (m: string, f?: Record<string, unknown>) => { if (process.env['BENCH_LOG']) process.stderr.write(`error ${m} ${JSON.stringify(f)}\n`); },
+};
+
+/** A view that prints nothing but counts events by kind and lets the bench wait on them. */
+export class CountingView implements ChatView {
+  readonly counts = new Map<ChatEvent['kind'], number>();
+  onEvent: ((event: ChatEvent) => void) | undefined;
+
+  show(event: ChatEvent): void {
+    this.counts.set(event.kind, (this.counts.get(event.kind) ?? 0) + 1);
+    this.onEvent?.(event);
+  }
+
+  count(kind: ChatEvent['kind']): number {
+    return this.counts.get(kind) ?? 0;
+  }
+}
+
+/** Datagrams and bytes one node put on the wire, in total and by message type. */
+export class CountingTransport implements Transport {
+  datagrams = 0;
+  bytes = 0;
+  maxDatagramBytes = 0;
+  readonly byType = new Map<string, { datagrams: number; bytes: number }>();
+
+  constructor(private readonly inner: Transport) {}
+
+  start(): Promise<Address> {
+    return this.inner.start();
+  }
+
+  onReceive(handler: (inbound: Inbound) => void): void {
+    this.inner.onReceive(handler);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  send(to: Address, message: Message): Promise<number> {
+    return this.inner.send(to, message).then((bytes) => {
+      if (bytes > 0) {
+        this.datagrams += 1;
+        this.bytes += bytes;
+        if (bytes > this.maxDatagramBytes) this.maxDatagramBytes = bytes;
+        const t = this.byType.get(message.t) ?? { datagrams: 0, bytes: 0 };
+        t.datagrams += 1;
+        t.bytes += bytes;
+        this.byType.set(message.t, t);
+      }
+      return bytes;
+    });
+  }
+
+  snapshot(): { datagrams: number; bytes: number; table: { datagrams: number; bytes: number } } {
+    const table = this.byType.get('table') ?? { datagrams: 0, bytes: 0 };
+    return { datagrams: this.datagrams, bytes: this.bytes, table: { ...table } };
+  }
+}
+
+export type NetworkChoice = { kind: 'udp' } | { kind: 'memory'; network: InMemoryNetwork };
+
+function benchModule(config: NodeConfig, network: NetworkChoice, view: ChatView, count: boolean, onTransport: (t: CountingTransport) => void): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(ChatView).toConstantValue(view);
+    bind(Logger).toConstantValue(silentLogger);
+    bind(Transport)
+      .toDynamicValue(() => {
+        const inner: Transport =
+          network.kind === 'udp'
+            ? new UdpTransport({ port: config.port, host: config.host ?? LOCALHOST }, silentLogger)
+            : new InMemoryTransport(network.network, config.port, silentLogger);
+        if (!count) return inner;
+        const counting = new CountingTransport(inner);
+        onTransport(counting);
+        return counting;
+      })
+      .inSingletonScope();
+  });
+}
+
+export interface BenchServer {
+  readonly container: Container;
+  readonly server: ChatServer;
+  readonly state: ServerState;
+  readonly sender: ReliableSender;
+  readonly address: Address;
+  readonly counter: CountingTransport | undefined;
+  readonly view: CountingView;
+}
+
+export async function startBenchServer(options: { network?: NetworkChoice; count?: boolean; settings?: Partial<ChatSettings>; port?: number } = {}): Promise<BenchServer> {
+  const network = options.network ?? { kind: 'udp' };
+  const config: ServerConfig = { role: 'server', port: options.port ?? 0, host: LOCALHOST, settings: defaultSettings(options.settings) };
+  const view = new CountingView();
+  let counter: CountingTransport | undefined;
+  const container = createContainer(config, [
+    benchModule(config, network, view, options.count ?? false, (t) => {
+      counter = t;
+    }),
+    memoryStoresModule({ quota: config.settings.mailboxQuota }),
+    systemModule(),
+  ]);
+  const server = container.get(ChatServer);
+  const bound = await server.start();
+  return {
+    container,
+    server,
+    state: container.get(ServerState),
+    sender: container.get(ReliableSender),
+    address: { ip: LOCALHOST, port: bound.port },
+    counter,
+    view,
+  };
+}
+
+export interface BenchClient {
+  readonly name: string;
+  readonly client: ChatClient;
+  readonly view: CountingView;
+  readonly container: Container;
+  /** Resolves true once registered and confirmed. */
+  readonly started: Promise<boolean>;
+}
+
+export function startBenchClient(name: string, server: Address, options: { network?: NetworkChoice; settings?: Partial<ChatSettings> } = {}): BenchClient {
+  const network = options.network ?? { kind: 'udp' };
+  const config: ClientConfig = { role: 'client', name, server, port: 0, host: LOCALHOST, settings: defaultSettings(options.settings) };
+  const view = new CountingView();
+  const container = createContainer(config, [benchModule(config, network, view, false, () => undefined), memoryStoresModule(), systemModule()]);
+  const client = container.get(ChatClient);
+  return { name, client, view, container, started: client.start() };
+}

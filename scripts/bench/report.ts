@@ -1,0 +1,60 @@
+/** One line of the bench table: a figure, its same-run baseline and their ratio. */
+export interface BenchRow {
+  readonly section: string;
+  readonly figure: string;
+  readonly value: number;
+  readonly unit: string;
+  /** What was measured as the physical limit in this run, in the same unit. */
+  readonly baseline?: number;
+  readonly baselineLabel?: string;
+  /** value / baseline (or baseline / value for rates, so > 1 always means "slower than raw"). */
+  readonly ratio?: number;
+  readonly target?: string;
+  /** Whether the target was met; undefined when the line has no target. */
+  readonly met?: boolean;
+  readonly note?: string;
+}
+
+export interface SectionResult {
+  readonly id: number;
+  readonly title: string;
+  readonly rows: BenchRow[];
+  readonly notes: string[];
+  readonly seconds: number;
+  readonly error?: string;
+}
+
+function fmt(value: number | undefined, unit = ''): string {
+  if (value === undefined || Number.isNaN(value)) return '-';
+  const abs = Math.abs(value);
+  const digits = abs >= 1000 ? 0 : abs >= 100 ? 1 : abs >= 10 ? 2 : abs >= 1 ? 2 : 3;
+  const text = value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+  return unit ? `${text} ${unit}` : text;
+}
+
+/** The whole run as a fixed-width text table. */
+export function formatTable(sections: readonly SectionResult[]): string {
+  const header = ['#', 'figure', 'value', 'raw baseline (same run)', 'ratio', 'target', 'ok'];
+  const lines: string[][] = [];
+  for (const s of sections) {
+    if (s.error) lines.push([String(s.id), `${s.title}: FAILED: ${s.error}`, '', '', '', '', '']);
+    for (const r of s.rows) {
+      lines.push([
+        String(s.id),
+        r.figure,
+        fmt(r.value, r.unit),
+        r.baseline === undefined ? '-' : `${fmt(r.baseline, r.unit)}${r.baselineLabel ? ` (${r.baselineLabel})` : ''}`,
+        r.ratio === undefined ? '-' : `${fmt(r.ratio)}×`,
+        r.target ?? '',
+        r.met === undefined ? '' : r.met ? 'yes' : 'NO',
+      ]);
+    }
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const row = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const out = [row(header), widths.map((w) => '-'.repeat(w)).join('  ')];
+  for (const l of lines) out.push(row(l));
+  const notes = sections.flatMap((s) => s.notes.map((n) => `  [${s.id}] ${n}`));
+  if (notes.length > 0) out.push('', 'Notes:', ...notes);
+  return out.join('\n');
+}

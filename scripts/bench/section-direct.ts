@@ -1,0 +1,71 @@
+import { encodeMessage } from '../../src/adapters/wire/envelope-codec';
+import { rawPingPong } from './raw-udp';
+import { startBenchClient, startBenchServer } from './nodes';
+import type { SectionResult } from './report';
+import { nowMs, percentile, waitUntil } from './stats';
+
+const TEXT = 'hello from the benchmark, one direct message';
+
+/**
+ * (1) A direct message: `send b …` typed at a's client until a has b's ACK, through the
+ * real UDP adapter (codec, reliable sender, inbound router), against a raw node:dgram
+ * ping-pong of datagrams of the same sizes. Blocks of each alternate so drift hits both.
+ */
+export async function benchDirect(options: { messages: number }): Promise<Omit<SectionResult, 'seconds'>> {
+  const server = await startBenchServer();
+  const a = startBenchClient('alice', server.address);
+  const b = startBenchClient('bob', server.address);
+  if (!(await a.started) || !(await b.started)) throw new Error('clients did not register');
+  await waitUntil(() => a.client.tableRows().length === 2 && b.client.tableRows().length === 2, 5000, 'both tables');
+  await server.sender.idle();
+  const requestBytes = encodeMessage({ t: 'chat', id: 'AAAAAAAAAAAAAAAA', from: 'alice', text: TEXT }).length;
+  const replyBytes = encodeMessage({ t: 'ack', re: 'AAAAAAAAAAAAAAAA' }).length;
+
+  try {
+    return await measure();
+  } finally {
+    await a.client.stop();
+    await b.client.stop();
+    await server.server.stop();
+  }
+
+  async function measure(): Promise<Omit<SectionResult, 'seconds'>> {
+  const send = async (): Promise<number> => {
+    const before = a.view.count('direct-acked');
+    const start = nowMs();
+    await a.client.submit({ kind: 'send', to: 'bob', text: TEXT });
+    const ms = nowMs() - start;
+    if (a.view.count('direct-acked') !== before + 1) throw new Error(`a direct message was not ACKed: ${JSON.stringify([...a.view.counts])} ${JSON.stringify(a.client.tableRows())}`);
+    return ms;
+  };
+  // Warm up both paths (JIT, socket buffers).
+  for (let i = 0; i < 200; i++) await send();
+  await rawPingPong(300, requestBytes, replyBytes);
+
+  const app: number[] = [];
+  const raw: number[] = [];
+  const blocks = 5;
+  const per = Math.ceil(options.messages / blocks);
+  for (let blk = 0; blk < blocks; blk++) {
+    raw.push(...(await rawPingPong(per, requestBytes, replyBytes)));
+    for (let i = 0; i < per; i++) app.push(await send());
+  }
+  if (b.view.count('direct-received') < app.length) throw new Error('bob did not show every message');
+  const p50 = percentile(app, 50);
+  const p99 = percentile(app, 99);
+  const r50 = percentile(raw, 50);
+  const r99 = percentile(raw, 99);
+  return {
+    id: 1,
+    title: 'direct message send → ACK',
+    rows: [
+      { section: '1', figure: 'direct send→ACK p50', value: p50 * 1000, unit: 'µs', baseline: r50 * 1000, baselineLabel: 'dgram ping-pong p50', ratio: p50 / r50, target: '≤ 3× raw', met: p50 / r50 <= 3 },
+      { section: '1', figure: 'direct send→ACK p99', value: p99 * 1000, unit: 'µs', baseline: r99 * 1000, baselineLabel: 'dgram ping-pong p99', ratio: p99 / r99 },
+    ],
+    notes: [
+      `${app.length} messages a→b one at a time through ChatClient.submit (server + 2 clients in one process, real UDP on 127.0.0.1); ` +
+        `raw: ${raw.length} ping-pongs of ${requestBytes}/${replyBytes}-byte datagrams (same sizes as chat/ack), blocks interleaved.`,
+    ],
+  };
+}
+}

@@ -1,0 +1,86 @@
+import { encodeMessage } from '../../src/adapters/wire/envelope-codec';
+import { RawFanOut } from './raw-udp';
+import { startBenchClient, startBenchServer, type BenchClient } from './nodes';
+import type { SectionResult } from './report';
+import { median, nowMs, waitUntil } from './stats';
+
+const TEXT = 'a channel message from the benchmark to every online client';
+
+/**
+ * (2) `send_all` to N online clients, all ChatClients in this process over real UDP: from
+ * the sender's submit until every recipient showed the channel message and the server
+ * holds every recipient's ACK. Baseline: one raw socket sending the same count of
+ * same-sized datagrams to as many raw sockets, each answering, until every answer is in.
+ */
+export async function benchFanOut(options: { clients: number; rounds: number }): Promise<Omit<SectionResult, 'seconds'>> {
+  const server = await startBenchServer();
+  const clients: BenchClient[] = [];
+  const notes: string[] = [];
+  const regStart = nowMs();
+  try {
+    // Registration in waves: each new client gets the whole table and the others an update.
+    const wave = 100;
+    for (let i = 0; i < options.clients; i += wave) {
+      const batch: BenchClient[] = [];
+      for (let j = i; j < Math.min(options.clients, i + wave); j++) batch.push(startBenchClient(`c${String(j).padStart(4, '0')}`, server.address));
+      const ok = await Promise.all(batch.map((c) => c.started));
+      if (!ok.every(Boolean)) throw new Error(`a client failed to register: ${JSON.stringify(batch.filter((_, k) => !ok[k]).map((c) => [c.name, [...c.view.counts]]).slice(0, 3))} after ${i} clients`);
+      clients.push(...batch);
+    }
+    await waitUntil(() => clients.every((c) => c.client.tableRows().length === options.clients), 60_000, 'every table to list every client', 10);
+    await server.sender.idle();
+    notes.push(`setup: ${options.clients} ChatClients registered in waves of 100 in ${((nowMs() - regStart) / 1000).toFixed(1)} s (each got the whole table, the others updates).`);
+
+    const sender = clients[0]!;
+    const recipients = clients.length - 1;
+    let received = 0;
+    for (const c of clients.slice(1)) {
+      c.view.onEvent = (e) => {
+        if (e.kind === 'channel-received') received += 1;
+      };
+    }
+    const requestBytes = encodeMessage({ t: 'channel', id: 'AAAAAAAAAAAAAAAA', token: 'TTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTT', from: sender.name, text: TEXT }).length;
+    const replyBytes = encodeMessage({ t: 'ack', re: 'AAAAAAAAAAAAAAAA' }).length;
+    const raw = await RawFanOut.create(recipients);
+    const appAll: number[] = [];
+    const appShown: number[] = [];
+    const rawAll: number[] = [];
+    try {
+      await raw.run(requestBytes, replyBytes);
+      for (let round = 0; round < options.rounds; round++) {
+        rawAll.push(await raw.run(requestBytes, replyBytes));
+        received = 0;
+        const start = nowMs();
+        let shownAt = 0;
+        const acked = sender.client.submit({ kind: 'send_all', text: TEXT });
+        await waitUntil(() => received >= recipients, 20_000, 'every recipient to show the channel message', 0);
+        shownAt = nowMs();
+        await acked;
+        await server.sender.idle();
+        const end = nowMs();
+        appShown.push(shownAt - start);
+        appAll.push(end - start);
+      }
+    } finally {
+      await raw.close();
+    }
+    const all = median(appAll);
+    const shown = median(appShown);
+    const base = median(rawAll);
+    notes.push(
+      `send_all from one client to ${recipients} recipients, median of ${options.rounds}; raw: one socket → ${recipients} sockets, ${requestBytes}-byte datagrams answered with ${replyBytes} bytes, all in this process.`,
+    );
+    return {
+      id: 2,
+      title: 'send_all fan-out',
+      rows: [
+        { section: '2', figure: `send_all → all ${recipients} shown + ACKed at server`, value: all, unit: 'ms', baseline: base, baselineLabel: `raw ${recipients} sends+answers`, ratio: all / base, target: '≤ 3× raw', met: all / base <= 3 },
+        { section: '2', figure: `send_all → last of ${recipients} shown`, value: shown, unit: 'ms', baseline: base, baselineLabel: 'same raw', ratio: shown / base },
+      ],
+      notes,
+    };
+  } finally {
+    for (const c of clients) await c.client.stop();
+    await server.server.stop();
+  }
+}

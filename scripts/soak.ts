@@ -1,0 +1,137 @@
+import 'reflect-metadata';
+import {
+  CHANNEL_DEFAULTS,
+  DIRECT_DEFAULTS,
+  formatSummary,
+  runChannelSoak,
+  runDirectSoak,
+  soakPassed,
+  type SoakOptions,
+  type SoakSummary,
+} from '../test/support/soak-run';
+
+/**
+ * `npm run soak`: the reliability soak of SPEC §5 at full scale (50 clients, 10,000 direct
+ * messages at 20% loss, 5% duplication, 10% reordering; then 1,000 send_all with 10 clients
+ * offline at 20% loss), in simulated time. Exit status 0 only if nothing was lost, shown
+ * twice or shown unexpectedly in either run, and every sender printed one outcome line per
+ * message. Options (see USAGE) apply to both runs; the seed replays a run exactly.
+ */
+
+const USAGE = `usage: npm run soak -- [options]
+  --only direct|channel   run one soak (default: both, direct first)
+  --clients N             clients (default 50)
+  --messages N            messages of each soak (default 10000 direct, 1000 channel)
+  --offline N             channel soak: clients offline before the messages (default 10, or clients/5)
+  --loss P                loss per datagram, 0..1 (default 0.2)
+  --dup P                 duplication per datagram (default 0.05 direct, 0 channel)
+  --reorder P             share of datagrams delayed (default 0.1 direct, 0 channel)
+  --reorder-ms N          greatest extra delay of a reordered datagram (default 200)
+  --latency-ms N          delay of every datagram (default 0)
+  --seed N                seed of the network faults and the message plan (default 1)
+  --quiet                 no progress lines on stderr`;
+
+interface Args {
+  only: 'direct' | 'channel' | undefined;
+  common: Partial<SoakOptions>;
+  direct: Partial<SoakOptions>;
+  channel: Partial<SoakOptions>;
+  quiet: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { only: undefined, common: {}, direct: {}, channel: {}, quiet: false };
+  const common = args.common as Record<string, unknown>;
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    if (flag === '--help' || flag === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    if (flag === '--quiet') {
+      args.quiet = true;
+      continue;
+    }
+    const value = argv[++i];
+    if (value === undefined) fail(`${flag} needs a value`);
+    const number = (min: number, max: number, integer: boolean): number => {
+      const n = Number(value);
+      if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) fail(`${flag} ${value}: expected ${integer ? 'an integer' : 'a number'} in ${min}..${max}`);
+      return n;
+    };
+    switch (flag) {
+      case '--only':
+        if (value !== 'direct' && value !== 'channel') fail(`--only ${value}: expected direct or channel`);
+        args.only = value;
+        break;
+      case '--clients':
+        common.clients = number(2, 100_000, true);
+        break;
+      case '--messages':
+        common.messages = number(0, 10_000_000, true);
+        break;
+      case '--offline':
+        (args.channel as Record<string, unknown>).offline = number(0, 100_000, true);
+        break;
+      case '--loss':
+        common.loss = number(0, 0.99, false);
+        break;
+      case '--dup':
+        common.duplicate = number(0, 1, false);
+        break;
+      case '--reorder':
+        common.reorder = number(0, 1, false);
+        break;
+      case '--reorder-ms':
+        common.reorderMaxDelayMs = number(0, 60_000, true);
+        break;
+      case '--latency-ms':
+        common.latencyMs = number(0, 60_000, true);
+        break;
+      case '--seed':
+        common.seed = number(0, 2 ** 32 - 1, true);
+        break;
+      default:
+        fail(`unknown option ${flag}`);
+    }
+  }
+  return args;
+}
+
+function fail(message: string): never {
+  console.error(`soak: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const progress = args.quiet ? undefined : (line: string): void => void process.stderr.write(`${line}\n`);
+  const summaries: SoakSummary[] = [];
+  const started = performance.now();
+  if (args.only !== 'channel') {
+    const options = { ...DIRECT_DEFAULTS, ...args.common, ...(progress ? { progress } : {}) };
+    progress?.(`direct soak: ${options.clients} clients, ${options.messages} messages, seed ${options.seed}…`);
+    const summary = await runDirectSoak(options);
+    console.log(formatSummary(summary));
+    summaries.push(summary);
+  }
+  if (args.only !== 'direct') {
+    // A smaller run keeps the default's share of offline clients (one in five).
+    const offline = args.channel.offline ?? (args.common.clients !== undefined ? Math.floor(args.common.clients / 5) : CHANNEL_DEFAULTS.offline);
+    const options = { ...CHANNEL_DEFAULTS, ...args.common, offline, ...(progress ? { progress } : {}) };
+    if (options.offline >= options.clients) fail(`--offline ${options.offline} leaves no client online to send`);
+    progress?.(`channel soak: ${options.clients} clients (${options.offline} offline), ${options.messages} send_all, seed ${options.seed}…`);
+    const summary = await runChannelSoak(options);
+    if (summaries.length > 0) console.log('');
+    console.log(formatSummary(summary));
+    summaries.push(summary);
+  }
+  const passed = summaries.every(soakPassed);
+  console.log(`\nsoak ${passed ? 'PASSED' : 'FAILED'} in ${((performance.now() - started) / 1000).toFixed(1)} s wall`);
+  process.exitCode = passed ? 0 : 1;
+}
+
+main().catch((error: unknown) => {
+  console.error('soak crashed:', error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,127 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FsChannelLog } from '../../src/adapters/fs/fs-channel-log';
+import { InMemoryChannelLog } from '../../src/adapters/in-memory/in-memory-channel-log';
+import type { ChannelEntry, ChannelLog, PendingChannelEntry } from '../../src/application/ports/channel-log';
+
+/** A place a channel log lives: `open` gives a log on it (again after `close`, the same entries). */
+interface ChannelLogLocation {
+  open(): ChannelLog;
+  remove(): void;
+}
+
+let nextTime = 1_700_000_000_000;
+
+function entry(id: string, recipients: string[] = ['bob', 'carol', 'dave'], text = `text of ${id}`): ChannelEntry {
+  return { id, sender: 'Alice', text, storedAtMs: nextTime++, recipients };
+}
+
+function owed(e: ChannelEntry, recipients: readonly string[] = e.recipients): PendingChannelEntry {
+  return { entry: e, recipients };
+}
+
+function channelLogContract(adapter: string, newLocation: () => ChannelLogLocation): void {
+  describe(`ChannelLog contract: ${adapter}`, () => {
+    let location: ChannelLogLocation;
+    let logs: ChannelLog[];
+
+    const open = (): ChannelLog => {
+      const log = location.open();
+      logs.push(log);
+      return log;
+    };
+
+    beforeEach(() => {
+      location = newLocation();
+      logs = [];
+    });
+
+    afterEach(async () => {
+      for (const log of logs) await log.close();
+      location.remove();
+    });
+
+    it('owes nothing when nothing was recorded', async () => {
+      expect(await open().pending()).to.deep.equal([]);
+    });
+
+    it('owes a recorded message to every recipient, every field intact', async () => {
+      const log = open();
+      const e = entry('c1', ['bob', 'carol'], 'hello "all"\nline two, tab\t, NUL\u0000, é, 日本, 🎉');
+      await log.record(e);
+      expect(await log.pending()).to.deep.equal([owed(e)]);
+    });
+
+    it('stops owing it to each recipient marked delivered, and forgets it once all have it', async () => {
+      const log = open();
+      const e = entry('c1');
+      await log.record(e);
+      await log.delivered('c1', 'carol');
+      expect(await log.pending()).to.deep.equal([owed(e, ['bob', 'dave'])]);
+      await log.delivered('c1', 'bob');
+      await log.delivered('c1', 'dave');
+      expect(await log.pending()).to.deep.equal([]);
+    });
+
+    it('records a retried id once: a retry neither duplicates it nor owes it again to who has it', async () => {
+      const log = open();
+      const e = entry('c1');
+      await log.record(e);
+      await log.delivered('c1', 'bob');
+      await log.record({ ...e, storedAtMs: e.storedAtMs + 5 });
+      expect(await log.pending()).to.deep.equal([owed(e, ['carol', 'dave'])]);
+      await log.delivered('c1', 'carol');
+      await log.delivered('c1', 'dave');
+      await log.record(e);
+      expect(await log.pending(), 'a retry after everyone had it').to.deep.equal([]);
+    });
+
+    it('lists what is owed oldest first, concurrent records each once', async () => {
+      const log = open();
+      const entries = Array.from({ length: 30 }, (_, i) => entry(`c${i}`, ['bob']));
+      await Promise.all([...entries, entries[4]!, entries[17]!].map((e) => log.record(e)));
+      expect(await log.pending()).to.deep.equal(entries.map((e) => owed(e)));
+    });
+
+    it('ignores a delivery for an unknown id or a recipient not owed it, and owes nothing for no recipients', async () => {
+      const log = open();
+      const e = entry('c1', ['bob']);
+      await log.record(e);
+      await log.delivered('nope', 'bob');
+      await log.delivered('c1', 'mallory');
+      await log.record(entry('c2', []));
+      expect(await log.pending()).to.deep.equal([owed(e)]);
+    });
+
+    it('keeps what is owed across a close and reopen (a restart)', async () => {
+      const first = open();
+      const [a, b, c] = [entry('a'), entry('b', ['bob']), entry('c', ['carol', 'dave'])];
+      for (const e of [a, b, c]) await first.record(e);
+      await first.delivered('a', 'dave');
+      await first.delivered('b', 'bob');
+      await first.close();
+      const second = open();
+      const after = await second.pending();
+      expect(after.map((p) => [p.entry.id, p.recipients])).to.deep.equal([['a', ['bob', 'carol']], ['c', ['carol', 'dave']]]);
+      expect(after[1]).to.deep.equal(owed(c));
+      await second.delivered('a', 'bob');
+      await second.close();
+      expect((await open().pending()).map((p) => [p.entry.id, p.recipients])).to.deep.equal([['a', ['carol']], ['c', ['carol', 'dave']]]);
+    });
+  });
+}
+
+channelLogContract('in memory', () => {
+  const log = new InMemoryChannelLog();
+  return { open: () => log, remove: () => undefined };
+});
+
+channelLogContract('file system', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-channel-log-'));
+  return {
+    open: () => new FsChannelLog(path.join(dir, 'server-5000')),
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+});

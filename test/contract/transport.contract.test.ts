@@ -1,0 +1,254 @@
+import { expect } from 'chai';
+import dgram from 'node:dgram';
+import type { Inbound, Transport } from '../../src/application/ports/transport';
+import type { Message } from '../../src/application/protocol/envelope';
+import { InMemoryNetwork } from '../../src/adapters/in-memory/in-memory-network';
+import { InMemoryTransport } from '../../src/adapters/in-memory/in-memory-transport';
+import { UdpTransport } from '../../src/adapters/udp/udp-transport';
+import { encodeMessage } from '../../src/adapters/wire/envelope-codec';
+import type { Address } from '../../src/domain/address';
+import { RecordingLogger } from '../support/recording-logger';
+
+/** What a contract run needs from one transport technology. */
+interface TransportFactory {
+  /** A transport bound to `port` (0: any free port). */
+  create(port?: number): Transport;
+  /** Put raw bytes on the wire from a foreign endpoint to `to`. */
+  sendRaw(data: Buffer, to: Address): Promise<void>;
+  /** Release what the factory itself holds. */
+  dispose(): Promise<void>;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Poll until `done()` holds, failing after `timeoutMs` (real timers: UDP delivery is asynchronous). */
+async function until(done: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/** A quiet pause long enough for a datagram on loopback (or the in-memory network) to land. */
+const SETTLE_MS = 60;
+
+function transportContract(name: string, makeFactory: () => TransportFactory): void {
+  describe(`Transport contract: ${name}`, () => {
+    let factory: TransportFactory;
+    const open: Transport[] = [];
+
+    beforeEach(() => {
+      factory = makeFactory();
+    });
+    afterEach(async () => {
+      for (const t of open.splice(0)) await t.close();
+      await factory.dispose();
+    });
+
+    async function started(port = 0): Promise<{ transport: Transport; address: Address; received: Inbound[] }> {
+      const transport = factory.create(port);
+      const received: Inbound[] = [];
+      transport.onReceive((i) => received.push(i));
+      open.push(transport);
+      const address = await transport.start();
+      return { transport, address, received };
+    }
+
+    const marker = (id: string): Message => ({ t: 'probe', id, token: 'tok' });
+
+    it('start resolves with the bound address: an IP and a real port', async () => {
+      const { address } = await started();
+      expect(address.ip).to.be.a('string').and.not.equal('');
+      expect(address.port).to.be.a('number');
+      expect(address.port).to.be.greaterThan(0).and.lessThan(65536);
+    });
+
+    it('delivers a message from A to B with from = A and bytes = the encoded length; send returns that count', async () => {
+      const a = await started();
+      const b = await started();
+      const message: Message = { t: 'chat', id: 'm1', from: 'alice', text: 'hello' };
+      const bytes = await a.transport.send(b.address, message);
+      expect(bytes).to.equal(encodeMessage(message).length);
+      await until(() => b.received.length === 1, 'the message at B');
+      const got = b.received[0]!;
+      expect(got.message).to.deep.equal(message);
+      expect(got.from).to.deep.equal(a.address);
+      expect(got.bytes).to.equal(bytes);
+      expect(a.received).to.deep.equal([]);
+    });
+
+    it('round-trips every message shape of the protocol', async () => {
+      const a = await started();
+      const b = await started();
+      const messages: Message[] = [
+        { t: 'register', id: 'r1', name: 'alice', secret: 'sec_1', pad: '.'.repeat(600) },
+        { t: 'welcome', re: 'r1', name: 'alice', token: 'tok' },
+        { t: 'refused', re: 'r1', reason: 'name-in-use' },
+        { t: 'confirm', id: 'c1', token: 'tok', have: 0 },
+        { t: 'table-request', id: 'q1', token: 'tok', have: 7 },
+        { t: 'table', id: 't1', token: 'tok', from: 0, to: 3, part: 0, parts: 1, full: true, rows: [{ name: 'alice', ip: '127.0.0.1', port: 6000, online: true }] },
+        { t: 'save', id: 's1', token: 'tok', from: 'alice', to: 'bob', text: 'later' },
+        { t: 'dereg', id: 'd1', token: 'tok', name: 'alice' },
+        { t: 'send-all', id: 'a1', token: 'tok', from: 'alice', text: 'all' },
+        { t: 'channel', id: 'a1', token: 'tok', from: 'alice', text: 'all' },
+        { t: 'stored', id: 'st1', token: 'tok', items: [{ id: 'm1', from: 'bob', kind: 'direct', at: 1_700_000_000_000, text: 'x' }] },
+        { t: 'ack', re: 's1', status: 'saved', version: 4 },
+        { t: 'ack', re: 's2' },
+      ];
+      for (const m of messages) expect(await a.transport.send(b.address, m), m.t).to.be.greaterThan(0);
+      await until(() => b.received.length === messages.length, 'every message');
+      expect(b.received.map((i) => i.message)).to.have.deep.members(messages);
+    });
+
+    it('round-trips Unicode text intact', async () => {
+      const a = await started();
+      const b = await started();
+      const texts = ['héllo wörld', '日本語のテキスト', '😀👩‍👩‍👧‍👦🇫🇷', 'e\u0301 combining', 'עברית RTL', '\u0000\u001b[31m control', 'quote " backslash \\ newline \n'];
+      for (const [i, text] of texts.entries()) await a.transport.send(b.address, { t: 'chat', id: `u${i}`, from: 'alice', text });
+      await until(() => b.received.length === texts.length, 'the Unicode messages');
+      const got = new Map(b.received.map((r) => [(r.message as { id: string }).id, (r.message as { text: string }).text]));
+      texts.forEach((text, i) => expect(got.get(`u${i}`)).to.equal(text));
+    });
+
+    it('never delivers invalid datagrams to the handler', async () => {
+      const b = await started();
+      const valid = JSON.parse(encodeMessage({ t: 'chat', id: 'ok1', from: 'alice', text: 'hi' }).toString()) as Record<string, unknown>;
+      const raw = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
+      const invalid: Array<[string, Buffer]> = [
+        ['garbage bytes', Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x80, 0x7f])],
+        ['text that is not JSON', Buffer.from('hello there')],
+        ['truncated JSON', encodeMessage({ t: 'chat', id: 'tr', from: 'alice', text: 'cut' }).subarray(0, 20)],
+        ['a JSON array', raw([1, 2, 3])],
+        ['JSON null', raw(null)],
+        ['an unknown type', raw({ ...valid, t: 'launch-missiles' })],
+        ['no type', raw({ v: 1, id: 'x' })],
+        ['an extra field', raw({ ...valid, admin: true })],
+        ['a missing field', raw({ v: 1, t: 'chat', id: 'x', from: 'alice' })],
+        ['a mistyped field', raw({ ...valid, text: 42 })],
+        ['a hostile name', raw({ ...valid, from: '../etc/passwd' })],
+        ['a wrong protocol version', raw({ ...valid, v: 2 })],
+        ['no protocol version', raw({ t: 'chat', id: 'x', from: 'alice', text: 'hi' })],
+        ['more than 1200 bytes', raw({ ...valid, text: 'x'.repeat(1200) })],
+        ['an empty datagram', Buffer.alloc(0)],
+      ];
+      for (const [, data] of invalid) await factory.sendRaw(data, b.address);
+      // A valid datagram sent after them marks the point by which they would have arrived.
+      await factory.sendRaw(encodeMessage(marker('after')), b.address);
+      await until(() => b.received.some((r) => (r.message as { id?: string }).id === 'after'), 'the marker');
+      await sleep(SETTLE_MS);
+      expect(b.received.map((r) => r.message)).to.deep.equal([marker('after')]);
+    });
+
+    it('accepts a datagram of exactly 1200 bytes', async () => {
+      const b = await started();
+      const base = encodeMessage({ t: 'chat', id: 'big', from: 'alice', text: '' }).length;
+      const message: Message = { t: 'chat', id: 'big', from: 'alice', text: 'x'.repeat(1200 - base) };
+      expect(encodeMessage(message).length).to.equal(1200);
+      await factory.sendRaw(encodeMessage(message), b.address);
+      await until(() => b.received.length === 1, 'the 1200-byte datagram');
+      expect(b.received[0]!.bytes).to.equal(1200);
+    });
+
+    it('refuses to send a datagram over 1200 bytes: returns 0 and nothing arrives', async () => {
+      const a = await started();
+      const b = await started();
+      expect(await a.transport.send(b.address, { t: 'chat', id: 'huge', from: 'alice', text: 'x'.repeat(1300) })).to.equal(0);
+      await a.transport.send(b.address, marker('after'));
+      await until(() => b.received.length >= 1, 'the marker');
+      await sleep(SETTLE_MS);
+      expect(b.received.map((r) => r.message)).to.deep.equal([marker('after')]);
+    });
+
+    it('send before start resolves 0', async () => {
+      const b = await started();
+      const idle = factory.create(0);
+      open.push(idle);
+      expect(await idle.send(b.address, marker('early'))).to.equal(0);
+    });
+
+    it('close stops delivery and frees the port for a new transport', async () => {
+      const a = await started();
+      const b = await started();
+      await b.transport.close();
+      await a.transport.send(b.address, marker('into-the-void'));
+      await sleep(SETTLE_MS);
+      expect(b.received).to.deep.equal([]);
+      expect(await b.transport.send(a.address, marker('from-closed'))).to.equal(0);
+
+      const again = await started(b.address.port);
+      expect(again.address.port).to.equal(b.address.port);
+      await a.transport.send(again.address, marker('to-the-new-one'));
+      await until(() => again.received.length === 1, 'delivery to the rebound port');
+      expect(b.received).to.deep.equal([]);
+      await b.transport.close(); // closing twice is harmless
+    });
+
+    it('refuses to bind a port already in use', async () => {
+      const a = await started();
+      const clash = factory.create(a.address.port);
+      let error: unknown;
+      try {
+        await clash.start();
+        open.push(clash);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, 'second bind on the same port').to.be.instanceOf(Error);
+      expect((error as NodeJS.ErrnoException).code).to.equal('EADDRINUSE');
+    });
+
+    it('a handler that throws does not stop the transport', async () => {
+      const a = await started();
+      const b = factory.create(0);
+      open.push(b);
+      const received: string[] = [];
+      b.onReceive((i) => {
+        const id = (i.message as { id: string }).id;
+        received.push(id);
+        if (id === 'boom') throw new Error('handler bug');
+      });
+      const bAddress = await b.start();
+      await a.transport.send(bAddress, marker('boom'));
+      await until(() => received.length === 1, 'the first message');
+      await a.transport.send(bAddress, marker('still-alive'));
+      await until(() => received.length === 2, 'a message after the throw');
+      expect(received).to.deep.equal(['boom', 'still-alive']);
+    });
+  });
+}
+
+transportContract('UdpTransport on 127.0.0.1', () => {
+  // A plain socket of our own for raw bytes, opened on first use and closed after each test.
+  let raw: Promise<dgram.Socket> | undefined;
+  return {
+    create: (port = 0) => new UdpTransport({ port, host: '127.0.0.1' }, new RecordingLogger()),
+    async sendRaw(data, to) {
+      raw ??= new Promise((resolve) => {
+        const socket = dgram.createSocket('udp4');
+        socket.bind(0, '127.0.0.1', () => resolve(socket));
+      });
+      const socket = await raw;
+      await new Promise<void>((resolve, reject) => socket.send(data, to.port, to.ip, (e) => (e ? reject(e) : resolve())));
+    },
+    async dispose() {
+      if (!raw) return;
+      const socket = await raw;
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
+    },
+  };
+});
+
+transportContract('InMemoryTransport on an InMemoryNetwork', () => {
+  const network = new InMemoryNetwork({ seed: 1 });
+  const foreign: Address = { ip: '127.0.0.1', port: 39999 };
+  return {
+    create: (port = 0) => new InMemoryTransport(network, port, new RecordingLogger()),
+    async sendRaw(data, to) {
+      network.send(data, foreign, to);
+    },
+    async dispose() {
+      network.close();
+    },
+  };
+});

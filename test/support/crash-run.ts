@@ -1,0 +1,541 @@
+import 'reflect-metadata';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ClientSession } from '../../src/application/client/client-session';
+import { REGISTER_MIN_BYTES, isReply, type Message, type MessageOf, type Reply } from '../../src/application/protocol/envelope';
+import { decodeLines } from '../../src/adapters/fs/checksummed-lines';
+import { FsChannelLog } from '../../src/adapters/fs/fs-channel-log';
+import { FsMailboxStore } from '../../src/adapters/fs/fs-mailbox-store';
+import { FsRegistryStore } from '../../src/adapters/fs/fs-registry-store';
+import { SeededRandom } from '../../src/adapters/in-memory/seeded-random';
+import { decodeDatagram, encodeMessage } from '../../src/adapters/wire/envelope-codec';
+import { defaultSettings } from '../../src/composition/config';
+import { serverDataDir } from '../../src/composition/data-dir';
+import { FAILPOINTS, type FailpointName } from '../../src/composition/failpoints';
+import { nameKey } from '../../src/domain/nickname';
+import { freeUdpPort } from './chatapp-process';
+
+/**
+ * The crash test of issue 4 (SPEC §5 "Nothing lost"): a real server process (`bin/chatapp.js -s
+ * <port> --data-dir <dir>`) is killed with SIGKILL again and again at random moments, while raw
+ * UDP clients in this process, speaking the wire format directly, keep a stream of saves,
+ * send_alls, dereg/reg (which drive mailbox deliveries) going; each time the server restarts on
+ * the same data directory. Some runs arm a named failpoint (CHATAPP_FAILPOINT), where the server
+ * kills itself at that point instead. The clients know exactly which saves and send_alls were
+ * ACKed, and record everything delivered to them, so at the end:
+ *
+ * - attempted: saves and send_alls sent (distinct ids);
+ * - acked: those the server ACKed (save → `saved`, send_all → `ok`);
+ * - lost: (ACKed message, recipient) pairs never delivered to that recipient by the end;
+ * - redelivered: deliveries of a (sender, id) to a recipient beyond the first that are not
+ *   retransmissions of one datagram (a new datagram, or one from a later server run) — the
+ *   server may deliver again what it could not know was delivered (an ACK or a removal lost in
+ *   a kill); clients show it once because they dedup by sender|id;
+ * - duplicated: (recipient, sender, id) a real client would *show* twice: each recipient runs the
+ *   real client's dedup (ClientSession.shown, keyed sender|id); 0 unless that dedup fails;
+ * - unexpected: deliveries of something never sent, to someone it was not for, or altered;
+ * - torn_tails_dropped: torn last records found in the store files after a kill (each of which
+ *   the next server had to drop), plus any the stores report when reopened at the end.
+ */
+
+export interface CrashRunOptions {
+  readonly kills: number;
+  readonly seed: number;
+  /** Share of runs that arm a failpoint (the five in turn). */
+  readonly failpointShare?: number;
+  /** Where the server keeps its data; a fresh temp dir (removed after) if unset. */
+  readonly dataDir?: string;
+  readonly progress?: (line: string) => void;
+}
+
+export interface CrashFigures {
+  attempted: number;
+  acked: number;
+  lost: number;
+  duplicated: number;
+  unexpected: number;
+  torn_tails_dropped: number;
+  redelivered: number;
+  runs: number;
+  seconds: number;
+  saves_acked: number;
+  send_alls_acked: number;
+  deliveries_expected: number;
+  deliveries: number;
+  kills_external: number;
+  kills_during_startup: number;
+  failpoint_runs: Record<string, number>;
+  failpoints_fired: Record<string, number>;
+}
+
+export interface CrashRunResult {
+  readonly figures: CrashFigures;
+  /** Anything wrong beyond the figures (a server that would not start, a message still stored…). */
+  readonly problems: string[];
+  readonly seed: number;
+}
+
+const IP = '127.0.0.1';
+const BIN = path.resolve(__dirname, '../../bin/chatapp.js');
+const CLIENTS = 6;
+/** Raw clients retransmit faster than a real one (500 ms): more exchanges fit a server's short life. */
+const RETRY_MS = 100;
+/** 2.5 s of tries, then the sender is told it failed (and not counted as ACKed). */
+const REQUEST_TRIES = 25;
+const FAILPOINT_PROBABILITY: Record<FailpointName, number> = {
+  'before-fsync': 0.02,
+  'after-fsync-before-ack': 0.03,
+  'after-ack': 0.05,
+  'during-rewrite': 0.05,
+  'torn-write': 0.03,
+};
+/** A plain run is killed at a uniform moment this long after the spawn (startup takes about 0.35 s). */
+const PLAIN_KILL_MAX_MS = 600;
+/** A failpoint run is killed from outside at a uniform moment in this range if its failpoint did not fire. */
+const FAILPOINT_DEADLINE_MS: readonly [number, number] = [300, 900];
+const SETTLE_QUIET_MS = 8_000;
+const SETTLE_MAX_MS = 60_000;
+const MAX_PROBLEMS_LISTED = 25;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface SentMessage {
+  readonly senderKey: string;
+  readonly id: string;
+  readonly text: string;
+  readonly kind: 'direct' | 'channel';
+  readonly recipients: readonly string[];
+  acked: boolean;
+}
+
+interface DeliveryRecord {
+  /** Distinct arrivals: datagram id @ server run (retransmissions of one datagram count once). */
+  readonly arrivals: Set<string>;
+  shown: number;
+}
+
+/** One server process on the data directory. */
+class ServerProcess {
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly ready: Promise<void>;
+  readonly startedAt = Date.now();
+  isReady = false;
+  readyAfterMs: number | undefined;
+  fired: string | undefined;
+  private stderr = '';
+  private stdout = '';
+  private readonly child: ChildProcessWithoutNullStreams;
+
+  constructor(port: number, baseDir: string, failpoint: FailpointName | undefined) {
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+    delete env['CHATAPP_FAILPOINT'];
+    if (failpoint) env['CHATAPP_FAILPOINT'] = `${failpoint}:${FAILPOINT_PROBABILITY[failpoint]}`;
+    this.child = spawn(process.execPath, [BIN, '-s', String(port), '--data-dir', baseDir, '--log-level', 'warn'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdin.end();
+    let markReady: () => void = () => undefined;
+    this.ready = new Promise((resolve) => { markReady = resolve; });
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (chunk: string) => {
+      this.stdout += chunk;
+      if (!this.isReady && this.stdout.includes('[Server listening on')) {
+        this.isReady = true;
+        this.readyAfterMs = Date.now() - this.startedAt;
+        markReady();
+      }
+    });
+    this.child.stderr.setEncoding('utf8');
+    this.child.stderr.on('data', (chunk: string) => {
+      this.stderr += chunk;
+      this.fired ??= /failpoint ([a-z-]+) fired/.exec(this.stderr)?.[1];
+    });
+    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    this.child.kill(signal);
+  }
+
+  get output(): string {
+    return `stdout: ${this.stdout.trim()}\nstderr: ${this.stderr.trim()}`;
+  }
+}
+
+/** A client speaking the wire format from its own UDP socket, and recording what it receives. */
+class RawClient {
+  readonly key: string;
+  readonly secret: string;
+  token = '';
+  state: 'joining' | 'online' | 'offline' = 'joining';
+  offlineUntil = 0;
+  readonly session: ClientSession;
+  private readonly socket = dgram.createSocket('udp4');
+  private readonly pending = new Map<string, (reply: Reply) => void>();
+  private counter = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly server: { port: number },
+    private readonly onDelivery: (client: RawClient, item: { from: string; id: string; kind: 'direct' | 'channel'; text: string; datagram: string }) => void,
+  ) {
+    this.key = nameKey(name);
+    this.secret = `crash-secret-${name}`;
+    this.session = new ClientSession({ name, server: { ip: IP, port: server.port } }, defaultSettings());
+    this.socket.on('message', (data, rinfo) => this.receive(data, rinfo));
+  }
+
+  async open(): Promise<void> {
+    await new Promise<void>((resolve) => this.socket.bind(0, IP, () => resolve()));
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  nextId(kind: string): string {
+    this.counter += 1;
+    return `${this.name}-${kind}${this.counter}`;
+  }
+
+  /** Send `message` every RETRY_MS until a reply naming its id comes, or the tries run out. */
+  async request(message: Extract<Message, { id: string }>, tries = REQUEST_TRIES): Promise<Reply | undefined> {
+    const bytes = encodeMessage(message);
+    let reply: Reply | undefined;
+    this.pending.set(message.id, (r) => { reply = r; });
+    try {
+      for (let i = 0; i < tries && !reply; i++) {
+        this.socket.send(bytes, this.server.port, IP);
+        for (let waited = 0; waited < RETRY_MS && !reply; waited += 10) await sleep(10);
+      }
+    } finally {
+      this.pending.delete(message.id);
+    }
+    return reply;
+  }
+
+  /** register (padded) → welcome → confirm → ack: a session, online. */
+  async join(): Promise<boolean> {
+    this.state = 'joining';
+    const register: MessageOf<'register'> = { t: 'register', id: this.nextId('r'), name: this.name, secret: this.secret, pad: '' };
+    const size = encodeMessage(register).length;
+    const padded = { ...register, pad: '.'.repeat(Math.max(0, REGISTER_MIN_BYTES - size + 1)) };
+    const welcome = await this.request(padded);
+    if (welcome?.t !== 'welcome') return false;
+    const ack = await this.request({ t: 'confirm', id: this.nextId('c'), token: welcome.token, have: 0 });
+    if (ack?.t !== 'ack') return false;
+    this.token = welcome.token;
+    this.state = 'online';
+    return true;
+  }
+
+  private receive(data: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (rinfo.address !== IP || rinfo.port !== this.server.port) return;
+    const decoded = decodeDatagram(data);
+    if (!decoded.ok) return;
+    const message = decoded.message;
+    if (isReply(message)) {
+      this.pending.get(message.re)?.(message);
+      return;
+    }
+    switch (message.t) {
+      case 'probe':
+      case 'table':
+        return this.ack(message.id);
+      case 'channel':
+        this.ack(message.id);
+        return this.onDelivery(this, { from: message.from, id: message.id, kind: 'channel', text: message.text, datagram: message.id });
+      case 'stored':
+        this.ack(message.id);
+        for (const item of message.items) this.onDelivery(this, { from: item.from, id: item.id, kind: item.kind, text: item.text, datagram: message.id });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private ack(re: string): void {
+    this.socket.send(encodeMessage({ t: 'ack', re }), this.server.port, IP);
+  }
+}
+
+/** Torn last records in the server's store files right now (the server is not running). */
+function tornTails(dir: string): string[] {
+  const files = ['registry.log', 'channel.log', ...safeReaddir(path.join(dir, 'mailboxes')).filter((f) => f.endsWith('.log')).map((f) => path.join('mailboxes', f))];
+  const found: string[] = [];
+  for (const file of files) {
+    let data: Buffer;
+    try {
+      data = fs.readFileSync(path.join(dir, file));
+    } catch {
+      continue;
+    }
+    const decoded = decodeLines(data, (body) => body);
+    if (decoded.tornTail) found.push(`${file}@${decoded.goodLength}:${createHash('sha256').update(data.subarray(decoded.goodLength)).digest('hex').slice(0, 16)}`);
+  }
+  return found;
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunResult> {
+  const started = Date.now();
+  const random = new SeededRandom(options.seed);
+  const failpointShare = options.failpointShare ?? 0.4;
+  const baseDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-crash-'));
+  const problems: string[] = [];
+  const problem = (text: string): void => {
+    if (problems.length < MAX_PROBLEMS_LISTED) problems.push(text);
+    else if (problems.length === MAX_PROBLEMS_LISTED) problems.push('… more problems not listed');
+  };
+  const figures: CrashFigures = {
+    attempted: 0, acked: 0, lost: 0, duplicated: 0, unexpected: 0, torn_tails_dropped: 0, redelivered: 0, runs: 0, seconds: 0,
+    saves_acked: 0, send_alls_acked: 0, deliveries_expected: 0, deliveries: 0, kills_external: 0, kills_during_startup: 0,
+    failpoint_runs: {}, failpoints_fired: {},
+  };
+  const sent = new Map<string, SentMessage>();
+  const delivered = new Map<string, DeliveryRecord>();
+  const torn = new Set<string>();
+  let run = 0;
+  let stopping = false;
+  const startupTimes: number[] = [];
+
+  const port = await freeUdpPort();
+  const dataDir = serverDataDir(baseDir, port);
+
+  const onDelivery = (client: RawClient, item: { from: string; id: string; kind: 'direct' | 'channel'; text: string; datagram: string }): void => {
+    figures.deliveries++;
+    const key = `${nameKey(item.from)}|${item.id}`;
+    const message = sent.get(key);
+    if (!message || !message.recipients.includes(client.key) || message.text !== item.text || message.kind !== item.kind) {
+      figures.unexpected++;
+      problem(`unexpected delivery to ${client.name}: ${JSON.stringify(item)}${message ? ` (sent: ${JSON.stringify(message)})` : ' (never sent)'}`);
+      return;
+    }
+    const recordKey = `${client.key}|${key}`;
+    let record = delivered.get(recordKey);
+    if (!record) {
+      record = { arrivals: new Set(), shown: 0 };
+      delivered.set(recordKey, record);
+    }
+    const arrival = `${item.datagram}@${run}`;
+    if (!record.arrivals.has(arrival)) {
+      if (record.arrivals.size > 0) figures.redelivered++;
+      record.arrivals.add(arrival);
+    }
+    // The real client's dedup decides what is shown.
+    if (client.session.shown.firstSeen(key, Date.now())) {
+      record.shown++;
+      if (record.shown === 2) {
+        figures.duplicated++;
+        problem(`${client.name} would show ${key} twice`);
+      }
+    }
+  };
+
+  const clients = Array.from({ length: CLIENTS }, (_, i) => new RawClient(`c${i}`, { port }, onDelivery));
+  for (const c of clients) await c.open();
+
+  const record = (sender: RawClient, id: string, text: string, kind: 'direct' | 'channel', recipients: string[]): SentMessage => {
+    const message: SentMessage = { senderKey: sender.key, id, text, kind, recipients, acked: false };
+    sent.set(`${sender.key}|${id}`, message);
+    figures.attempted++;
+    return message;
+  };
+
+  const act = async (c: RawClient): Promise<void> => {
+    const roll = random.next();
+    const offline = clients.filter((o) => o !== c && o.state === 'offline');
+    if (roll < 0.12) {
+      const reply = await c.request({ t: 'dereg', id: c.nextId('d'), token: c.token, name: c.name });
+      if (reply?.t === 'ack' && reply.status === 'ok') {
+        c.state = 'offline';
+        c.offlineUntil = Date.now() + 200 + random.int(1000);
+      } else {
+        c.state = 'joining';
+      }
+      return;
+    }
+    if (roll < 0.55 && offline.length > 0) {
+      const to = offline[random.int(offline.length)]!;
+      const id = c.nextId('s');
+      const text = `save ${id} to ${to.name} ✓`;
+      const message = record(c, id, text, 'direct', [to.key]);
+      const reply = await c.request({ t: 'save', id, token: c.token, from: c.name, to: to.name, text });
+      if (reply?.t === 'ack' && reply.status === 'saved') {
+        message.acked = true;
+        figures.acked++;
+        figures.saves_acked++;
+      } else if (reply === undefined) {
+        c.state = 'joining';
+      } else if (reply.t !== 'ack' || (reply.status !== 'exists' && reply.status !== 'full')) {
+        problem(`unexpected answer to save ${id}: ${JSON.stringify(reply)}`);
+      }
+      return;
+    }
+    const id = c.nextId('a');
+    const text = `all ${id} 🎉`;
+    const message = record(c, id, text, 'channel', clients.filter((o) => o !== c).map((o) => o.key));
+    const reply = await c.request({ t: 'send-all', id, token: c.token, from: c.name, text });
+    if (reply?.t === 'ack' && reply.status === 'ok') {
+      message.acked = true;
+      figures.acked++;
+      figures.send_alls_acked++;
+    } else if (reply === undefined) {
+      c.state = 'joining';
+    } else {
+      problem(`unexpected answer to send_all ${id}: ${JSON.stringify(reply)}`);
+    }
+  };
+
+  const clientLoop = async (c: RawClient): Promise<void> => {
+    while (!stopping) {
+      if (c.state === 'joining') {
+        if (!(await c.join())) await sleep(RETRY_MS);
+      } else if (c.state === 'offline') {
+        if (Date.now() >= c.offlineUntil) {
+          if (!(await c.join())) await sleep(RETRY_MS);
+        } else await sleep(Math.min(50, c.offlineUntil - Date.now()));
+      } else {
+        await act(c);
+        await sleep(random.int(20));
+      }
+    }
+  };
+
+  const startServer = (failpoint: FailpointName | undefined): ServerProcess => new ServerProcess(port, baseDir, failpoint);
+
+  const afterKill = async (server: ServerProcess, what: string): Promise<void> => {
+    const { code, signal } = await server.exited;
+    if (signal !== 'SIGKILL') problem(`${what}: the server ended with ${code ?? signal} instead of being killed\n${server.output}`);
+    if (server.readyAfterMs !== undefined) startupTimes.push(server.readyAfterMs);
+    if (server.fired) figures.failpoints_fired[server.fired] = (figures.failpoints_fired[server.fired] ?? 0) + 1;
+    for (const t of tornTails(dataDir)) torn.add(t);
+  };
+
+  let server = startServer(undefined);
+  try {
+    await Promise.race([server.ready, server.exited.then(() => { throw new Error(`the first server did not start\n${server.output}`); })]);
+    for (const c of clients) {
+      for (let tries = 0; !(await c.join()); tries++) if (tries > 5) throw new Error(`${c.name} could not register`);
+    }
+    const loops = clients.map((c) => clientLoop(c));
+    let failpointTurn = random.int(FAILPOINTS.length);
+
+    for (run = 1; run <= options.kills; run++) {
+      let failpoint: FailpointName | undefined;
+      if (run > 1) {
+        if (random.chance(failpointShare)) failpoint = FAILPOINTS[failpointTurn++ % FAILPOINTS.length];
+        if (failpoint) figures.failpoint_runs[failpoint] = (figures.failpoint_runs[failpoint] ?? 0) + 1;
+        server = startServer(failpoint);
+      }
+      const deadline = failpoint
+        ? FAILPOINT_DEADLINE_MS[0] + random.int(FAILPOINT_DEADLINE_MS[1] - FAILPOINT_DEADLINE_MS[0])
+        : random.int(PLAIN_KILL_MAX_MS);
+      const wait = Math.max(0, server.startedAt + deadline - Date.now());
+      const ended = await Promise.race([server.exited.then(() => true), sleep(wait).then(() => false)]);
+      if (!ended) {
+        if (!server.isReady) figures.kills_during_startup++;
+        server.kill('SIGKILL');
+        figures.kills_external++;
+      }
+      await afterKill(server, `run ${run}${failpoint ? ` (${failpoint})` : ''}`);
+      figures.runs++;
+      if (run % 50 === 0) {
+        const recent = startupTimes.slice(-50);
+        const mean = recent.length > 0 ? Math.round(recent.reduce((a, b) => a + b, 0) / recent.length) : 0;
+        options.progress?.(`${run}/${options.kills} kills, ${figures.acked} acked, ${((Date.now() - started) / 1000).toFixed(0)} s (servers listened ${mean} ms after the spawn)`);
+      }
+    }
+
+    stopping = true;
+    await Promise.all(loops);
+    run++;
+    server = startServer(undefined);
+    await Promise.race([server.ready, server.exited.then(() => { throw new Error(`the final server did not start\n${server.output}`); })]);
+    // Everyone online: what is stored for them is delivered now.
+    await Promise.all(clients.map(async (c) => {
+      for (let tries = 0; !(await c.join()); tries++) if (tries > 5) problem(`${c.name} could not register at the end`);
+    }));
+    const missing = (): number => {
+      let n = 0;
+      for (const m of sent.values()) if (m.acked) for (const r of m.recipients) if (!delivered.has(`${r}|${m.senderKey}|${m.id}`)) n++;
+      return n;
+    };
+    const settleStart = Date.now();
+    let lastCount = -1;
+    let lastChange = Date.now();
+    while (missing() > 0 && Date.now() - settleStart < SETTLE_MAX_MS && Date.now() - lastChange < SETTLE_QUIET_MS) {
+      if (figures.deliveries !== lastCount) {
+        lastCount = figures.deliveries;
+        lastChange = Date.now();
+      }
+      await sleep(100);
+    }
+    // A moment more for redeliveries in flight, then a clean stop.
+    await sleep(500);
+    server.kill('SIGTERM');
+    const end = await server.exited;
+    if (end.code !== 0) problem(`the final server ended with ${end.code ?? end.signal}\n${server.output}`);
+
+    for (const m of sent.values()) {
+      if (!m.acked) continue;
+      for (const r of m.recipients) {
+        figures.deliveries_expected++;
+        if (!delivered.has(`${r}|${m.senderKey}|${m.id}`)) {
+          figures.lost++;
+          problem(`lost: ${m.kind} ${m.senderKey}|${m.id} never reached ${r}`);
+        }
+      }
+    }
+
+    // Reopen the stores the server left: nothing should be left over, nothing torn.
+    const mailbox = new FsMailboxStore(dataDir);
+    const channelLog = new FsChannelLog(dataDir);
+    const registry = new FsRegistryStore(dataDir);
+    await registry.open();
+    const known = new Set((await registry.load()).map((r) => nameKey(r.name)));
+    for (const c of clients) {
+      if (!known.has(c.key)) problem(`the registry forgot ${c.name}`);
+      const left = await mailbox.list(c.key);
+      if (left.length > 0) problem(`${left.length} message(s) still stored for ${c.name} at the end: ${left.slice(0, 3).map((m) => m.id).join(', ')}`);
+    }
+    const owed = await channelLog.pending();
+    if (owed.length > 0) problem(`${owed.length} channel message(s) still owed at the end`);
+    await mailbox.close();
+    await channelLog.close();
+    await registry.close();
+    figures.torn_tails_dropped = torn.size + mailbox.tornTailsDropped + channelLog.tornTailsDropped + registry.tornTailsDropped;
+  } finally {
+    stopping = true;
+    server.kill('SIGKILL');
+    await server.exited;
+    for (const c of clients) c.close();
+    if (!options.dataDir) fs.rmSync(baseDir, { recursive: true, force: true });
+  }
+  figures.seconds = Math.round((Date.now() - started) / 100) / 10;
+  return { figures, problems, seed: options.seed };
+}
+
+/** The figures line of the issue, then the details. */
+export function formatFigures(f: CrashFigures): string {
+  const main = (['attempted', 'acked', 'lost', 'duplicated', 'unexpected', 'torn_tails_dropped', 'redelivered', 'runs', 'seconds'] as const)
+    .map((k) => `${k}=${f[k]}`).join(', ');
+  const fired = FAILPOINTS.map((n) => `${n} ${f.failpoints_fired[n] ?? 0}/${f.failpoint_runs[n] ?? 0}`).join(', ');
+  return `${main}\n` +
+    `saves_acked=${f.saves_acked}, send_alls_acked=${f.send_alls_acked}, deliveries_expected=${f.deliveries_expected}, deliveries=${f.deliveries}, ` +
+    `kills_external=${f.kills_external} (${f.kills_during_startup} before the server listened)\n` +
+    `failpoints fired/armed runs: ${fired}`;
+}
+
+export function crashRunPassed(f: CrashFigures): boolean {
+  return f.lost === 0 && f.duplicated === 0 && f.unexpected === 0;
+}

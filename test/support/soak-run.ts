@@ -1,0 +1,479 @@
+import type { ChatEvent } from '../../src/application/ports/chat-view';
+import type { ChatSettings } from '../../src/application/settings';
+import { InMemorySecretStore } from '../../src/adapters/in-memory/in-memory-secret-store';
+import type { NetworkFaults, NetworkStats } from '../../src/adapters/in-memory/in-memory-network';
+import { SeededRandom } from '../../src/adapters/in-memory/seeded-random';
+import { Scenario, type TestClient } from './scenario';
+
+/**
+ * Soak runs of SPEC §5 "Exactly-once display" and "Nothing lost": many clients, thousands of
+ * messages over a lossy, duplicating, reordering in-memory network under fake timers, then a
+ * tally of what every node printed. Shared by `npm run soak` (full scale) and the small-scale
+ * soak in the test run.
+ */
+
+export interface SoakOptions {
+  readonly clients: number;
+  readonly messages: number;
+  readonly seed: number;
+  readonly loss: number;
+  readonly duplicate: number;
+  readonly reorder: number;
+  readonly reorderMaxDelayMs: number;
+  readonly latencyMs: number;
+  /** Pause a client takes before each of its sends (uniform in [0, thinkMaxMs]), in simulated ms. */
+  readonly thinkMaxMs: number;
+  readonly settings?: Partial<ChatSettings>;
+  /** Channel soak: how many clients are deregistered before the messages start. */
+  readonly offline: number;
+  /** Called now and then with a progress line (the script prints it on stderr). */
+  readonly progress?: (line: string) => void;
+}
+
+export const DIRECT_DEFAULTS: SoakOptions = {
+  clients: 50,
+  messages: 10_000,
+  seed: 1,
+  loss: 0.2,
+  duplicate: 0.05,
+  reorder: 0.1,
+  reorderMaxDelayMs: 200,
+  latencyMs: 0,
+  thinkMaxMs: 2_000,
+  offline: 0,
+};
+
+export const CHANNEL_DEFAULTS: SoakOptions = {
+  ...DIRECT_DEFAULTS,
+  messages: 1_000,
+  duplicate: 0,
+  reorder: 0,
+  offline: 10,
+  thinkMaxMs: 4_000,
+};
+
+export interface SoakSummary {
+  readonly kind: 'direct' | 'channel';
+  readonly seed: number;
+  readonly clients: number;
+  readonly offlineClients: number;
+  readonly faults: NetworkFaults;
+  readonly attempted: number;
+  readonly acked: number;
+  readonly saved: number;
+  readonly delivered_direct: number;
+  readonly delivered_via_mailbox: number;
+  readonly failed_reported: number;
+  readonly lost: number;
+  /** Shown more than once by one client process. */
+  readonly shown_twice: number;
+  /**
+   * Shown once by a client process that then exited (a save went unanswered 5 times) and once
+   * more, from the mailbox, by the user's restarted process: the ids of shown messages live in
+   * the client's memory, not in its data directory, so a new process cannot know them.
+   */
+  readonly shown_again_after_restart: number;
+  readonly unexpected: number;
+  /** Messages whose sender printed no outcome line, or more than one. */
+  readonly bad_outcome: number;
+  /** Clients that exited (a save, dereg or registration went unanswered 5 times) and were started again. */
+  readonly restarts: number;
+  readonly latencyP50Ms: number;
+  readonly latencyP99Ms: number;
+  readonly latencyMaxMs: number;
+  readonly simulatedMs: number;
+  readonly wallMs: number;
+  readonly network: NetworkStats;
+  readonly notes: string[];
+  /** The first few violations, to start debugging from (replay with the same seed). */
+  readonly examples: string[];
+}
+
+export function soakPassed(s: SoakSummary): boolean {
+  return s.lost === 0 && s.shown_twice === 0 && s.unexpected === 0 && s.bad_outcome === 0;
+}
+
+/** One simulated user: a name, the running client process, and every event any of its processes printed. */
+class User {
+  client!: TestClient;
+  readonly secrets = new InMemorySecretStore();
+  /** Events of every process this user ran, with the simulated time each was printed. */
+  readonly events: Array<{ event: ChatEvent; at: number; incarnation: number }> = [];
+  restarts = 0;
+
+  constructor(readonly name: string) {}
+
+  attach(client: TestClient): void {
+    this.client = client;
+    const view = client.view;
+    const incarnation = this.restarts;
+    for (const event of view.events) this.events.push({ event, at: Date.now(), incarnation });
+    const show = view.show.bind(view);
+    view.show = (event: ChatEvent) => {
+      this.events.push({ event, at: Date.now(), incarnation });
+      show(event);
+    };
+  }
+
+  get exited(): boolean {
+    return this.client.exitCode !== undefined;
+  }
+}
+
+interface Planned {
+  readonly text: string;
+  readonly from: number;
+  /** Direct soak: the recipient. */
+  readonly to: number;
+  readonly thinkMs: number;
+  sentAt?: number;
+  outcomes: string[];
+}
+
+const FAILED_OUTCOMES = new Set(['client-exists', 'error', 'server-not-responding', 'channel-not-responding']);
+
+/** Direct soak: random pairs of distinct clients exchange `messages` direct messages. */
+export async function runDirectSoak(partial: Partial<SoakOptions> = {}): Promise<SoakSummary> {
+  const options = { ...DIRECT_DEFAULTS, ...partial };
+  const started = performance.now();
+  const notes: string[] = [];
+  const s = new Scenario({ seed: options.seed, ...(options.settings ? { settings: options.settings } : {}) });
+  const simulatedStart = Date.now();
+  try {
+    const users = await startUsers(s, options.clients);
+    notes.push(`all ${options.clients} clients registered before faults were turned on`);
+
+    const plan = new SeededRandom(options.seed ^ 0x5eed5eed);
+    const messages: Planned[] = [];
+    for (let i = 0; i < options.messages; i++) {
+      const from = plan.int(options.clients);
+      let to = plan.int(options.clients - 1);
+      if (to >= from) to += 1;
+      messages.push({ text: `m${i}`, from, to, thinkMs: plan.int(options.thinkMaxMs + 1), outcomes: [] });
+    }
+
+    s.network.setFaults(faultsOf(options));
+    const faultStart = Date.now();
+    await drive(s, users, messages, options, (m) => `send ${users[m.to]!.name} ${m.text}`);
+    notes.push(`messages sent over ${Math.round((Date.now() - faultStart) / 1000)} s of simulated time under faults`);
+
+    s.network.setFaults({ loss: 0, duplicate: 0, reorder: 0, latencyMs: 0 });
+    await s.run(10_000);
+    await logOutAndIn(s, users, users);
+    notes.push('then faults off, every client did dereg + reg (mailboxes drain), settled');
+
+    return tally('direct', s, users, messages, options, started, simulatedStart, notes);
+  } finally {
+    await s.stop();
+  }
+}
+
+/** Channel soak: `offline` clients deregister, the rest send `messages` send_all; the offline ones reg at the end. */
+export async function runChannelSoak(partial: Partial<SoakOptions> = {}): Promise<SoakSummary> {
+  const options = { ...CHANNEL_DEFAULTS, ...partial };
+  const started = performance.now();
+  const notes: string[] = [];
+  const s = new Scenario({ seed: options.seed, ...(options.settings ? { settings: options.settings } : {}) });
+  const simulatedStart = Date.now();
+  try {
+    const users = await startUsers(s, options.clients);
+    const offline = users.slice(options.clients - options.offline);
+    const online = users.slice(0, options.clients - options.offline);
+    for (const u of offline) void u.client.type(`dereg ${u.name}`);
+    await s.run(2_000);
+    for (const u of offline) {
+      if (u.client.client.state !== 'offline') throw new Error(`setup: ${u.name} did not go offline`);
+    }
+    notes.push(`all ${options.clients} clients registered and ${options.offline} deregistered before faults were turned on`);
+
+    const plan = new SeededRandom(options.seed ^ 0xc4a77e1);
+    const messages: Planned[] = [];
+    for (let i = 0; i < options.messages; i++) {
+      messages.push({ text: `m${i}`, from: plan.int(online.length), to: -1, thinkMs: plan.int(options.thinkMaxMs + 1), outcomes: [] });
+    }
+
+    s.network.setFaults(faultsOf(options));
+    const faultStart = Date.now();
+    await drive(s, online, messages, options, (m) => `send_all ${m.text}`);
+    notes.push(`messages sent over ${Math.round((Date.now() - faultStart) / 1000)} s of simulated time under faults`);
+
+    s.network.setFaults({ loss: 0, duplicate: 0, reorder: 0, latencyMs: 0 });
+    await s.run(10_000);
+    await logOutAndIn(s, users, offline);
+    notes.push(`then faults off, the ${options.offline} offline clients did reg, settled`);
+
+    // Channel messages name their sender among the online users; map back to user indexes.
+    const byIndex = messages.map((m) => ({ ...m, from: users.indexOf(online[m.from]!) }));
+    return tally('channel', s, users, byIndex, options, started, simulatedStart, notes);
+  } finally {
+    await s.stop();
+  }
+}
+
+/** A Jepsen-style block of figures. */
+export function formatSummary(s: SoakSummary): string {
+  const f = s.faults;
+  const n = s.network;
+  const row = (label: string, value: string | number, comment = ''): string => `  ${label.padEnd(26)}${value}${comment ? `  (${comment})` : ''}`;
+  const pairs = s.kind === 'channel' ? 'per (message, recipient)' : '';
+  const lines = [
+    `${s.kind} soak  seed=${s.seed}  clients=${s.clients}${s.kind === 'channel' ? ` (${s.offlineClients} offline)` : ''}`,
+    `  faults: loss=${pct(f.loss)} of each datagram (so each direction), dup=${pct(f.duplicate)}, reorder=${pct(f.reorder)} by up to ${f.reorderMaxDelayMs} ms, latency=${f.latencyMs} ms`,
+    ...s.notes.map((note) => `  note: ${note}`),
+    row('attempted', s.attempted),
+    row('acked', s.acked, s.kind === 'channel' ? '[Message received by Server.]' : '[Message received by <name>.]'),
+    ...(s.kind === 'direct' ? [row('saved', s.saved, '[Messages received by the server and saved]')] : []),
+    row('delivered_direct', s.delivered_direct, s.kind === 'channel' ? `${pairs}, live` : 'shown live'),
+    row('delivered_via_mailbox', s.delivered_via_mailbox, s.kind === 'channel' ? `${pairs}, stored then shown` : 'stored, shown on delivery'),
+    row('failed_reported', s.failed_reported, s.kind === 'channel' ? '[Server not responding.]' : 'exists!! / Server not responding / error'),
+    row('lost', s.lost, s.kind === 'channel' ? `${pairs}: taken by the server, never shown` : 'not shown, sender not told it failed'),
+    row('shown_twice', s.shown_twice, 'by one client process'),
+    row('shown_again_after_restart', s.shown_again_after_restart, 'once by a process that exited, again by its restart'),
+    row('unexpected', s.unexpected, 'never sent, or shown at the wrong client or as from the wrong sender'),
+    row('bad_outcome', s.bad_outcome, 'sender printed no outcome line or more than one'),
+    row('client_restarts', s.restarts, 'no ACK after 5 tries: [Server not responding], [Exiting]; its user started it again'),
+    row('delivery p50/p99/max', `${s.latencyP50Ms} / ${s.latencyP99Ms} / ${s.latencyMaxMs} ms`, 'simulated, send to first shown'),
+    `  network: sent=${n.sent} delivered=${n.delivered} lost=${n.lost} duplicated=${n.duplicated} reordered=${n.reordered} bytes=${n.bytes} max_datagram=${n.maxDatagramBytes}`,
+    `  time: ${(s.simulatedMs / 1000).toFixed(1)} s simulated, ${(s.wallMs / 1000).toFixed(1)} s wall`,
+    `  result: ${soakPassed(s) ? 'PASS' : 'FAIL'} (replay with --seed ${s.seed})`,
+    ...s.examples.map((e) => `  example: ${e}`),
+  ];
+  return lines.join('\n');
+}
+
+function pct(p: number): string {
+  return `${Math.round(p * 1000) / 10}%`;
+}
+
+function faultsOf(o: SoakOptions): Partial<NetworkFaults> {
+  return { loss: o.loss, duplicate: o.duplicate, reorder: o.reorder, reorderMaxDelayMs: o.reorderMaxDelayMs, latencyMs: o.latencyMs };
+}
+
+async function startUsers(s: Scenario, count: number): Promise<User[]> {
+  await s.startServer();
+  const users: User[] = [];
+  for (let i = 0; i < count; i++) {
+    const user = new User(`c${i}`);
+    user.attach(await s.startClient(user.name, { secrets: user.secrets }));
+    users.push(user);
+  }
+  await s.run(2_000);
+  return users;
+}
+
+/** Start an exited user's client again under its name (a user restarting the program). */
+async function restart(s: Scenario, user: User): Promise<void> {
+  await user.client.client.stop();
+  user.restarts += 1;
+  const client = await s.startClient(user.name, { secrets: user.secrets, settle: false });
+  user.attach(client);
+}
+
+/** Run every user's messages, each user one command at a time, until all are done. */
+async function drive(s: Scenario, users: User[], messages: Planned[], options: SoakOptions, line: (m: Planned) => string): Promise<void> {
+  const queues = users.map(() => [] as Planned[]);
+  for (const m of messages) queues[m.from]!.push(m);
+  let finished = 0;
+  let failure: unknown;
+  const runUser = async (user: User, queue: Planned[]): Promise<void> => {
+    for (const m of queue) {
+      await sleep(m.thinkMs);
+      await ensureRunning(user);
+      m.sentAt = Date.now();
+      const mark = user.events.length;
+      await user.client.type(line(m));
+      m.outcomes = user.events.slice(mark).map((e) => e.event).filter(isOutcome).map((e) => e.kind);
+      finished += 1;
+    }
+  };
+  const ensureRunning = async (user: User): Promise<void> => {
+    while (user.exited) {
+      await restart(s, user);
+      // Registration runs in the background; wait for it like a user watching the prompt.
+      while (user.client.client.state === 'starting') await sleep(100);
+      // …and for its confirm, which is not a queued command.
+      await user.client.client.drain();
+    }
+  };
+  const all = Promise.all(users.map((u, i) => runUser(u, queues[i]!))).catch((e: unknown) => {
+    failure = e;
+  });
+  let done = false;
+  void all.then(() => {
+    done = true;
+  });
+  const begun = Date.now();
+  let lastReport = performance.now();
+  while (!done) {
+    await s.run(1_000);
+    if (options.progress && performance.now() - lastReport > 5_000) {
+      lastReport = performance.now();
+      options.progress(`  … ${finished}/${messages.length} messages after ${Math.round((Date.now() - begun) / 1000)} s simulated, ${s.network.stats.sent} datagrams`);
+    }
+  }
+  if (failure) throw failure;
+}
+
+/** Each of `who` logs out (`dereg`, if online) and back in (`reg`), all at once; then things settle. */
+async function logOutAndIn(s: Scenario, users: User[], who: User[]): Promise<void> {
+  for (const u of users) if (u.exited) await restart(s, u);
+  await s.run(5_000);
+  let done = false;
+  void Promise.all(
+    who.map(async (u) => {
+      if (u.client.client.state === 'online') await u.client.type(`dereg ${u.name}`);
+      await u.client.type(`reg ${u.name}`);
+    }),
+  ).then(() => {
+    done = true;
+  });
+  while (!done) await s.run(1_000);
+  await s.run(30_000);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function isOutcome(e: ChatEvent): boolean {
+  return e.kind === 'direct-acked' || e.kind === 'saved-by-server' || e.kind === 'channel-acked' || FAILED_OUTCOMES.has(e.kind);
+}
+
+interface Shown {
+  readonly via: 'live' | 'mailbox';
+  readonly at: number;
+  /** Which process of the recipient showed it (0 = the first; a restart after an exit adds one). */
+  readonly incarnation: number;
+}
+
+function tally(
+  kind: 'direct' | 'channel',
+  s: Scenario,
+  users: User[],
+  messages: Planned[],
+  options: SoakOptions,
+  started: number,
+  simulatedStart: number,
+  notes: string[],
+): SoakSummary {
+  const byText = new Map(messages.map((m) => [m.text, m]));
+  // shown.get(text).get(recipient index) = every time it was shown there
+  const shown = new Map<string, Map<number, Shown[]>>();
+  const examples: string[] = [];
+  const example = (e: string): void => {
+    if (examples.length < 10) examples.push(e);
+  };
+  let unexpected = 0;
+
+  users.forEach((user, recipient) => {
+    for (const { event, at, incarnation } of user.events) {
+      let from: string;
+      let text: string;
+      let via: Shown['via'];
+      let wantKind: 'direct' | 'channel';
+      if (event.kind === 'direct-received') {
+        [from, text, via, wantKind] = [event.from, event.text, 'live', 'direct'];
+      } else if (event.kind === 'channel-received') {
+        [from, text, via, wantKind] = [event.from, event.text, 'live', 'channel'];
+      } else if (event.kind === 'stored-received') {
+        [from, text, via, wantKind] = [event.from, event.text, 'mailbox', event.storedKind];
+      } else continue;
+      const m = byText.get(text);
+      const expectedRecipient = kind === 'direct' ? m?.to === recipient : m !== undefined && m.from !== recipient;
+      if (!m || wantKind !== kind || users[m.from]!.name !== from || !expectedRecipient) {
+        unexpected += 1;
+        example(`unexpected: ${user.name} showed ${event.kind} ${from}: ${text}`);
+        continue;
+      }
+      let perRecipient = shown.get(text);
+      if (!perRecipient) shown.set(text, (perRecipient = new Map()));
+      const list = perRecipient.get(recipient) ?? [];
+      list.push({ via, at, incarnation });
+      perRecipient.set(recipient, list);
+    }
+  });
+
+  let acked = 0;
+  let saved = 0;
+  let failed = 0;
+  let badOutcome = 0;
+  let deliveredDirect = 0;
+  let deliveredMailbox = 0;
+  let lost = 0;
+  let twice = 0;
+  let againAfterRestart = 0;
+  const latencies: number[] = [];
+  for (const m of messages) {
+    const outcome = m.outcomes;
+    if (outcome.length !== 1) {
+      badOutcome += 1;
+      example(`bad outcome: ${users[m.from]!.name} → ${m.text}: [${outcome.join(', ')}]`);
+    }
+    const isAcked = outcome.includes('direct-acked') || outcome.includes('channel-acked');
+    const isSaved = outcome.includes('saved-by-server');
+    const isFailed = outcome.some((k) => FAILED_OUTCOMES.has(k));
+    if (isAcked) acked += 1;
+    if (isSaved) saved += 1;
+    if (isFailed) failed += 1;
+    const perRecipient = shown.get(m.text) ?? new Map<number, Shown[]>();
+    const recipients = kind === 'direct' ? [m.to] : users.map((_, i) => i).filter((i) => i !== m.from);
+    // A channel message the server never took (no ACK, shown nowhere) has no recipients to check.
+    const accepted = kind === 'direct' || isAcked || perRecipient.size > 0;
+    for (const r of recipients) {
+      const copies = perRecipient.get(r) ?? [];
+      if (copies.length > 1) {
+        const perProcess = new Map<number, number>();
+        for (const c of copies) perProcess.set(c.incarnation, (perProcess.get(c.incarnation) ?? 0) + 1);
+        const describe = `${m.text} from ${users[m.from]!.name} at ${users[r]!.name} via ${copies.map((c) => `${c.via}@${c.at - simulatedStart}ms/process#${c.incarnation}`).join(' + ')}`;
+        if ([...perProcess.values()].some((n) => n > 1)) {
+          twice += 1;
+          example(`shown ${copies.length} times: ${describe}`);
+        } else {
+          againAfterRestart += 1;
+          example(`shown again after a restart: ${describe}`);
+        }
+      }
+      if (copies.length === 0) {
+        // Not shown: fine only if its sender was told it failed.
+        if (accepted && (kind === 'channel' || !isFailed)) {
+          lost += 1;
+          example(`lost: ${m.text} from ${users[m.from]!.name} to ${users[r]!.name} (sender saw [${outcome.join(', ')}])`);
+        }
+        continue;
+      }
+      const first = copies.reduce((a, b) => (b.at < a.at ? b : a));
+      if (first.via === 'live') deliveredDirect += 1;
+      else deliveredMailbox += 1;
+      if (m.sentAt !== undefined) latencies.push(first.at - m.sentAt);
+    }
+  }
+  latencies.sort((a, b) => a - b);
+  const q = (p: number): number => (latencies.length === 0 ? 0 : latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!);
+  return {
+    kind,
+    seed: options.seed,
+    clients: options.clients,
+    offlineClients: kind === 'channel' ? options.offline : 0,
+    faults: { loss: options.loss, duplicate: options.duplicate, reorder: options.reorder, reorderMaxDelayMs: options.reorderMaxDelayMs, latencyMs: options.latencyMs },
+    attempted: messages.filter((m) => m.sentAt !== undefined).length,
+    acked,
+    saved,
+    delivered_direct: deliveredDirect,
+    delivered_via_mailbox: deliveredMailbox,
+    failed_reported: failed,
+    lost,
+    shown_twice: twice,
+    shown_again_after_restart: againAfterRestart,
+    unexpected,
+    bad_outcome: badOutcome,
+    restarts: users.reduce((sum, u) => sum + u.restarts, 0),
+    latencyP50Ms: q(0.5),
+    latencyP99Ms: q(0.99),
+    latencyMaxMs: latencies.at(-1) ?? 0,
+    simulatedMs: Date.now() - simulatedStart,
+    wallMs: Math.round(performance.now() - started),
+    network: { ...s.network.stats },
+    notes,
+    examples,
+  };
+}

@@ -1,0 +1,137 @@
+import { expect } from 'chai';
+import { PENDING_REGISTRATION_MS } from '../../../../../src/application/server/pending-registrations';
+import { A, B, inbound, ServerRig } from './server-rig';
+
+describe('use case (server): AcceptRegistration', () => {
+  let rig: ServerRig;
+  beforeEach(() => {
+    rig = new ServerRig();
+  });
+  afterEach(async () => {
+    expect(await rig.stop(), 'timers left').to.equal(0);
+  });
+
+  it('welcomes a new name with a session token, holding it unconfirmed (no table row yet)', async () => {
+    const msg = rig.registerMessage('Alice', 'sec1');
+    const reply = await rig.acceptRegistration.execute(inbound(msg, A));
+    expect(reply).to.include({ t: 'welcome', re: msg.id, name: 'Alice' });
+    const token = (reply as { token: string }).token;
+    expect(token).to.be.a('string').and.not.equal('');
+    const record = rig.state.record('alice')!;
+    expect(record).to.include({ name: 'Alice', validated: false, token });
+    expect(record.address).to.deep.equal(A);
+    expect(record.proof).to.equal(rig.crypto.proofOf('sec1'));
+    expect(record.pendingSinceMs).to.equal(Date.now());
+    expect(rig.state.table.size).to.equal(0);
+    expect(rig.state.table.version).to.equal(0);
+    expect(rig.state.session(token, A)?.key).to.equal('alice');
+    expect(rig.transport.sent).to.deep.equal([]);
+  });
+
+  it('drops an unpadded registration unanswered (no amplification); 600 bytes is enough', async () => {
+    const msg = { t: 'register' as const, id: 'r-small', name: 'alice', secret: 'sec' };
+    expect(await rig.acceptRegistration.execute({ message: msg, from: A, bytes: 599 })).to.equal(undefined);
+    expect(rig.state.records.size).to.equal(0);
+    const reply = await rig.acceptRegistration.execute({ message: msg, from: A, bytes: 600 });
+    expect(reply?.t).to.equal('welcome');
+  });
+
+  it('refuses an invalid name with invalid-name and keeps nothing', async () => {
+    for (const name of ['../x', 'a b', '', 'a'.repeat(33), 'ｘ', 'x\u0000']) {
+      const msg = rig.registerMessage(name, 'sec');
+      expect(await rig.acceptRegistration.execute(inbound(msg, A)), JSON.stringify(name)).to.deep.equal({ t: 'refused', re: msg.id, reason: 'invalid-name' });
+    }
+    expect(rig.state.records.size).to.equal(0);
+  });
+
+  it('refuses a new name with server-full at maxClients, but its owner may still come back', async () => {
+    await rig.stop();
+    rig = new ServerRig({ maxClients: 1 });
+    await rig.online('alice', A);
+    const msg = rig.registerMessage('bob', 'sec-bob');
+    expect(await rig.acceptRegistration.execute(inbound(msg, B))).to.deep.equal({ t: 'refused', re: msg.id, reason: 'server-full' });
+    expect(rig.state.record('bob')).to.equal(undefined);
+    const again = await rig.acceptRegistration.execute(inbound(rig.registerMessage('alice', 'secret-alice'), A));
+    expect(again?.t).to.equal('welcome');
+  });
+
+  it('refuses name-in-use to another secret while the holder is online (case-insensitively), without probing', async () => {
+    const token = await rig.online('Alice', A);
+    const mark = rig.mark();
+    const msg = rig.registerMessage('ALICE', 'someone-else');
+    expect(await rig.acceptRegistration.execute(inbound(msg, B))).to.deep.equal({ t: 'refused', re: msg.id, reason: 'name-in-use' });
+    expect(rig.sentSince(mark)).to.deep.equal([]);
+    expect(rig.state.session(token, A)?.key).to.equal('alice');
+    expect(rig.state.table.get('alice')).to.include({ online: true, port: A.port });
+  });
+
+  it('refuses name-in-use to the owner from a new address while the old address still answers the probe', async () => {
+    await rig.online('alice', A);
+    const version = rig.state.table.version;
+    const mark = rig.mark();
+    const msg = rig.registerMessage('alice', 'secret-alice');
+    const reply = await rig.during(rig.acceptRegistration.execute(inbound(msg, B)), 10);
+    expect(reply).to.deep.equal({ t: 'refused', re: msg.id, reason: 'name-in-use' });
+    expect(rig.sentSince(mark).map((s) => [s.message.t, s.to.port])).to.deep.equal([['probe', A.port]]);
+    expect(rig.state.table.version).to.equal(version);
+    expect(rig.state.record('alice')!.address).to.deep.equal(A);
+  });
+
+  it('lets the owner take the name over from a new address when the old one is gone (probe unanswered)', async () => {
+    const oldToken = await rig.online('alice', A);
+    await rig.online('bob', B);
+    rig.transport.silence(A);
+    const msg = rig.registerMessage('alice', 'secret-alice');
+    const pending = rig.acceptRegistration.execute(inbound(msg, { ip: '127.0.0.1', port: 7777 }));
+    await rig.clock.tickAsync(499);
+    expect(rig.state.table.get('alice')?.online).to.equal(true);
+    const reply = await rig.during(pending, 1);
+    expect(reply?.t).to.equal('welcome');
+    const newToken = (reply as { token: string }).token;
+    expect(newToken).to.not.equal(oldToken);
+    expect(rig.state.table.get('alice')?.online).to.equal(false);
+    expect(rig.state.session(oldToken, A)).to.equal(undefined);
+    expect(rig.state.session(newToken, { ip: '127.0.0.1', port: 7777 })?.key).to.equal('alice');
+    expect((await rig.registryStore.load()).find((r) => r.name === 'alice')?.online).to.equal(false);
+    await rig.clock.tickAsync(20);
+  });
+
+  it('refuses name-owned to another secret when the name is offline; the owner gets back in', async () => {
+    const token = await rig.online('alice', A);
+    await rig.offline('alice', A, token);
+    const stranger = rig.registerMessage('alice', 'not-the-secret');
+    expect(await rig.acceptRegistration.execute(inbound(stranger, B))).to.deep.equal({ t: 'refused', re: stranger.id, reason: 'name-owned' });
+    expect(rig.state.record('alice')!.address).to.deep.equal(A);
+    expect(rig.state.session(token, A)).to.not.equal(undefined);
+    const owner = await rig.acceptRegistration.execute(inbound(rig.registerMessage('alice', 'secret-alice'), B));
+    expect(owner?.t).to.equal('welcome');
+    expect(rig.state.record('alice')!.address).to.deep.equal(B);
+  });
+
+  it('holds an unconfirmed registration for PENDING_REGISTRATION_MS against others, then lets it go', async () => {
+    const firstToken = await rig.register('alice', A, 'first');
+    const msg = rig.registerMessage('alice', 'second');
+    expect(await rig.acceptRegistration.execute(inbound(msg, B))).to.deep.equal({ t: 'refused', re: msg.id, reason: 'name-in-use' });
+    await rig.clock.tickAsync(PENDING_REGISTRATION_MS);
+    const later = await rig.acceptRegistration.execute(inbound(rig.registerMessage('alice', 'second'), B));
+    expect(later?.t).to.equal('welcome');
+    expect(rig.state.session(firstToken, A)).to.equal(undefined);
+    expect(rig.state.record('alice')!.proof).to.equal(rig.crypto.proofOf('second'));
+  });
+
+  it('a new registration by the owner from the same address replaces the session token', async () => {
+    const first = await rig.register('alice', A);
+    const second = await rig.register('alice', A);
+    expect(second).to.not.equal(first);
+    expect(rig.state.records.size).to.equal(1);
+    expect(rig.state.session(first, A)).to.equal(undefined);
+    expect(rig.state.session(second, A)?.key).to.equal('alice');
+  });
+
+  it('welcomes a returning owner under the spelling the table already has', async () => {
+    const token = await rig.online('Alice', A);
+    await rig.offline('Alice', A, token);
+    const reply = await rig.acceptRegistration.execute(inbound(rig.registerMessage('aLiCe', 'secret-alice'), A));
+    expect(reply).to.include({ t: 'welcome', name: 'Alice' });
+  });
+});
