@@ -30,10 +30,13 @@ export const silentLogger: Logger = {
 /** A view that prints nothing but counts events by kind and lets the bench wait on them. */
 export class CountingView implements ChatView {
   readonly counts = new Map<ChatEvent['kind'], number>();
+  /** The last error line's text, for failure messages. */
+  lastError: string | undefined;
   onEvent: ((event: ChatEvent) => void) | undefined;
 
   show(event: ChatEvent): void {
     this.counts.set(event.kind, (this.counts.get(event.kind) ?? 0) + 1);
+    if (event.kind === 'error') this.lastError = event.text;
     this.onEvent?.(event);
   }
 

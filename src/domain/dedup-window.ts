@@ -24,6 +24,15 @@ export class DedupWindow {
     return true;
   }
 
+  /**
+   * Record `keys` as seen at `nowMs` (oldest first, as a restarted process reloads what its
+   * predecessor showed). Keys already present keep their place; the bound still holds, so
+   * only the last `maxEntries` survive.
+   */
+  seed(keys: Iterable<string>, nowMs: number): void {
+    for (const key of keys) this.firstSeen(key, nowMs);
+  }
+
   has(key: string, nowMs: number): boolean {
     this.expire(nowMs);
     return this.seen.has(key);

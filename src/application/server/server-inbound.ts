@@ -82,7 +82,13 @@ export class ServerInbound {
           return;
         }
         this.state.replies.complete(key, reply);
-        this.logger.info(`${message.t} handled`, { from: `${from.ip}:${from.port}`, reply: reply.t, status: 'status' in reply ? reply.status : undefined });
+        this.logger.info(`${message.t} handled`, {
+          name: 'name' in message ? message.name : 'from' in message ? message.from : undefined,
+          ...(message.t === 'save' ? { to: message.to } : {}),
+          from: `${from.ip}:${from.port}`,
+          reply: reply.t,
+          status: 'status' in reply ? reply.status : reply.t === 'refused' ? reply.reason : undefined,
+        });
         void this.transport.send(from, reply);
       },
       (error: unknown) => {

@@ -54,4 +54,19 @@ describe('domain/dedup-window', () => {
     expect(w.has('k99', 2)).to.equal(true);
     expect(w.has('k96', 2)).to.equal(false);
   });
+  it('seed records keys as seen from then on, keeps existing ones, and stays bounded', () => {
+    const w = new DedupWindow(100, 3);
+    w.firstSeen('old', 0);
+    w.seed(['a', 'old', 'b'], 10);
+    expect(w.firstSeen('a', 11)).to.equal(false);
+    expect(w.firstSeen('b', 11)).to.equal(false);
+    expect(w.has('old', 100), 'an existing key keeps its own expiry').to.equal(false);
+    expect(w.has('a', 109)).to.equal(true);
+    expect(w.has('a', 110), 'a seeded key is kept for the retention from seeding').to.equal(false);
+    w.seed(['c', 'd', 'e', 'f'], 200);
+    expect(w.size).to.equal(3);
+    expect(w.has('c', 200)).to.equal(false);
+    expect(w.has('f', 200)).to.equal(true);
+    expect(w.firstSeen('z', 200)).to.equal(true);
+  });
 });

@@ -1,0 +1,163 @@
+import { createHash, randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { SEEN_KEYS_KEPT, type SeenStore } from '../../application/ports/seen-store';
+import { decodeLines, encodeLine } from './checksummed-lines';
+import { ensureDurableDir, NodeFileSystem, type FileHandle, type FileSystem } from './file-system';
+import { GroupSync } from './group-sync';
+import { KeyedQueue } from './keyed-queue';
+
+/** Who chatted with whom is private: the folder and files are its owner's only. */
+const SEEN_FILE_MODE = 0o600;
+const SEEN_DIR_MODE = 0o700;
+
+/** One name's log, open for appending. */
+interface NameLog {
+  readonly file: string;
+  /** The keys kept, in the order of their last line (a Map keeps insertion order), each once. */
+  readonly keys: Map<string, true>;
+  /** Lines in the file now, to decide when to compact. */
+  lines: number;
+  handle: FileHandle;
+  sync: GroupSync;
+}
+
+function parseLine(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const k = (body as Record<string, unknown>).k;
+  return typeof k === 'string' ? k : undefined;
+}
+
+/**
+ * Shown-message keys in `<dir>/seen/<sha256(nameKey)>.log` (never a name in a path), one
+ * checksummed JSON line per key, readable only by its owner.
+ *
+ * `add` writes its line at once (so a process that exits or is killed keeps it) and resolves
+ * after an fsync shared by the adds that queued meanwhile; a power loss forgets at most the
+ * keys whose add had not resolved. Opening drops a torn last line. The file holds at most
+ * `2 × kept` lines: past that it is compacted to the `kept` most recent keys by writing a temp
+ * file, fsyncing it, renaming it over the log and fsyncing the folder, so a crash leaves the
+ * old log or the new one, whole. Files are opened lazily, per name, by the first call.
+ */
+export class FsSeenStore implements SeenStore {
+  private readonly seenDir: string;
+  private readonly queue = new KeyedQueue();
+  private readonly logs = new Map<string, NameLog>();
+
+  constructor(
+    dir: string,
+    private readonly fs: FileSystem = new NodeFileSystem(),
+    private readonly kept = SEEN_KEYS_KEPT,
+  ) {
+    this.seenDir = path.join(dir, 'seen');
+  }
+
+  load(nameKey: string): Promise<string[]> {
+    return this.queue.run(nameKey, async () => [...(await this.open(nameKey)).keys.keys()]);
+  }
+
+  async add(nameKey: string, key: string): Promise<void> {
+    // The fsync is awaited outside the queue (wrapped, so the task does not adopt it): adds
+    // queued behind this one write their lines meanwhile and share the next fsync.
+    const step = await this.queue.run(nameKey, async (): Promise<{ durable?: Promise<void> }> => {
+      const log = await this.open(nameKey);
+      try {
+        await log.handle.append(encodeLine({ k: key }));
+      } catch (e) {
+        // A partial line may end the file; appending after it would glue the next line to it.
+        this.invalidate(nameKey, log);
+        throw e;
+      }
+      log.lines++;
+      remember(log.keys, key, this.kept);
+      if (log.lines > 2 * this.kept) {
+        await this.reopenCompacted(nameKey, log);
+        return {};
+      }
+      const durable = log.sync.request();
+      // A failed fsync leaves the file's end unknown: reopen (and reread it) on the next call.
+      durable.catch(() => this.invalidate(nameKey, log));
+      return { durable };
+    });
+    await step.durable;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.idle();
+    const logs = [...this.logs.values()];
+    this.logs.clear();
+    let failure: unknown;
+    for (const log of logs) {
+      try {
+        await log.sync.flush();
+      } catch (e) {
+        failure ??= e;
+      }
+      await log.handle.close().catch(() => undefined);
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  private async open(nameKey: string): Promise<NameLog> {
+    const known = this.logs.get(nameKey);
+    if (known) return known;
+    const file = path.join(this.seenDir, `${createHash('sha256').update(nameKey, 'utf8').digest('hex')}.log`);
+    const data = await this.fs.readFile(file);
+    const decoded = decodeLines(data ?? Buffer.alloc(0), parseLine);
+    const keys = new Map<string, true>();
+    for (const key of decoded.records) remember(keys, key, this.kept);
+    await ensureDurableDir(this.fs, this.seenDir, SEEN_DIR_MODE);
+    const partial = { file, keys, lines: decoded.records.length };
+    // Appending after a torn or damaged line would glue the next line to it: rewrite first.
+    if (decoded.tornTail || decoded.corruptBeforeGood || partial.lines > 2 * this.kept) await this.compact(partial);
+    const handle = await this.fs.open(file, 'append', SEEN_FILE_MODE);
+    const log: NameLog = { ...partial, handle, sync: new GroupSync(handle) };
+    this.logs.set(nameKey, log);
+    return log;
+  }
+
+  /** Rewrite `log` as its kept keys: temp file, fsync, rename, folder fsync. */
+  private async compact(log: { readonly file: string; readonly keys: Map<string, true>; lines: number }): Promise<void> {
+    const temp = `${log.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    const handle = await this.fs.open(temp, 'exclusive', SEEN_FILE_MODE);
+    try {
+      try {
+        const lines = [...log.keys.keys()].map((k) => encodeLine({ k }));
+        if (lines.length > 0) await handle.append(Buffer.concat(lines));
+        // Rename only a synced temp, else a crash could swap the log for an empty or torn file.
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await this.fs.rename(temp, log.file);
+    } catch (e) {
+      await this.fs.unlink(temp).catch(() => undefined);
+      throw e;
+    }
+    await this.fs.syncDir(this.seenDir);
+    log.lines = log.keys.size;
+  }
+
+  private async reopenCompacted(nameKey: string, log: NameLog): Promise<void> {
+    // Drop the log first: whatever happens below, the next call rereads the file from scratch.
+    this.logs.delete(nameKey);
+    await log.sync.flush().catch(() => undefined);
+    await log.handle.close().catch(() => undefined);
+    await this.compact(log);
+    const handle = await this.fs.open(log.file, 'append', SEEN_FILE_MODE);
+    this.logs.set(nameKey, { ...log, handle, sync: new GroupSync(handle) });
+  }
+
+  /** What is on disk is unknown after a failed write or fsync: the next call reopens the file. */
+  private invalidate(nameKey: string, log: NameLog): void {
+    if (this.logs.get(nameKey) !== log) return;
+    this.logs.delete(nameKey);
+    log.handle.close().catch(() => undefined);
+  }
+}
+
+/** Make `key` the most recent of `keys`, dropping the oldest beyond `kept`. */
+function remember(keys: Map<string, true>, key: string, kept: number): void {
+  keys.delete(key);
+  keys.set(key, true);
+  if (keys.size > kept) keys.delete(keys.keys().next().value as string);
+}
