@@ -14,7 +14,8 @@ const USAGE = `usage: npm run crash-test -- [--kills N] [--seed N] [--failpoints
   --kills N          kill -9s of the server (default 1000)
   --seed N           seed of the workload and kill schedule (default: random, printed)
   --failpoints P     share of runs that arm a failpoint, 0..1 (default 0.4)
-  --data-dir DIR     keep the server's data here (default: a temp dir, removed after)`;
+  --data-dir DIR     keep the server's data (and its log) here (default: a temp dir, removed after)
+  --log-level LEVEL  the server's log level: error, warn (default), info or debug`;
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -41,8 +42,13 @@ async function main(): Promise<number> {
   const seed = numberOption('--seed', Math.floor(Math.random() * 0x7fffffff), true);
   const failpointShare = Math.min(1, numberOption('--failpoints', 0.4, false));
   const dataDir = option('--data-dir');
+  const logLevel = option('--log-level') ?? 'warn';
+  if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) {
+    process.stderr.write(`--log-level wants error, warn, info or debug\n${USAGE}\n`);
+    return 2;
+  }
   process.stderr.write(`crash test: ${kills} kills, seed ${seed}\n`);
-  const result = await runCrashTest({ kills, seed, failpointShare, ...(dataDir ? { dataDir } : {}), progress: (line) => process.stderr.write(`  ${line}\n`) });
+  const result = await runCrashTest({ kills, seed, failpointShare, ...(dataDir ? { dataDir } : {}), serverLogLevel: logLevel as 'warn', progress: (line) => process.stderr.write(`  ${line}\n`) });
   process.stdout.write(`${formatFigures(result.figures)}\nseed=${seed}\n`);
   for (const p of result.problems) process.stdout.write(`problem: ${p}\n`);
   return crashRunPassed(result.figures) && result.problems.length === 0 ? 0 : 1;

@@ -4,17 +4,20 @@ import { ChannelLog } from '../application/ports/channel-log';
 import { MailboxStore } from '../application/ports/mailbox-store';
 import { RegistryStore } from '../application/ports/registry-store';
 import { SecretStore } from '../application/ports/secret-store';
+import { SeenStore } from '../application/ports/seen-store';
 import { FsChannelLog } from '../adapters/fs/fs-channel-log';
 import { FsMailboxStore } from '../adapters/fs/fs-mailbox-store';
 import { FsRegistryStore } from '../adapters/fs/fs-registry-store';
 import { FsSecretStore } from '../adapters/fs/fs-secret-store';
+import { FsSeenStore } from '../adapters/fs/fs-seen-store';
 import { NodeFileSystem, type FileSystem } from '../adapters/fs/file-system';
 import type { MailboxQuota } from '../domain/offline-mailbox';
 
 /**
  * Durable stores in a data directory: the server's mailboxes, registry and channel log, a
- * client's name secrets. `fileSystem` is what the server's stores write through (a failpoint
- * wrapper in crash tests).
+ * client's name secrets and the messages it showed (bound for both roles; only a client uses
+ * those two, and their files are made by the first call). `fileSystem` is what the server's
+ * stores write through (a failpoint wrapper in crash tests).
  */
 export function fsStoresModule(dir: string, quota: MailboxQuota, fileSystem: FileSystem = new NodeFileSystem()): ContainerModule {
   return new ContainerModule(({ bind }) => {
@@ -22,5 +25,6 @@ export function fsStoresModule(dir: string, quota: MailboxQuota, fileSystem: Fil
     bind(RegistryStore).toConstantValue(new FsRegistryStore(dir, fileSystem));
     bind(ChannelLog).toConstantValue(new FsChannelLog(dir, fileSystem));
     bind(SecretStore).toConstantValue(new FsSecretStore(path.join(dir)));
+    bind(SeenStore).toConstantValue(new FsSeenStore(dir));
   });
 }

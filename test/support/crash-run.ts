@@ -49,6 +49,8 @@ export interface CrashRunOptions {
   readonly failpointShare?: number;
   /** Where the server keeps its data; a fresh temp dir (removed after) if unset. */
   readonly dataDir?: string;
+  /** The server's log level (its log is `<dataDir>/logs/server-<port>.log`); default warn. */
+  readonly serverLogLevel?: 'error' | 'warn' | 'info' | 'debug';
   readonly progress?: (line: string) => void;
 }
 
@@ -68,6 +70,8 @@ export interface CrashFigures {
   deliveries: number;
   kills_external: number;
   kills_during_startup: number;
+  /** Log-ins again in the final drain (clients still missing messages after a quiet spell). */
+  drain_rejoins: number;
   failpoint_runs: Record<string, number>;
   failpoints_fired: Record<string, number>;
 }
@@ -83,9 +87,11 @@ const IP = '127.0.0.1';
 const BIN = path.resolve(__dirname, '../../bin/chatapp.js');
 const CLIENTS = 6;
 /** Raw clients retransmit faster than a real one (500 ms): more exchanges fit a server's short life. */
-const RETRY_MS = 100;
+const RETRY_MS = 25;
 /** 2.5 s of tries, then the sender is told it failed (and not counted as ACKed). */
-const REQUEST_TRIES = 25;
+const REQUEST_TRIES = 100;
+/** Share of the server's pushes (channel, stored, probe, table) the network loses on the way to a client. */
+const PUSH_LOSS = 0.15;
 const FAILPOINT_PROBABILITY: Record<FailpointName, number> = {
   'before-fsync': 0.02,
   'after-fsync-before-ack': 0.03,
@@ -93,11 +99,16 @@ const FAILPOINT_PROBABILITY: Record<FailpointName, number> = {
   'during-rewrite': 0.05,
   'torn-write': 0.03,
 };
-/** A plain run is killed at a uniform moment this long after the spawn (startup takes about 0.35 s). */
-const PLAIN_KILL_MAX_MS = 600;
-/** A failpoint run is killed from outside at a uniform moment in this range if its failpoint did not fire. */
-const FAILPOINT_DEADLINE_MS: readonly [number, number] = [300, 900];
+/** Share of the plain runs killed during start-up (at a uniform moment of a typical start-up). */
+const STARTUP_KILL_SHARE = 0.3;
+/** The other plain runs are killed at a uniform moment this long after the server listens. */
+const SERVE_MAX_MS = 300;
+/** A failpoint run whose point did not fire is killed at a uniform moment this long after it listens. */
+const FAILPOINT_SERVE_MAX_MS = 500;
+const HUNG_START_MS = 10_000;
 const SETTLE_QUIET_MS = 8_000;
+/** In the drain, a quiet spell this long makes the clients still missing messages log in again. */
+const SETTLE_REJOIN_MS = 2_000;
 const SETTLE_MAX_MS = 60_000;
 const MAX_PROBLEMS_LISTED = 25;
 
@@ -130,11 +141,11 @@ class ServerProcess {
   private stdout = '';
   private readonly child: ChildProcessWithoutNullStreams;
 
-  constructor(port: number, baseDir: string, failpoint: FailpointName | undefined) {
+  constructor(port: number, baseDir: string, failpoint: FailpointName | undefined, logLevel: string) {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
     delete env['CHATAPP_FAILPOINT'];
     if (failpoint) env['CHATAPP_FAILPOINT'] = `${failpoint}:${FAILPOINT_PROBABILITY[failpoint]}`;
-    this.child = spawn(process.execPath, [BIN, '-s', String(port), '--data-dir', baseDir, '--log-level', 'warn'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [BIN, '-s', String(port), '--data-dir', baseDir, '--log-level', logLevel], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdin.end();
     let markReady: () => void = () => undefined;
     this.ready = new Promise((resolve) => { markReady = resolve; });
@@ -170,6 +181,8 @@ class RawClient {
   readonly secret: string;
   token = '';
   state: 'joining' | 'online' | 'offline' = 'joining';
+  /** Whether the network drops some of the server's pushes to this client (off for the final drain). */
+  lossy = true;
   offlineUntil = 0;
   readonly session: ClientSession;
   private readonly socket = dgram.createSocket('udp4');
@@ -180,6 +193,7 @@ class RawClient {
     readonly name: string,
     private readonly server: { port: number },
     private readonly onDelivery: (client: RawClient, item: { from: string; id: string; kind: 'direct' | 'channel'; text: string; datagram: string }) => void,
+    private readonly random: SeededRandom,
   ) {
     this.key = nameKey(name);
     this.secret = `crash-secret-${name}`;
@@ -201,19 +215,23 @@ class RawClient {
   }
 
   /** Send `message` every RETRY_MS until a reply naming its id comes, or the tries run out. */
-  async request(message: Extract<Message, { id: string }>, tries = REQUEST_TRIES): Promise<Reply | undefined> {
+  request(message: Extract<Message, { id: string }>, tries = REQUEST_TRIES): Promise<Reply | undefined> {
     const bytes = encodeMessage(message);
-    let reply: Reply | undefined;
-    this.pending.set(message.id, (r) => { reply = r; });
-    try {
-      for (let i = 0; i < tries && !reply; i++) {
+    return new Promise((resolve) => {
+      let sent = 0;
+      const send = (): void => {
+        sent++;
         this.socket.send(bytes, this.server.port, IP);
-        for (let waited = 0; waited < RETRY_MS && !reply; waited += 10) await sleep(10);
-      }
-    } finally {
-      this.pending.delete(message.id);
-    }
-    return reply;
+      };
+      const timer = setInterval(() => (sent >= tries ? finish(undefined) : send()), RETRY_MS);
+      const finish = (reply: Reply | undefined): void => {
+        clearInterval(timer);
+        this.pending.delete(message.id);
+        resolve(reply);
+      };
+      this.pending.set(message.id, finish);
+      send();
+    });
   }
 
   /** register (padded) → welcome → confirm → ack: a session, online. */
@@ -240,10 +258,17 @@ class RawClient {
       this.pending.get(message.re)?.(message);
       return;
     }
+    // The network loses some of the server's pushes: the server must retransmit, probe, store
+    // for the member it gives up on, and a kill may land while it is still trying.
+    if (this.lossy && this.random.chance(PUSH_LOSS)) return;
     switch (message.t) {
       case 'probe':
-      case 'table':
         return this.ack(message.id);
+      case 'table':
+        this.ack(message.id);
+        // Like a real client: listed offline while online (a lost probe), it confirms again.
+        if (this.state === 'online' && message.rows.some((r) => nameKey(r.name) === this.key && !r.online)) this.state = 'joining';
+        return;
       case 'channel':
         this.ack(message.id);
         return this.onDelivery(this, { from: message.from, id: message.id, kind: 'channel', text: message.text, datagram: message.id });
@@ -298,7 +323,7 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
   };
   const figures: CrashFigures = {
     attempted: 0, acked: 0, lost: 0, duplicated: 0, unexpected: 0, torn_tails_dropped: 0, redelivered: 0, runs: 0, seconds: 0,
-    saves_acked: 0, send_alls_acked: 0, deliveries_expected: 0, deliveries: 0, kills_external: 0, kills_during_startup: 0,
+    saves_acked: 0, send_alls_acked: 0, deliveries_expected: 0, deliveries: 0, kills_external: 0, kills_during_startup: 0, drain_rejoins: 0,
     failpoint_runs: {}, failpoints_fired: {},
   };
   const sent = new Map<string, SentMessage>();
@@ -341,7 +366,7 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
     }
   };
 
-  const clients = Array.from({ length: CLIENTS }, (_, i) => new RawClient(`c${i}`, { port }, onDelivery));
+  const clients = Array.from({ length: CLIENTS }, (_, i) => new RawClient(`c${i}`, { port }, onDelivery, new SeededRandom(options.seed * 31 + i)));
   for (const c of clients) await c.open();
 
   const record = (sender: RawClient, id: string, text: string, kind: 'direct' | 'channel', recipients: string[]): SentMessage => {
@@ -411,7 +436,7 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
     }
   };
 
-  const startServer = (failpoint: FailpointName | undefined): ServerProcess => new ServerProcess(port, baseDir, failpoint);
+  const startServer = (failpoint: FailpointName | undefined): ServerProcess => new ServerProcess(port, baseDir, failpoint, options.serverLogLevel ?? 'warn');
 
   const afterKill = async (server: ServerProcess, what: string): Promise<void> => {
     const { code, signal } = await server.exited;
@@ -437,12 +462,19 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
         if (failpoint) figures.failpoint_runs[failpoint] = (figures.failpoint_runs[failpoint] ?? 0) + 1;
         server = startServer(failpoint);
       }
-      const deadline = failpoint
-        ? FAILPOINT_DEADLINE_MS[0] + random.int(FAILPOINT_DEADLINE_MS[1] - FAILPOINT_DEADLINE_MS[0])
-        : random.int(PLAIN_KILL_MAX_MS);
-      const wait = Math.max(0, server.startedAt + deadline - Date.now());
-      const ended = await Promise.race([server.exited.then(() => true), sleep(wait).then(() => false)]);
-      if (!ended) {
+      // A kill comes at a random moment of the server's start-up (recovery included) or of its
+      // first moments of service; a failpoint run is killed from outside only if its point did not fire.
+      const startupKill = !failpoint && random.chance(STARTUP_KILL_SHARE);
+      const meanStartup = startupTimes.length === 0 ? 400 : startupTimes.slice(-50).reduce((a, b) => a + b, 0) / Math.min(50, startupTimes.length);
+      const killMoment = startupKill
+        ? sleep(random.int(Math.round(meanStartup)))
+        : server.ready.then(() => sleep(random.int(failpoint ? FAILPOINT_SERVE_MAX_MS : SERVE_MAX_MS)));
+      let hungTimer: ReturnType<typeof setTimeout> | undefined;
+      const hung = new Promise<'hung'>((resolve) => { hungTimer = setTimeout(() => resolve('hung'), HUNG_START_MS); });
+      const ended = await Promise.race([server.exited.then(() => 'exited'), killMoment.then(() => 'kill'), hung]);
+      clearTimeout(hungTimer);
+      if (ended === 'hung') problem(`run ${run}: the server neither listened nor died within ${HUNG_START_MS} ms\n${server.output}`);
+      if (ended !== 'exited') {
         if (!server.isReady) figures.kills_during_startup++;
         server.kill('SIGKILL');
         figures.kills_external++;
@@ -461,41 +493,40 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
     run++;
     server = startServer(undefined);
     await Promise.race([server.ready, server.exited.then(() => { throw new Error(`the final server did not start\n${server.output}`); })]);
-    // Everyone online: what is stored for them is delivered now.
-    await Promise.all(clients.map(async (c) => {
-      for (let tries = 0; !(await c.join()); tries++) if (tries > 5) problem(`${c.name} could not register at the end`);
-    }));
-    const missing = (): number => {
-      let n = 0;
-      for (const m of sent.values()) if (m.acked) for (const r of m.recipients) if (!delivered.has(`${r}|${m.senderKey}|${m.id}`)) n++;
-      return n;
+    // The drain: a healthy network, everyone online, so what is stored for anyone is delivered
+    // now. A client still missing messages after a quiet spell logs in again, as a user would
+    // (a delivery the server gave up on, its pushes lost, waits for the next log-in).
+    for (const c of clients) c.lossy = false;
+    const join = async (c: RawClient): Promise<void> => {
+      for (let tries = 0; !(await c.join()); tries++) if (tries > 5) return problem(`${c.name} could not register at the end`);
+    };
+    await Promise.all(clients.map(join));
+    const missingFor = (): Set<string> => {
+      const who = new Set<string>();
+      for (const m of sent.values()) if (m.acked) for (const r of m.recipients) if (!delivered.has(`${r}|${m.senderKey}|${m.id}`)) who.add(r);
+      return who;
     };
     const settleStart = Date.now();
-    let lastCount = -1;
+    let lastCount = figures.deliveries;
     let lastChange = Date.now();
-    while (missing() > 0 && Date.now() - settleStart < SETTLE_MAX_MS && Date.now() - lastChange < SETTLE_QUIET_MS) {
+    let rejoins = 0;
+    while (missingFor().size > 0 && Date.now() - settleStart < SETTLE_MAX_MS && Date.now() - lastChange < SETTLE_QUIET_MS) {
+      await sleep(100);
       if (figures.deliveries !== lastCount) {
         lastCount = figures.deliveries;
         lastChange = Date.now();
+      } else if (Date.now() - lastChange > SETTLE_REJOIN_MS * (rejoins + 1)) {
+        rejoins++;
+        const who = missingFor();
+        await Promise.all(clients.filter((c) => who.has(c.key)).map(join));
       }
-      await sleep(100);
     }
+    figures.drain_rejoins = rejoins;
     // A moment more for redeliveries in flight, then a clean stop.
     await sleep(500);
     server.kill('SIGTERM');
     const end = await server.exited;
     if (end.code !== 0) problem(`the final server ended with ${end.code ?? end.signal}\n${server.output}`);
-
-    for (const m of sent.values()) {
-      if (!m.acked) continue;
-      for (const r of m.recipients) {
-        figures.deliveries_expected++;
-        if (!delivered.has(`${r}|${m.senderKey}|${m.id}`)) {
-          figures.lost++;
-          problem(`lost: ${m.kind} ${m.senderKey}|${m.id} never reached ${r}`);
-        }
-      }
-    }
 
     // Reopen the stores the server left: nothing should be left over, nothing torn.
     const mailbox = new FsMailboxStore(dataDir);
@@ -503,9 +534,11 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
     const registry = new FsRegistryStore(dataDir);
     await registry.open();
     const known = new Set((await registry.load()).map((r) => nameKey(r.name)));
+    const stillStored = new Set<string>();
     for (const c of clients) {
       if (!known.has(c.key)) problem(`the registry forgot ${c.name}`);
       const left = await mailbox.list(c.key);
+      for (const m of left) stillStored.add(`${c.key}|${nameKey(m.sender)}|${m.id}`);
       if (left.length > 0) problem(`${left.length} message(s) still stored for ${c.name} at the end: ${left.slice(0, 3).map((m) => m.id).join(', ')}`);
     }
     const owed = await channelLog.pending();
@@ -513,6 +546,26 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
     await mailbox.close();
     await channelLog.close();
     await registry.close();
+
+    // An ACKed message never delivered is lost, whether it still sits in a store or is gone.
+    const lostBy = new Map<string, { stored: number; gone: number; examples: string[] }>();
+    for (const m of sent.values()) {
+      if (!m.acked) continue;
+      for (const r of m.recipients) {
+        figures.deliveries_expected++;
+        const key = `${r}|${m.senderKey}|${m.id}`;
+        if (delivered.has(key)) continue;
+        figures.lost++;
+        const entry = lostBy.get(r) ?? { stored: 0, gone: 0, examples: [] };
+        if (stillStored.has(key)) entry.stored++;
+        else entry.gone++;
+        if (entry.examples.length < 3) entry.examples.push(`${m.kind} ${m.senderKey}|${m.id}`);
+        lostBy.set(r, entry);
+      }
+    }
+    for (const [r, e] of lostBy) {
+      problem(`lost for ${r}: ${e.stored + e.gone} (${e.stored} still in its mailbox, ${e.gone} gone), e.g. ${e.examples.join(', ')}`);
+    }
     figures.torn_tails_dropped = torn.size + mailbox.tornTailsDropped + channelLog.tornTailsDropped + registry.tornTailsDropped;
   } finally {
     stopping = true;
@@ -532,7 +585,7 @@ export function formatFigures(f: CrashFigures): string {
   const fired = FAILPOINTS.map((n) => `${n} ${f.failpoints_fired[n] ?? 0}/${f.failpoint_runs[n] ?? 0}`).join(', ');
   return `${main}\n` +
     `saves_acked=${f.saves_acked}, send_alls_acked=${f.send_alls_acked}, deliveries_expected=${f.deliveries_expected}, deliveries=${f.deliveries}, ` +
-    `kills_external=${f.kills_external} (${f.kills_during_startup} before the server listened)\n` +
+    `kills_external=${f.kills_external} (${f.kills_during_startup} before the server listened), drain_rejoins=${f.drain_rejoins}\n` +
     `failpoints fired/armed runs: ${fired}`;
 }
 

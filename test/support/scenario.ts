@@ -16,6 +16,7 @@ import { InMemoryMailboxStore } from '../../src/adapters/in-memory/in-memory-mai
 import { InMemoryNetwork, type NetworkFaults } from '../../src/adapters/in-memory/in-memory-network';
 import { InMemoryRegistryStore } from '../../src/adapters/in-memory/in-memory-registry-store';
 import { InMemorySecretStore } from '../../src/adapters/in-memory/in-memory-secret-store';
+import { InMemorySeenStore } from '../../src/adapters/in-memory/in-memory-seen-store';
 import { SeededCrypto } from '../../src/adapters/in-memory/seeded-crypto';
 import { SystemClock } from '../../src/adapters/system/system-clock';
 import { defaultSettings, type ClientConfig, type ServerConfig } from '../../src/composition/config';
@@ -102,8 +103,11 @@ export class Scenario {
     return { server, view, logger, mailbox, registry, channelLog, table: () => ({ version: state.table.version, rows: state.table.rows() }) };
   }
 
-  /** Start a client and let its registration finish. */
-  async startClient(name: string, options: { port?: number; secrets?: InMemorySecretStore; settle?: boolean } = {}): Promise<TestClient> {
+  /**
+   * Start a client and let its registration finish. Pass the `secrets` and `seen` stores of an
+   * earlier client to model the same user (same data directory) in a new process.
+   */
+  async startClient(name: string, options: { port?: number; secrets?: InMemorySecretStore; seen?: InMemorySeenStore; settle?: boolean } = {}): Promise<TestClient> {
     const config: ClientConfig = {
       role: 'client',
       name,
@@ -115,7 +119,7 @@ export class Scenario {
     const logger = new RecordingLogger();
     const container = createContainer(config, [
       inMemoryModule(this.network, config),
-      memoryStoresModule(options.secrets ? { secrets: options.secrets } : {}),
+      memoryStoresModule({ ...(options.secrets ? { secrets: options.secrets } : {}), ...(options.seen ? { seen: options.seen } : {}) }),
       this.nodeModule(view, logger, name),
     ]);
     const client = new TestClient(name, container.get(ChatClient), view, logger);

@@ -37,6 +37,8 @@ function parseLine(body: unknown): string | undefined {
  * `2 × kept` lines: past that it is compacted to the `kept` most recent keys by writing a temp
  * file, fsyncing it, renaming it over the log and fsyncing the folder, so a crash leaves the
  * old log or the new one, whole. Files are opened lazily, per name, by the first call.
+ * One process writes a name's log at a time: only the client online under a name shows (and
+ * adds) messages, and the server lets one client at a time be online under a name.
  */
 export class FsSeenStore implements SeenStore {
   private readonly seenDir: string;

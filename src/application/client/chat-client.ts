@@ -2,6 +2,9 @@ import { inject, injectable } from 'inversify';
 import type { TableRow } from '../../domain/client-table';
 import { formatAddress } from '../../domain/address';
 import { ChatView } from '../ports/chat-view';
+import { Clock } from '../ports/clock';
+import { Logger } from '../ports/logger';
+import { SeenStore } from '../ports/seen-store';
 import { Transport } from '../ports/transport';
 import type { RefusalReason } from '../protocol/envelope';
 import { ReliableSender } from '../reliable-sender';
@@ -44,6 +47,9 @@ export class ChatClient {
     @inject(SendDirectMessage) private readonly sendDirect: SendDirectMessage,
     @inject(LeaveOfflineMessage) private readonly leaveOffline: LeaveOfflineMessage,
     @inject(SendChannelMessage) private readonly sendChannel: SendChannelMessage,
+    @inject(SeenStore) private readonly seen: SeenStore,
+    @inject(Clock) private readonly clock: Clock,
+    @inject(Logger) private readonly logger: Logger,
   ) {}
 
   /** Bind the client port and register; resolves false if the client must exit. */
@@ -51,6 +57,8 @@ export class ChatClient {
     this.transport.onReceive((inbound) => this.inbound.handle(inbound));
     this.inbound.onMarkedOffline(() => void this.rejoin());
     await this.transport.start();
+    // Before registering: the server hands over stored messages as soon as we are online.
+    await this.loadShown();
     return this.logIn(true);
   }
 
@@ -88,6 +96,7 @@ export class ChatClient {
     this.session.state = 'exited';
     this.sender.cancelAll();
     await this.transport.close();
+    await this.seen.close().catch((error: unknown) => this.logger.warn('could not save the shown messages', { error: String(error) }));
   }
 
   private async run(command: ClientCommand): Promise<void> {
@@ -104,6 +113,19 @@ export class ChatClient {
         return this.runDereg(command.name);
       case 'reg':
         return this.runReg(command.name);
+    }
+  }
+
+  /**
+   * Seed the shown messages with what earlier processes of this user showed, so a stored copy of
+   * a message shown before a crash or exit whose ACK was lost is not shown again. Unreadable,
+   * the client still starts: the cost is a possible duplicate, not a lost message.
+   */
+  private async loadShown(): Promise<void> {
+    try {
+      this.session.shown.seed(await this.seen.load(this.session.key), this.clock.now());
+    } catch (error) {
+      this.logger.warn('could not load the shown messages; a stored message may be shown twice', { error: String(error) });
     }
   }
 

@@ -5,6 +5,7 @@ import { ChatView } from '../ports/chat-view';
 import { Clock } from '../ports/clock';
 import { Crypto } from '../ports/crypto';
 import { Logger } from '../ports/logger';
+import { SeenStore } from '../ports/seen-store';
 import { Transport, type Inbound } from '../ports/transport';
 import { isReply, type MessageOf } from '../protocol/envelope';
 import { ReliableSender } from '../reliable-sender';
@@ -37,6 +38,7 @@ export class ClientInbound {
     @inject(ChatSettings) private readonly settings: ChatSettings,
     @inject(Logger) private readonly logger: Logger,
     @inject(Clock) private readonly clock: Clock,
+    @inject(SeenStore) private readonly seen: SeenStore,
   ) {}
 
   handle({ message, from }: Inbound): void {
@@ -57,7 +59,7 @@ export class ClientInbound {
       case 'channel':
         if (!fromServer) return this.dropForged(message.t, from);
         this.ack(from, message.id);
-        if (this.session.shown.firstSeen(`${nameKey(message.from)}|${message.id}`, this.now())) {
+        if (this.firstShown(message.from, message.id)) {
           this.view.show({ kind: 'channel-received', from: message.from, text: message.text });
         }
         return;
@@ -114,14 +116,14 @@ export class ClientInbound {
       return;
     }
     this.ack(from, message.id);
-    if (this.session.shown.firstSeen(`${nameKey(message.from)}|${message.id}`, this.now())) {
+    if (this.firstShown(message.from, message.id)) {
       this.view.show({ kind: 'direct-received', from: row.name, text: message.text });
     }
   }
 
   private onStored(message: MessageOf<'stored'>): void {
     for (const item of message.items) {
-      if (!this.session.shown.firstSeen(`${nameKey(item.from)}|${item.id}`, this.now())) continue;
+      if (!this.firstShown(item.from, item.id)) continue;
       if (!this.session.announcedStored) {
         this.session.announcedStored = true;
         this.view.show({ kind: 'have-messages' });
@@ -141,6 +143,22 @@ export class ClientInbound {
       this.view.show({ kind: 'table-updated' });
       if (this.session.state === 'online' && this.session.table.get(this.session.name)?.online === false) this.markedOffline();
     } else if (outcome === 'gap') this.requestTable();
+  }
+
+  /**
+   * True the first time this process or, through the seen store, an earlier process of this
+   * user meets the message: live and stored copies of one message are one (keyed `sender|id`).
+   * The key is also written to the seen store, so a restarted client does not show a stored copy
+   * of a message whose ACK was lost; a failure to write it is logged and costs at most a
+   * duplicate after a restart, never the message.
+   */
+  private firstShown(from: string, id: string): boolean {
+    const key = `${nameKey(from)}|${id}`;
+    if (!this.session.shown.firstSeen(key, this.now())) return false;
+    void Promise.resolve()
+      .then(() => this.seen.add(this.session.key, key))
+      .catch((error: unknown) => this.logger.warn('could not remember a shown message', { error: String(error) }));
+    return true;
   }
 
   private ack(to: Address, id: string): void {

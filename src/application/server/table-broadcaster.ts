@@ -1,9 +1,10 @@
 import { inject, injectable } from 'inversify';
+import type { Address } from '../../domain/address';
 import type { TableRow } from '../../domain/client-table';
 import { nameKey } from '../../domain/nickname';
 import { Clock, type TimerHandle } from '../ports/clock';
 import { Crypto } from '../ports/crypto';
-import { TABLE_ROWS_PER_DATAGRAM } from '../protocol/envelope';
+import { TABLE_ROWS_PER_DATAGRAM, type MessageOf, type Reply } from '../protocol/envelope';
 import { ReliableSender } from '../reliable-sender';
 import { ChatSettings } from '../settings';
 import { ServerState } from './server-state';
@@ -12,21 +13,53 @@ import { ServerState } from './server-state';
 const PUSH_RETRY_ROUNDS = 3;
 
 /**
- * Pushes table changes to online clients. Changes made in the same turn are coalesced into
- * one update; each client gets the rows changed since the version it last ACKed (so a
- * client that missed an update gets it again), in datagrams of a few rows each, sent in
- * paced batches so a large broadcast does not overflow receivers' buffers.
+ * Table datagrams awaiting their ACK at once, over all clients. Sending is ACK-clocked: a
+ * datagram goes out when an earlier one is answered, so the server never has more queued
+ * than it can hear back within one ACK wait (no spurious retransmissions under load), and
+ * requests from clients are never stuck behind a backlog of table updates.
+ */
+const TABLE_DATAGRAMS_IN_FLIGHT = 2048;
+
+/**
+ * Parts of one update awaiting their ACK at once, per client: a whole table of thousands of
+ * rows reaches a new client as a paced series, never as a burst that overflows its socket
+ * buffer (32 parts ≈ 38 KB, well inside any default receive buffer).
+ */
+const PARTS_IN_FLIGHT_PER_CLIENT = 32;
+
+/**
+ * Pushes table changes to online clients, in rounds. Changes made while a round is under
+ * way are coalesced into the next one, which starts when the round is answered (or one ACK
+ * wait later): under a storm of changes each client gets one update per round, not one per
+ * change, and with no load a change goes out at once. Each client gets the rows changed
+ * since the version it last ACKed (so a client that missed an update gets it again), in
+ * datagrams of a few rows each, at most one update in flight per client.
  */
 @injectable()
 export class TableBroadcaster {
   private flushTimer: TimerHandle | undefined;
+  /** A round's pushes are in flight: further changes wait for the next round. */
+  private roundActive = false;
+  private roundTimer: TimerHandle | undefined;
+  /** The table changed (or a client fell behind) since the current round started. */
+  private dirty = false;
   private readonly pushing = new Set<string>();
-  private readonly again = new Set<string>();
+  /** Clients to send the whole table again once their push in flight ends. */
+  private readonly fullAgain = new Set<string>();
   /** Offline clients to include in the next update (marked offline for not answering). */
   private readonly extra = new Set<string>();
   /** Clients whose last push went unanswered, with how many rounds were made again. */
   private readonly failedRounds = new Map<string, number>();
   private readonly retryTimers = new Set<TimerHandle>();
+  /** Pages of rows by base version (0: the whole table), valid while the table is at `pagesVersion`. */
+  private readonly pages = new Map<number, TableRow[][]>();
+  private pagesVersion = -1;
+  /** Datagrams waiting for a slot (FIFO from `queueHead`), and how many are awaiting their ACK. */
+  private queue: Array<() => void> = [];
+  private queueHead = 0;
+  private inFlight = 0;
+  private issuedThisTurn = 0;
+  private pumpTimer: TimerHandle | undefined;
   private stopped = false;
 
   constructor(
@@ -39,11 +72,8 @@ export class TableBroadcaster {
 
   /** The table changed: update every online client soon (coalescing further changes). */
   changed(): void {
-    if (this.flushTimer !== undefined) return;
-    this.flushTimer = this.clock.setTimer(0, () => {
-      this.flushTimer = undefined;
-      this.flush();
-    });
+    this.dirty = true;
+    if (!this.roundActive) this.scheduleFlush();
   }
 
   /** Include `name` in the next update although it is now offline. */
@@ -60,64 +90,184 @@ export class TableBroadcaster {
 
   stop(): void {
     this.stopped = true;
-    if (this.flushTimer !== undefined) this.clock.clearTimer(this.flushTimer);
+    for (const timer of [this.flushTimer, this.roundTimer, this.pumpTimer, ...this.retryTimers]) {
+      if (timer !== undefined) this.clock.clearTimer(timer);
+    }
     this.flushTimer = undefined;
-    for (const timer of this.retryTimers) this.clock.clearTimer(timer);
+    this.roundTimer = undefined;
+    this.pumpTimer = undefined;
     this.retryTimers.clear();
+    // Datagrams never sent end as unanswered, so every push settles.
+    const waiting = this.queue.slice(this.queueHead);
+    this.queue = [];
+    this.queueHead = 0;
+    for (const start of waiting) start();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer !== undefined || this.stopped) return;
+    this.flushTimer = this.clock.setTimer(0, () => {
+      this.flushTimer = undefined;
+      this.flush();
+    });
   }
 
   private flush(): void {
-    const due: string[] = [...this.extra];
-    this.extra.clear();
-    for (const row of this.state.table.onlineRows()) {
-      const key = nameKey(row.name);
-      const record = this.state.records.get(key);
-      if (record?.validated && record.knownVersion < this.state.table.version && !due.includes(key)) due.push(key);
+    if (this.stopped) return;
+    this.dirty = false;
+    const version = this.state.table.version;
+    const due = new Set<string>();
+    // One whose push is in flight stays listed: that push may predate its going offline.
+    for (const key of this.extra) {
+      if (this.pushing.has(key)) continue;
+      due.add(key);
+      this.extra.delete(key);
     }
-    this.paced(due, 0);
-  }
-
-  private paced(keys: string[], start: number): void {
-    const end = Math.min(keys.length, start + this.settings.broadcastBatch);
-    for (let i = start; i < end; i++) void this.push(keys[i]!, false);
-    if (end < keys.length) this.clock.setTimer(0, () => this.paced(keys, end));
+    for (const [key, record] of this.state.records) {
+      if (!record.validated || record.knownVersion >= version || due.has(key)) continue;
+      if (this.state.table.get(key)?.online) due.add(key);
+    }
+    if (due.size === 0) return;
+    this.roundActive = true;
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      if (this.roundTimer !== undefined) this.clock.clearTimer(this.roundTimer);
+      this.roundTimer = undefined;
+      this.roundActive = false;
+      if (this.dirty) this.scheduleFlush();
+    };
+    // A client that does not answer must not hold the others' next update for its whole retry schedule.
+    this.roundTimer = this.clock.setTimer(this.settings.policies.push.ackTimeoutMs, end);
+    const pushes: Array<Promise<void>> = [];
+    for (const key of due) pushes.push(this.push(key, false));
+    void Promise.all(pushes).then(end);
   }
 
   private async push(key: string, full: boolean): Promise<void> {
     if (this.pushing.has(key)) {
-      if (!full) this.again.add(key);
-      else this.again.add(`full:${key}`);
+      // The push in flight ends by asking for a round if this client is still behind.
+      if (full) this.fullAgain.add(key);
       return;
     }
     const record = this.state.records.get(key);
     const row = this.state.table.get(key);
-    if (!record || !row) return;
+    if (!record || !row || this.stopped) return;
     this.pushing.add(key);
     let complete = false;
     try {
       const from = full ? 0 : record.knownVersion;
       const to = this.state.table.version;
-      const rows = full ? this.state.table.rows() : this.state.table.changesSince(from);
-      const parts = chunk(rows, TABLE_ROWS_PER_DATAGRAM);
+      const parts = this.pagesSince(from);
       const address = { ip: row.ip, port: row.port };
-      const replies = await Promise.all(
-        parts.map((partRows, part) =>
-          this.sender.request(
-            address,
-            { t: 'table', id: this.crypto.messageId(), token: record.token, from, to, part, parts: parts.length, full: full || from === 0, rows: partRows },
-            this.settings.policies.push,
-          ),
-        ),
-      );
-      complete = replies.every((r) => r !== undefined);
+      const token = record.token;
+      complete = await this.sendParts(address, parts.length, (part) => ({
+        t: 'table',
+        id: this.crypto.messageId(),
+        token,
+        from,
+        to,
+        part,
+        parts: parts.length,
+        full: from === 0,
+        rows: parts[part]!,
+      }));
       if (complete) record.knownVersion = Math.max(record.knownVersion, to);
     } finally {
       this.pushing.delete(key);
     }
     if (complete) this.failedRounds.delete(key);
-    if (this.again.delete(`full:${key}`)) void this.push(key, true);
-    else if (this.again.delete(key) && record.knownVersion < this.state.table.version) void this.push(key, false);
+    if (this.fullAgain.delete(key)) void this.push(key, true);
+    else if (complete && record.knownVersion < this.state.table.version) this.changed();
     else if (!complete) this.retryLater(key, full);
+  }
+
+  /** The rows changed since `from` (the whole table for 0) in datagram-sized pages, shared by every client at that version. */
+  private pagesSince(from: number): TableRow[][] {
+    const version = this.state.table.version;
+    if (this.pagesVersion !== version) {
+      this.pages.clear();
+      this.pagesVersion = version;
+    }
+    let pages = this.pages.get(from);
+    if (!pages) {
+      pages = chunk(from === 0 ? this.state.table.rows() : this.state.table.changesSince(from), TABLE_ROWS_PER_DATAGRAM);
+      this.pages.set(from, pages);
+    }
+    return pages;
+  }
+
+  /**
+   * Send parts 0…count-1 to one client, at most PARTS_IN_FLIGHT_PER_CLIENT awaiting their
+   * ACK; true if every part was ACKed. After a part goes unanswered the rest are not sent
+   * (the client is gone or cut off; the whole push is made again later).
+   */
+  private async sendParts(address: Address, count: number, message: (part: number) => MessageOf<'table'>): Promise<boolean> {
+    let next = 0;
+    let ok = true;
+    const lane = async (): Promise<void> => {
+      while (ok && next < count) {
+        const part = next++;
+        const reply = await this.request(address, () => message(part));
+        if (!reply) ok = false;
+      }
+    };
+    const lanes: Array<Promise<void>> = [];
+    for (let i = 0; i < Math.min(count, PARTS_IN_FLIGHT_PER_CLIENT); i++) lanes.push(lane());
+    await Promise.all(lanes);
+    return ok;
+  }
+
+  /** One table datagram through the shared window: sent when a slot is free, resolves with its ACK. */
+  private request(address: Address, message: () => MessageOf<'table'>): Promise<Reply | undefined> {
+    return new Promise((resolve) => {
+      this.queue.push(() => {
+        if (this.stopped) return resolve(undefined);
+        this.inFlight += 1;
+        void this.sender.request(address, message(), this.settings.policies.push).then((reply) => {
+          this.inFlight -= 1;
+          resolve(reply);
+          this.pump();
+        });
+      });
+      this.pump();
+    });
+  }
+
+  /**
+   * Start waiting datagrams while slots are free, at most `broadcastBatch` per timer turn so
+   * inbound datagrams (ACKs, requests) are read between batches.
+   */
+  private pump(): void {
+    while (this.inFlight < TABLE_DATAGRAMS_IN_FLIGHT && this.queueHead < this.queue.length) {
+      if (this.issuedThisTurn >= this.settings.broadcastBatch) {
+        if (this.pumpTimer === undefined && !this.stopped) {
+          this.pumpTimer = this.clock.setTimer(0, () => {
+            this.pumpTimer = undefined;
+            this.issuedThisTurn = 0;
+            this.pump();
+          });
+        }
+        return;
+      }
+      const start = this.queue[this.queueHead]!;
+      this.queueHead += 1;
+      this.issuedThisTurn += 1;
+      start();
+    }
+    if (this.queueHead === this.queue.length) {
+      this.queue = [];
+      this.queueHead = 0;
+    }
+    // A later turn starts a fresh batch even if this one never filled up.
+    if (this.issuedThisTurn > 0 && this.pumpTimer === undefined && !this.stopped) {
+      this.pumpTimer = this.clock.setTimer(0, () => {
+        this.pumpTimer = undefined;
+        this.issuedThisTurn = 0;
+        this.pump();
+      });
+    }
   }
 
   /**

@@ -8,6 +8,7 @@ import type { Message, MessageOf } from '../../../src/application/protocol/envel
 import { ReliableSender } from '../../../src/application/reliable-sender';
 import { encodeMessage } from '../../../src/adapters/wire/envelope-codec';
 import { SeededCrypto } from '../../../src/adapters/in-memory/seeded-crypto';
+import { InMemorySeenStore } from '../../../src/adapters/in-memory/in-memory-seen-store';
 import { defaultSettings } from '../../../src/composition/config';
 import { addressKey, type Address } from '../../../src/domain/address';
 import type { TableRow } from '../../../src/domain/client-table';
@@ -194,7 +195,7 @@ function runCase(c: { messages: GenMessage[]; updates: GenUpdate[]; order: Deliv
   session.token = 'tok';
   session.table.applyFull(1, [ME, ...PEERS]);
   const events: ChatEvent[] = [];
-  const inbound = new ClientInbound(session, transport, sender, { show: (e) => events.push(e) }, new SeededCrypto(3, 'me'), settings, new RecordingLogger(), clock);
+  const inbound = new ClientInbound(session, transport, sender, { show: (e) => events.push(e) }, new SeededCrypto(3, 'me'), settings, new RecordingLogger(), clock, new InMemorySeenStore());
 
   for (const d of c.order) {
     inbound.handle({ message: d.message, from: d.from, bytes: encodeMessage(d.message).length });

@@ -54,6 +54,7 @@ describe('domain/dedup-window', () => {
     expect(w.has('k99', 2)).to.equal(true);
     expect(w.has('k96', 2)).to.equal(false);
   });
+
   it('seed records keys as seen from then on, keeps existing ones, and stays bounded', () => {
     const w = new DedupWindow(100, 3);
     w.firstSeen('old', 0);

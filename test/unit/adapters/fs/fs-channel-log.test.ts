@@ -66,11 +66,32 @@ describe('FsChannelLog', () => {
       expect(ended, e.join('\n')).to.be.greaterThan(started).and.lessThan(e.indexOf('resolved c1'));
     });
 
-    it('lets concurrent records share an fsync', async () => {
+    it('lets concurrent records share an fsync, none resolving before the fsync that covers its line', async () => {
       await log.pending();
       const before = spy.count(`sync-start ${LOG}`);
-      await Promise.all(Array.from({ length: 20 }, (_, i) => log.record(entry(`c${i}`))));
-      expect(spy.count(`sync-start ${LOG}`) - before).to.be.within(1, 3);
+      spy.holdSyncs();
+      const resolved: string[] = [];
+      const record = (id: string): Promise<void> => log.record(entry(id)).then(() => {
+        resolved.push(id);
+        spy.note(`resolved ${id}`);
+      });
+      const pending = [record('c1')];
+      await waitFor(() => spy.count(`sync-start ${LOG}`) === before + 1, 'the first held fsync');
+      for (let i = 2; i <= 9; i++) pending.push(record(`c${i}`));
+      await waitFor(() => spy.count(`append ${LOG}`) === 9, 'all writes');
+      expect(resolved, 'resolved while the fsyncs were held').to.deep.equal([]);
+      spy.releaseSyncs();
+      await Promise.all(pending);
+      const e = spy.events;
+      // c1's fsync was under way before c2..c9 were written: one more fsync covers them all.
+      expect(spy.count(`sync-start ${LOG}`) - before, e.join('\n')).to.equal(2);
+      for (let i = 1; i <= 9; i++) {
+        const written = e.indexOf(`append ${LOG} c${i}`);
+        const started = e.findIndex((x, j) => j > written && x === `sync-start ${LOG}`);
+        const ended = e.findIndex((x, j) => j > started && x === `sync-end ${LOG}`);
+        expect(started, `c${i}\n${e.join('\n')}`).to.be.greaterThan(written);
+        expect(ended, `c${i}\n${e.join('\n')}`).to.be.greaterThan(started).and.lessThan(e.indexOf(`resolved c${i}`));
+      }
     });
 
     it('does not fsync a delivery mark by itself; close makes it durable', async () => {
