@@ -3,51 +3,101 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { formatTable, type SectionResult } from './bench/report';
+import { withCpuProfile } from './bench/profile';
 import { nowMs } from './bench/stats';
 import { benchDirect } from './bench/section-direct';
 import { benchFanOut } from './bench/section-fanout';
+import { benchTable } from './bench/section-table';
+import { benchDurable } from './bench/section-durable';
+import { benchMemory } from './bench/section-memory';
+import { benchCli } from './bench/section-cli';
 
 /**
  * `npm run bench`: ChatApp's figures, each against a raw baseline measured in the same run
- * on the same machine. `--only 1,3` runs a subset; `--out file.json` changes the JSON path.
+ * on the same machine. See USAGE for the options.
  */
 type Section = { id: number; title: string; run: () => Promise<Omit<SectionResult, 'seconds'>> };
 
-const SECTIONS: Section[] = [
-  { id: 1, title: 'direct message send → ACK', run: () => benchDirect({ messages: 2000 }) },
-  { id: 2, title: 'send_all fan-out to 1,000 clients', run: () => benchFanOut({ clients: 1000, rounds: 5 }) },
-];
+const USAGE = `usage: npm run bench [-- options]
+  --only 1,3         run these sections only (1 direct, 2 send_all, 3 10,000-client table,
+                     4 durable saves, 5 server memory, 6 chatapp processes)
+  --clients <n>      online clients in section 3 (default 10000)
+  --storm <n>        registrations in section 3's storm, within one second (default 1000)
+  --out <file>       where the JSON goes (default bench-results.json)
+  --cpu-prof <dir>   write a V8 CPU profile of each section's main thread there
+environment: BENCH_CHATAPP_BIN=<file> runs section 5 and 6 against another chatapp build.`;
 
-function parseArgs(argv: string[]): { only: Set<number> | undefined; out: string } {
-  let only: Set<number> | undefined;
-  let out = path.resolve('bench-results.json');
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = (): string => {
-      const v = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
-      if (v === undefined) throw new Error(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === '--only' || arg.startsWith('--only=')) only = new Set(value().split(',').map((s) => Number(s.trim())));
-    else if (arg === '--out' || arg.startsWith('--out=')) out = path.resolve(value());
-    else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: npm run bench [-- --only 1,3] [--out bench-results.json]\n');
-      process.exit(0);
-    } else throw new Error(`unknown argument ${arg}`);
-  }
-  return { only, out };
+interface Options {
+  only: Set<number> | undefined;
+  out: string;
+  profileDir: string | undefined;
+  clients: number;
+  storm: number;
 }
 
-async function main(): Promise<void> {
-  const { only, out } = parseArgs(process.argv.slice(2));
+const sections = (options: Options): Section[] => [
+  { id: 1, title: 'direct message send → ACK', run: () => benchDirect({ messages: 2000 }) },
+  { id: 2, title: 'send_all fan-out to 1,000 clients', run: () => benchFanOut({ clients: 1000, rounds: 5 }) },
+  { id: 3, title: '10,000-client table', run: () => benchTable({ clients: options.clients, storm: options.storm, stormMs: 1000 }) },
+  { id: 4, title: 'durable offline saves', run: () => benchDurable({ sequential: 1000, concurrent: 5000, inFlight: 64 }) },
+  { id: 5, title: 'server memory with 10,000 clients', run: () => benchMemory({ clients: 10_000 }) },
+  { id: 6, title: 'the chatapp processes', run: () => benchCli({ starts: 7, messages: 200, burst: 200 }) },
+];
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { only: undefined, out: path.resolve('bench-results.json'), profileDir: undefined, clients: 10_000, storm: 1000 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const flag = arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg;
+    const value = (): string => {
+      const v = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    const count = (): number => {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a positive integer`);
+      return n;
+    };
+    switch (flag) {
+      case '--only':
+        options.only = new Set(value().split(',').map((x) => Number(x.trim())));
+        break;
+      case '--out':
+        options.out = path.resolve(value());
+        break;
+      case '--cpu-prof':
+        options.profileDir = path.resolve(value());
+        break;
+      case '--clients':
+        options.clients = count();
+        break;
+      case '--storm':
+        options.storm = count();
+        break;
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown argument ${arg}\n${USAGE}`);
+    }
+  }
+  return options;
+}
+
+async function main(): Promise<number> {
+  const options = parseArgs(process.argv.slice(2));
+  const { only, out, profileDir } = options;
   const started = nowMs();
   const results: SectionResult[] = [];
-  for (const section of SECTIONS) {
+  for (const section of sections(options)) {
     if (only && !only.has(section.id)) continue;
     process.stderr.write(`[bench] ${section.id}. ${section.title} …\n`);
     const t0 = nowMs();
     try {
-      const r = await section.run();
+      const r = profileDir ? await withCpuProfile(path.join(profileDir, `bench-${section.id}.cpuprofile`), section.run) : await section.run();
       results.push({ ...r, seconds: (nowMs() - t0) / 1000 });
     } catch (error) {
       results.push({ id: section.id, title: section.title, rows: [], notes: [], seconds: (nowMs() - t0) / 1000, error: error instanceof Error ? error.message : String(error) });
@@ -59,10 +109,14 @@ async function main(): Promise<void> {
   process.stdout.write(`ChatApp bench — ${machine}\n\n${formatTable(results)}\n\nTotal ${seconds.toFixed(1)} s\n`);
   writeFileSync(out, `${JSON.stringify({ machine, date: new Date().toISOString(), seconds, sections: results }, null, 2)}\n`);
   process.stdout.write(`Results written to ${path.relative(process.cwd(), out)}\n`);
-  if (results.some((r) => r.error)) process.exitCode = 1;
+  return results.some((r) => r.error) ? 1 : 0;
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exitCode = 1;
-});
+// Exit explicitly: a section that failed half-way may leave sockets or a worker behind.
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -15,7 +15,8 @@ const USAGE = `usage: npm run crash-test -- [--kills N] [--seed N] [--failpoints
   --seed N           seed of the workload and kill schedule (default: random, printed)
   --failpoints P     share of runs that arm a failpoint, 0..1 (default 0.4)
   --data-dir DIR     keep the server's data (and its log) here (default: a temp dir, removed after)
-  --log-level LEVEL  the server's log level: error, warn (default), info or debug`;
+  --log-level LEVEL  the server's log level: error, warn (default), info or debug
+  --trace            trace every client's traffic and explain each lost message (debugging)`;
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -48,7 +49,7 @@ async function main(): Promise<number> {
     return 2;
   }
   process.stderr.write(`crash test: ${kills} kills, seed ${seed}\n`);
-  const result = await runCrashTest({ kills, seed, failpointShare, ...(dataDir ? { dataDir } : {}), serverLogLevel: logLevel as 'warn', progress: (line) => process.stderr.write(`  ${line}\n`) });
+  const result = await runCrashTest({ kills, seed, failpointShare, ...(dataDir ? { dataDir } : {}), serverLogLevel: logLevel as 'warn', trace: process.argv.includes('--trace'), progress: (line) => process.stderr.write(`  ${line}\n`) });
   process.stdout.write(`${formatFigures(result.figures)}\nseed=${seed}\n`);
   for (const p of result.problems) process.stdout.write(`problem: ${p}\n`);
   return crashRunPassed(result.figures) && result.problems.length === 0 ? 0 : 1;

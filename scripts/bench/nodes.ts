@@ -51,6 +51,11 @@ export class CountingTransport implements Transport {
   bytes = 0;
   maxDatagramBytes = 0;
   readonly byType = new Map<string, { datagrams: number; bytes: number }>();
+  /** Whole-table parts among the table datagrams. */
+  fullTable = { datagrams: 0, bytes: 0 };
+  /** By destination `ip|port`, when `perDestination` is set. */
+  readonly byDestination = new Map<string, { datagrams: number; bytes: number }>();
+  perDestination = false;
 
   constructor(private readonly inner: Transport) {}
 
@@ -76,15 +81,42 @@ export class CountingTransport implements Transport {
         t.datagrams += 1;
         t.bytes += bytes;
         this.byType.set(message.t, t);
+        if (message.t === 'table' && message.full) {
+          this.fullTable.datagrams += 1;
+          this.fullTable.bytes += bytes;
+        }
+        if (this.perDestination) {
+          const key = `${to.ip}|${to.port}`;
+          const d = this.byDestination.get(key) ?? { datagrams: 0, bytes: 0 };
+          d.datagrams += 1;
+          d.bytes += bytes;
+          this.byDestination.set(key, d);
+        }
       }
       return bytes;
     });
   }
 
-  snapshot(): { datagrams: number; bytes: number; table: { datagrams: number; bytes: number } } {
+  snapshot(): TrafficSnapshot {
     const table = this.byType.get('table') ?? { datagrams: 0, bytes: 0 };
-    return { datagrams: this.datagrams, bytes: this.bytes, table: { ...table } };
+    return { datagrams: this.datagrams, bytes: this.bytes, table: { ...table }, full: { ...this.fullTable } };
   }
+}
+
+export interface Traffic {
+  datagrams: number;
+  bytes: number;
+}
+
+export interface TrafficSnapshot extends Traffic {
+  table: Traffic;
+  full: Traffic;
+}
+
+/** What was sent between two snapshots. */
+export function trafficBetween(a: TrafficSnapshot, b: TrafficSnapshot): TrafficSnapshot {
+  const d = (x: Traffic, y: Traffic): Traffic => ({ datagrams: y.datagrams - x.datagrams, bytes: y.bytes - x.bytes });
+  return { ...d(a, b), table: d(a.table, b.table), full: d(a.full, b.full) };
 }
 
 export type NetworkChoice = { kind: 'udp' } | { kind: 'memory'; network: InMemoryNetwork };

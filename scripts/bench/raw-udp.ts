@@ -87,3 +87,57 @@ export class RawFanOut {
     for (const r of this.receivers) await closeRaw(r);
   }
 }
+
+/**
+ * One raw socket sends `count` datagrams of `bytes` bytes to `ports` in turn (on 127.0.0.1),
+ * at most `window` awaiting their answer; resolves with the ms until every answer is in and
+ * how many went unanswered (counted lost after a 500 ms stall).
+ */
+export async function rawTransfer(ports: readonly number[], count: number, bytes: number, window: number): Promise<{ ms: number; lost: number }> {
+  const socket = await bindRaw(0, 8 * 1024 * 1024);
+  const data = Buffer.alloc(Math.max(1, Math.round(bytes)), 0x61);
+  data[0] = 0x52;
+  let sent = 0;
+  let answered = 0;
+  let lost = 0;
+  let lastProgress = nowMs();
+  const start = nowMs();
+  await new Promise<void>((resolve) => {
+    const fill = (): void => {
+      while (sent < count && sent - answered - lost < window) {
+        socket.send(data, ports[sent % ports.length]!, LOCALHOST);
+        sent += 1;
+      }
+    };
+    const stall = setInterval(() => {
+      if (nowMs() - lastProgress < 500) return;
+      lost += sent - answered - lost;
+      lastProgress = nowMs();
+      fill();
+      if (answered + lost >= count) {
+        clearInterval(stall);
+        resolve();
+      }
+    }, 100);
+    socket.on('message', () => {
+      answered += 1;
+      lastProgress = nowMs();
+      if (answered + lost >= count) {
+        clearInterval(stall);
+        resolve();
+      } else fill();
+    });
+    fill();
+  });
+  const ms = nowMs() - start;
+  await closeRaw(socket);
+  return { ms, lost };
+}
+
+/** A UDP port free on 127.0.0.1 right now (bound, read, released). */
+export async function freePort(): Promise<number> {
+  const socket = await bindRaw();
+  const { port } = socket.address();
+  await closeRaw(socket);
+  return port;
+}

@@ -27,7 +27,7 @@ export async function benchFanOut(options: { clients: number; rounds: number }):
       if (!ok.every(Boolean)) throw new Error(`a client failed to register: ${JSON.stringify(batch.filter((_, k) => !ok[k]).map((c) => [c.name, c.view.lastError]).slice(0, 3))} after ${i} clients`);
       clients.push(...batch);
     }
-    await waitUntil(() => clients.every((c) => c.client.tableRows().length === options.clients), 60_000, 'every table to list every client', 10);
+    await waitUntil(() => clients.every((c) => c.client.tableRows().length === options.clients), 120_000, 'every table to list every client', 250);
     await server.sender.idle();
     notes.push(`setup: ${options.clients} ChatClients registered in waves of 100 in ${((nowMs() - regStart) / 1000).toFixed(1)} s (each got the whole table, the others updates).`);
 

@@ -65,17 +65,35 @@ function channelLogContract(adapter: string, newLocation: () => ChannelLogLocati
       expect(await log.pending()).to.deep.equal([]);
     });
 
-    it('records a retried id once: a retry neither duplicates it nor owes it again to who has it', async () => {
+    it('records a retried id once per member: a retry neither duplicates it nor owes it again to who has it', async () => {
       const log = open();
       const e = entry('c1');
       await log.record(e);
       await log.delivered('c1', 'bob');
       await log.record({ ...e, storedAtMs: e.storedAtMs + 5 });
       expect(await log.pending()).to.deep.equal([owed(e, ['carol', 'dave'])]);
-      await log.delivered('c1', 'carol');
-      await log.delivered('c1', 'dave');
+    });
+
+    it('a retry that finds new members (the table changed meanwhile) owes it to them too', async () => {
+      const log = open();
+      const e = entry('c1', ['bob', 'carol']);
       await log.record(e);
-      expect(await log.pending(), 'a retry after everyone had it').to.deep.equal([]);
+      await log.delivered('c1', 'bob');
+      // Killed before the ACK, retried: carol and erin are online now (erin's mailbox copy may never have been written).
+      await log.record({ ...e, recipients: ['carol', 'erin'] });
+      expect(await log.pending()).to.deep.equal([owed({ ...e, recipients: ['bob', 'carol', 'erin'] }, ['carol', 'erin'])]);
+      await log.delivered('c1', 'carol');
+      await log.delivered('c1', 'erin');
+      expect(await log.pending()).to.deep.equal([]);
+    });
+
+    it('records afresh an id no longer owed to anyone (its members dedup the copy)', async () => {
+      const log = open();
+      const e = entry('c1', ['bob']);
+      await log.record(e);
+      await log.delivered('c1', 'bob');
+      await log.record(e);
+      expect(await log.pending()).to.deep.equal([owed(e)]);
     });
 
     it('lists what is owed oldest first, concurrent records each once', async () => {
@@ -101,14 +119,16 @@ function channelLogContract(adapter: string, newLocation: () => ChannelLogLocati
       for (const e of [a, b, c]) await first.record(e);
       await first.delivered('a', 'dave');
       await first.delivered('b', 'bob');
+      await first.record({ ...c, recipients: ['erin'] });
       await first.close();
       const second = open();
       const after = await second.pending();
-      expect(after.map((p) => [p.entry.id, p.recipients])).to.deep.equal([['a', ['bob', 'carol']], ['c', ['carol', 'dave']]]);
-      expect(after[1]).to.deep.equal(owed(c));
+      expect(after.map((p) => [p.entry.id, p.recipients])).to.deep.equal([['a', ['bob', 'carol']], ['c', ['carol', 'dave', 'erin']]]);
+      expect(after[1]).to.deep.equal(owed({ ...c, recipients: ['carol', 'dave', 'erin'] }));
       await second.delivered('a', 'bob');
+      await second.record({ ...a, recipients: ['dave', 'frank'] });
       await second.close();
-      expect((await open().pending()).map((p) => [p.entry.id, p.recipients])).to.deep.equal([['a', ['carol']], ['c', ['carol', 'dave']]]);
+      expect((await open().pending()).map((p) => [p.entry.id, p.recipients])).to.deep.equal([['a', ['carol', 'frank']], ['c', ['carol', 'dave', 'erin']]]);
     });
   });
 }

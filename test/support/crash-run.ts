@@ -17,20 +17,24 @@ import { defaultSettings } from '../../src/composition/config';
 import { serverDataDir } from '../../src/composition/data-dir';
 import { FAILPOINTS, type FailpointName } from '../../src/composition/failpoints';
 import { nameKey } from '../../src/domain/nickname';
-import { freeUdpPort } from './chatapp-process';
 
 /**
  * The crash test of issue 4 (SPEC §5 "Nothing lost"): a real server process (`bin/chatapp.js -s
- * <port> --data-dir <dir>`) is killed with SIGKILL again and again at random moments, while raw
- * UDP clients in this process, speaking the wire format directly, keep a stream of saves,
- * send_alls, dereg/reg (which drive mailbox deliveries) going; each time the server restarts on
- * the same data directory. Some runs arm a named failpoint (CHATAPP_FAILPOINT), where the server
- * kills itself at that point instead. The clients know exactly which saves and send_alls were
- * ACKed, and record everything delivered to them, so at the end:
+ * <port> --data-dir <dir>`) is killed with SIGKILL again and again, while raw UDP clients in this
+ * process, speaking the wire format directly, keep a stream of saves, send_alls and dereg/reg
+ * (which drive mailbox deliveries) going; each time the server restarts on the same data
+ * directory. A kill comes at a random moment of the start-up (recovery included) or of the first
+ * moments of service; some runs arm a named failpoint (CHATAPP_FAILPOINT) where the server kills
+ * itself instead. The network loses some of the server's pushes to the clients, so pushes are
+ * retransmitted, members probed and marked offline, messages stored for them, and a kill can land
+ * in the middle of all that. At the end a server runs undisturbed, every client logs in, and
+ * whatever is stored is delivered (the drain). The clients know exactly which saves and
+ * send_alls were ACKed and record everything delivered to them:
  *
  * - attempted: saves and send_alls sent (distinct ids);
  * - acked: those the server ACKed (save → `saved`, send_all → `ok`);
- * - lost: (ACKed message, recipient) pairs never delivered to that recipient by the end;
+ * - lost: (ACKed message, recipient) pairs never delivered to that recipient by the end of the
+ *   drain (whether still in a store or gone);
  * - redelivered: deliveries of a (sender, id) to a recipient beyond the first that are not
  *   retransmissions of one datagram (a new datagram, or one from a later server run) — the
  *   server may deliver again what it could not know was delivered (an ACK or a removal lost in
@@ -38,10 +42,9 @@ import { freeUdpPort } from './chatapp-process';
  * - duplicated: (recipient, sender, id) a real client would *show* twice: each recipient runs the
  *   real client's dedup (ClientSession.shown, keyed sender|id); 0 unless that dedup fails;
  * - unexpected: deliveries of something never sent, to someone it was not for, or altered;
- * - torn_tails_dropped: torn last records found in the store files after a kill (each of which
- *   the next server had to drop), plus any the stores report when reopened at the end.
+ * - torn_tails_dropped: distinct torn last records found in the store files after a kill (each
+ *   of which the next server had to drop), plus any the stores report when reopened at the end.
  */
-
 export interface CrashRunOptions {
   readonly kills: number;
   readonly seed: number;
@@ -52,6 +55,8 @@ export interface CrashRunOptions {
   /** The server's log level (its log is `<dataDir>/logs/server-<port>.log`); default warn. */
   readonly serverLogLevel?: 'error' | 'warn' | 'info' | 'debug';
   readonly progress?: (line: string) => void;
+  /** Keep a trace of what each client sent and received; lost messages are then explained in `problems`. */
+  readonly trace?: boolean;
 }
 
 export interface CrashFigures {
@@ -72,6 +77,10 @@ export interface CrashFigures {
   kills_during_startup: number;
   /** Log-ins again in the final drain (clients still missing messages after a quiet spell). */
   drain_rejoins: number;
+  /** The most messages one mailbox held after a kill (the quota is 1,000). */
+  largest_mailbox: number;
+  /** Sends skipped because a recipient was BACKLOG_LIMIT messages behind. */
+  throttled: number;
   failpoint_runs: Record<string, number>;
   failpoints_fired: Record<string, number>;
 }
@@ -102,15 +111,17 @@ const FAILPOINT_PROBABILITY: Record<FailpointName, number> = {
 /** Share of the plain runs killed during start-up (at a uniform moment of a typical start-up). */
 const STARTUP_KILL_SHARE = 0.3;
 /** The other plain runs are killed at a uniform moment this long after the server listens. */
-const SERVE_MAX_MS = 300;
+const SERVE_MAX_MS = 250;
 /** A failpoint run whose point did not fire is killed at a uniform moment this long after it listens. */
-const FAILPOINT_SERVE_MAX_MS = 500;
+const FAILPOINT_SERVE_MAX_MS = 400;
 const HUNG_START_MS = 10_000;
 const SETTLE_QUIET_MS = 8_000;
 /** In the drain, a quiet spell this long makes the clients still missing messages log in again. */
 const SETTLE_REJOIN_MS = 2_000;
 const SETTLE_MAX_MS = 60_000;
 const MAX_PROBLEMS_LISTED = 25;
+/** A recipient this many ACKed messages behind gets no more until it catches up (flow control). */
+const BACKLOG_LIMIT = 200;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -194,6 +205,7 @@ class RawClient {
     private readonly server: { port: number },
     private readonly onDelivery: (client: RawClient, item: { from: string; id: string; kind: 'direct' | 'channel'; text: string; datagram: string }) => void,
     private readonly random: SeededRandom,
+    private readonly trace?: (event: string) => void,
   ) {
     this.key = nameKey(name);
     this.secret = `crash-secret-${name}`;
@@ -237,6 +249,7 @@ class RawClient {
   /** register (padded) → welcome → confirm → ack: a session, online. */
   async join(): Promise<boolean> {
     this.state = 'joining';
+    this.trace?.(`${this.name} joining`);
     const register: MessageOf<'register'> = { t: 'register', id: this.nextId('r'), name: this.name, secret: this.secret, pad: '' };
     const size = encodeMessage(register).length;
     const padded = { ...register, pad: '.'.repeat(Math.max(0, REGISTER_MIN_BYTES - size + 1)) };
@@ -246,6 +259,7 @@ class RawClient {
     if (ack?.t !== 'ack') return false;
     this.token = welcome.token;
     this.state = 'online';
+    this.trace?.(`${this.name} online`);
     return true;
   }
 
@@ -260,14 +274,19 @@ class RawClient {
     }
     // The network loses some of the server's pushes: the server must retransmit, probe, store
     // for the member it gives up on, and a kill may land while it is still trying.
-    if (this.lossy && this.random.chance(PUSH_LOSS)) return;
+    const dropped = this.lossy && this.random.chance(PUSH_LOSS);
+    this.trace?.(`${this.name} ${dropped ? 'dropped' : 'got'} ${message.t} ${message.id}${message.t === 'stored' ? ` [${message.items.map((i) => `${i.from}|${i.id}`).join(' ')}]` : message.t === 'channel' ? ` from ${message.from}` : message.t === 'table' ? ` ${JSON.stringify(message.rows.map((r) => [r.name, r.online]))}` : ''}`);
+    if (dropped) return;
     switch (message.t) {
       case 'probe':
         return this.ack(message.id);
       case 'table':
         this.ack(message.id);
         // Like a real client: listed offline while online (a lost probe), it confirms again.
-        if (this.state === 'online' && message.rows.some((r) => nameKey(r.name) === this.key && !r.online)) this.state = 'joining';
+        if (this.state === 'online' && message.rows.some((r) => nameKey(r.name) === this.key && !r.online)) {
+          this.state = 'joining';
+          this.trace?.(`${this.name} saw itself offline: joining`);
+        }
         return;
       case 'channel':
         this.ack(message.id);
@@ -284,6 +303,38 @@ class RawClient {
   private ack(re: string): void {
     this.socket.send(encodeMessage({ t: 'ack', re }), this.server.port, IP);
   }
+}
+
+/**
+ * A free UDP port below the ephemeral range (32768+ here): the server's port is free between a
+ * kill and the restart, and another program's bind to port 0 must not take it meanwhile.
+ */
+async function serverPort(random: SeededRandom): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + random.int(12_000);
+    const socket = dgram.createSocket('udp4');
+    const free = await new Promise<boolean>((resolve) => {
+      socket.once('error', () => resolve(false));
+      socket.bind(port, IP, () => resolve(true));
+    });
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+    if (free) return port;
+  }
+  throw new Error('no free UDP port for the server in 20000-31999');
+}
+
+/** The most records any mailbox file holds right now (to see a backlog building up). */
+function largestMailbox(dir: string): number {
+  let most = 0;
+  for (const f of safeReaddir(path.join(dir, 'mailboxes')).filter((n) => n.endsWith('.log'))) {
+    try {
+      const data = fs.readFileSync(path.join(dir, 'mailboxes', f));
+      most = Math.max(most, decodeLines(data, (body) => body).records.length);
+    } catch {
+      // Gone meanwhile: not the largest.
+    }
+  }
+  return most;
 }
 
 /** Torn last records in the server's store files right now (the server is not running). */
@@ -323,7 +374,7 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
   };
   const figures: CrashFigures = {
     attempted: 0, acked: 0, lost: 0, duplicated: 0, unexpected: 0, torn_tails_dropped: 0, redelivered: 0, runs: 0, seconds: 0,
-    saves_acked: 0, send_alls_acked: 0, deliveries_expected: 0, deliveries: 0, kills_external: 0, kills_during_startup: 0, drain_rejoins: 0,
+    saves_acked: 0, send_alls_acked: 0, deliveries_expected: 0, deliveries: 0, kills_external: 0, kills_during_startup: 0, drain_rejoins: 0, largest_mailbox: 0, throttled: 0,
     failpoint_runs: {}, failpoints_fired: {},
   };
   const sent = new Map<string, SentMessage>();
@@ -333,8 +384,20 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
   let stopping = false;
   const startupTimes: number[] = [];
 
-  const port = await freeUdpPort();
+  const port = await serverPort(random);
   const dataDir = serverDataDir(baseDir, port);
+
+  /** Per recipient, the ACKed messages it has not had yet. */
+  const backlog = new Map<string, Set<string>>();
+  const acked = (message: SentMessage): void => {
+    message.acked = true;
+    for (const r of message.recipients) {
+      if (delivered.has(`${r}|${message.senderKey}|${message.id}`)) continue;
+      const set = backlog.get(r) ?? new Set<string>();
+      set.add(`${message.senderKey}|${message.id}`);
+      backlog.set(r, set);
+    }
+  };
 
   const onDelivery = (client: RawClient, item: { from: string; id: string; kind: 'direct' | 'channel'; text: string; datagram: string }): void => {
     figures.deliveries++;
@@ -345,6 +408,7 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
       problem(`unexpected delivery to ${client.name}: ${JSON.stringify(item)}${message ? ` (sent: ${JSON.stringify(message)})` : ' (never sent)'}`);
       return;
     }
+    backlog.get(client.key)?.delete(key);
     const recordKey = `${client.key}|${key}`;
     let record = delivered.get(recordKey);
     if (!record) {
@@ -366,7 +430,9 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
     }
   };
 
-  const clients = Array.from({ length: CLIENTS }, (_, i) => new RawClient(`c${i}`, { port }, onDelivery, new SeededRandom(options.seed * 31 + i)));
+  const events: string[] = [];
+  const trace = options.trace ? (event: string): void => { events.push(`${Date.now() - started} run${run} ${event} `); } : undefined;
+  const clients = Array.from({ length: CLIENTS }, (_, i) => new RawClient(`c${i}`, { port }, onDelivery, new SeededRandom(options.seed * 31 + i), trace));
   for (const c of clients) await c.open();
 
   const record = (sender: RawClient, id: string, text: string, kind: 'direct' | 'channel', recipients: string[]): SentMessage => {
@@ -378,7 +444,8 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
 
   const act = async (c: RawClient): Promise<void> => {
     const roll = random.next();
-    const offline = clients.filter((o) => o !== c && o.state === 'offline');
+    const offline = clients.filter((o) => o !== c && o.state === 'offline' && (backlog.get(o.key)?.size ?? 0) < BACKLOG_LIMIT);
+    const channelBacklogged = clients.some((o) => o !== c && (backlog.get(o.key)?.size ?? 0) >= BACKLOG_LIMIT);
     if (roll < 0.12) {
       const reply = await c.request({ t: 'dereg', id: c.nextId('d'), token: c.token, name: c.name });
       if (reply?.t === 'ack' && reply.status === 'ok') {
@@ -396,7 +463,7 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
       const message = record(c, id, text, 'direct', [to.key]);
       const reply = await c.request({ t: 'save', id, token: c.token, from: c.name, to: to.name, text });
       if (reply?.t === 'ack' && reply.status === 'saved') {
-        message.acked = true;
+        acked(message);
         figures.acked++;
         figures.saves_acked++;
       } else if (reply === undefined) {
@@ -406,12 +473,21 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
       }
       return;
     }
+    if (channelBacklogged) {
+      // Flow control: a member far behind (its mailbox filling faster than kills let it drain)
+      // gets no more until it catches up, so no mailbox nears its quota.
+      figures.throttled++;
+      await sleep(50);
+      return;
+    }
     const id = c.nextId('a');
     const text = `all ${id} 🎉`;
     const message = record(c, id, text, 'channel', clients.filter((o) => o !== c).map((o) => o.key));
+    trace?.(`${c.name} send-all ${id} to ${message.recipients.join(',')} (states ${clients.map((o) => `${o.name}:${o.state}`).join(' ')})`);
     const reply = await c.request({ t: 'send-all', id, token: c.token, from: c.name, text });
+    trace?.(`${c.name} send-all ${id} answered ${JSON.stringify(reply)}`);
     if (reply?.t === 'ack' && reply.status === 'ok') {
-      message.acked = true;
+      acked(message);
       figures.acked++;
       figures.send_alls_acked++;
     } else if (reply === undefined) {
@@ -440,10 +516,12 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
 
   const afterKill = async (server: ServerProcess, what: string): Promise<void> => {
     const { code, signal } = await server.exited;
+    trace?.(`server killed: ${server.fired ? `failpoint ${server.fired}` : 'from outside'}${server.isReady ? '' : ' during start-up'}`);
     if (signal !== 'SIGKILL') problem(`${what}: the server ended with ${code ?? signal} instead of being killed\n${server.output}`);
     if (server.readyAfterMs !== undefined) startupTimes.push(server.readyAfterMs);
     if (server.fired) figures.failpoints_fired[server.fired] = (figures.failpoints_fired[server.fired] ?? 0) + 1;
     for (const t of tornTails(dataDir)) torn.add(t);
+    figures.largest_mailbox = Math.max(figures.largest_mailbox, largestMailbox(dataDir));
   };
 
   let server = startServer(undefined);
@@ -484,7 +562,7 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
       if (run % 50 === 0) {
         const recent = startupTimes.slice(-50);
         const mean = recent.length > 0 ? Math.round(recent.reduce((a, b) => a + b, 0) / recent.length) : 0;
-        options.progress?.(`${run}/${options.kills} kills, ${figures.acked} acked, ${((Date.now() - started) / 1000).toFixed(0)} s (servers listened ${mean} ms after the spawn)`);
+        options.progress?.(`${run}/${options.kills} kills, ${figures.acked} acked, ${((Date.now() - started) / 1000).toFixed(0)} s (servers listened ${mean} ms after the spawn; largest mailbox ${figures.largest_mailbox})`);
       }
     }
 
@@ -563,6 +641,15 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
         lostBy.set(r, entry);
       }
     }
+    if (trace) {
+      for (const m of sent.values()) {
+        if (!m.acked || m.recipients.every((r) => delivered.has(`${r}|${m.senderKey}|${m.id}`))) continue;
+        const first = events.findIndex((e) => e.includes(` ${m.id} `));
+        const missed = m.recipients.filter((r) => !delivered.has(`${r}|${m.senderKey}|${m.id}`));
+        const around = events.slice(Math.max(0, first), first + 4000).filter((e) => e.includes(m.id) || e.includes(' server killed') || missed.some((r) => e.includes(` ${r} `) && !/ got (table|probe) /.test(e)));
+        problem(`trace of ${m.senderKey}|${m.id} (missed by ${missed.join(',')}):\n  ${around.slice(0, 80).join('\n  ')}`);
+      }
+    }
     for (const [r, e] of lostBy) {
       problem(`lost for ${r}: ${e.stored + e.gone} (${e.stored} still in its mailbox, ${e.gone} gone), e.g. ${e.examples.join(', ')}`);
     }
@@ -585,7 +672,7 @@ export function formatFigures(f: CrashFigures): string {
   const fired = FAILPOINTS.map((n) => `${n} ${f.failpoints_fired[n] ?? 0}/${f.failpoint_runs[n] ?? 0}`).join(', ');
   return `${main}\n` +
     `saves_acked=${f.saves_acked}, send_alls_acked=${f.send_alls_acked}, deliveries_expected=${f.deliveries_expected}, deliveries=${f.deliveries}, ` +
-    `kills_external=${f.kills_external} (${f.kills_during_startup} before the server listened), drain_rejoins=${f.drain_rejoins}\n` +
+    `kills_external=${f.kills_external} (${f.kills_during_startup} before the server listened), drain_rejoins=${f.drain_rejoins}, largest_mailbox=${f.largest_mailbox}, throttled=${f.throttled}\n` +
     `failpoints fired/armed runs: ${fired}`;
 }
 

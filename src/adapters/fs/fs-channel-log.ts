@@ -9,11 +9,12 @@ const LOG_NAME = 'channel.log';
 const TEMP_NAME = 'channel.log.tmp';
 /** The log is compacted once it holds this many lines more than twice the messages still owed. */
 const COMPACT_SLACK_LINES = 2_000;
-/** Ids of fully delivered messages remembered, so a late retry of one is not recorded again. */
-const COMPLETED_IDS_KEPT = 10_000;
 const QUEUE_KEY = 'log';
 
-/** A recorded message (`owed` only in compacted logs, where some members already had it). */
+/**
+ * A recorded message, or more members for one already recorded (a retried `send_all`). `owed`
+ * only in compacted logs, where some members already had it.
+ */
 interface SendLine {
   readonly t: 'send';
   readonly id: string;
@@ -34,7 +35,7 @@ interface DoneLine {
 type Line = SendLine | DoneLine;
 
 interface Owed {
-  readonly entry: ChannelEntry;
+  entry: ChannelEntry;
   readonly owed: Set<string>;
   /** The fsync covering the record; undefined once durable. A retried record waits for it too. */
   durable: Promise<void> | undefined;
@@ -63,7 +64,8 @@ function sendLine(e: Owed): SendLine {
 
 /**
  * The channel log on disk: `channel.log` in the server's data directory, one checksummed JSON
- * line per recorded message (`send`) and per member reached (`done`).
+ * line per recorded message (`send`; a retry that adds members writes another for the same id)
+ * and per member reached (`done`).
  *
  * Crash-safety ordering: `record` resolves only after the fsync covering its line (concurrent
  * records share one), and the server ACKs the `send_all` only then. `done` lines are not
@@ -83,7 +85,6 @@ export class FsChannelLog implements ChannelLog {
   private readonly temp: string;
   private readonly queue = new KeyedQueue();
   private readonly entries = new Map<string, Owed>();
-  private readonly completed = new Set<string>();
   private handle: FileHandle | undefined;
   private sync: GroupSync | undefined;
   /** Lines in the file now, to decide when to compact. */
@@ -106,19 +107,19 @@ export class FsChannelLog implements ChannelLog {
     // queued behind this one write their lines meanwhile and share the next fsync.
     const step = await this.run(async (): Promise<{ durable?: Promise<void> }> => {
       const known = this.entries.get(entry.id);
-      if (known) return known.durable ? { durable: known.durable } : {};
-      if (this.completed.has(entry.id)) return {};
-      const owed: Owed = { entry: { ...entry, recipients: [...entry.recipients] }, owed: new Set(entry.recipients), durable: undefined };
-      if (owed.owed.size === 0) {
-        this.complete(entry.id);
-        return {};
-      }
-      const sync = await this.write(sendLine(owed));
+      const have = new Set(known?.entry.recipients);
+      const added = [...new Set(entry.recipients)].filter((r) => !have.has(r));
+      if (added.length === 0) return known?.durable ? { durable: known.durable } : {};
+      const line: SendLine = { t: 'send', id: entry.id, sender: entry.sender, text: entry.text, at: entry.storedAtMs, to: added };
+      const sync = await this.write(line);
       this.unsynced = false;
+      const owed = known ?? { entry: { ...entry, recipients: [] }, owed: new Set<string>(), durable: undefined };
+      owed.entry = { ...owed.entry, recipients: [...owed.entry.recipients, ...added] };
+      for (const r of added) owed.owed.add(r);
       const durable = sync.request();
       owed.durable = durable;
       // A failed fsync leaves the file's end unknown: reopen (and reread it) before the next write.
-      durable.then(() => { owed.durable = undefined; }, () => this.invalidate());
+      durable.then(() => { if (owed.durable === durable) owed.durable = undefined; }, () => this.invalidate());
       this.entries.set(entry.id, owed);
       return { durable };
     });
@@ -134,7 +135,6 @@ export class FsChannelLog implements ChannelLog {
       e.owed.delete(recipientKey);
       if (e.owed.size > 0) return;
       this.entries.delete(id);
-      this.complete(id);
       if (this.lines > 2 * this.entries.size + COMPACT_SLACK_LINES) await this.reopenCompacted();
     });
   }
@@ -174,19 +174,21 @@ export class FsChannelLog implements ChannelLog {
     if (decoded.tornTail) this.tornTailsDropped++;
     for (const line of decoded.records) {
       if (line.t === 'send') {
-        if (this.entries.has(line.id) || this.completed.has(line.id)) continue;
-        const entry: ChannelEntry = { id: line.id, sender: line.sender, text: line.text, storedAtMs: line.at, recipients: line.to };
-        const owed = new Set(line.owed ?? line.to);
-        if (owed.size > 0) this.entries.set(line.id, { entry, owed, durable: undefined });
+        // A second line for an id still owed adds members; once no one is owed it, a line records it afresh.
+        const known = this.entries.get(line.id);
+        const have = new Set(known?.entry.recipients);
+        const added = [...new Set(line.to)].filter((r) => !have.has(r));
+        const owed = known ?? { entry: { id: line.id, sender: line.sender, text: line.text, storedAtMs: line.at, recipients: [] }, owed: new Set<string>(), durable: undefined };
+        owed.entry = { ...owed.entry, recipients: [...owed.entry.recipients, ...added] };
+        const fresh = new Set(added);
+        for (const r of line.owed ?? added) if (fresh.has(r)) owed.owed.add(r);
+        if (owed.owed.size > 0) this.entries.set(line.id, owed);
         continue;
       }
       const e = this.entries.get(line.id);
       if (!e) continue;
       e.owed.delete(line.to);
-      if (e.owed.size === 0) {
-        this.entries.delete(line.id);
-        this.complete(line.id);
-      }
+      if (e.owed.size === 0) this.entries.delete(line.id);
     }
     // Compacting also makes durable what a killed predecessor may have left in the page cache only.
     await this.compact();
@@ -263,8 +265,4 @@ export class FsChannelLog implements ChannelLog {
     handle?.close().catch(() => undefined);
   }
 
-  private complete(id: string): void {
-    this.completed.add(id);
-    if (this.completed.size > COMPLETED_IDS_KEPT) this.completed.delete(this.completed.values().next().value as string);
-  }
 }

@@ -28,9 +28,11 @@ export interface PendingChannelEntry {
  */
 export interface ChannelLog {
   /**
-   * Record `entry`; resolves only once it is durable (on disk for the file log). Recording an id
-   * that is already recorded changes nothing (a retried `send_all`), and resolves once that
-   * first record is durable.
+   * Record `entry`; resolves only once it is durable (on disk for the file log). A retried
+   * `send_all` records its id once per member: recording an id still owed to someone adds only
+   * the members it was not recorded for (the table may have changed since: a server killed
+   * before its ACK, then retried, sees other members online), and resolves once all of it is
+   * durable. An id no longer owed to anyone is recorded afresh (its members show the copy once).
    */
   record(entry: ChannelEntry): Promise<void>;
   /**

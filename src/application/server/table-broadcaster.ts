@@ -4,10 +4,18 @@ import type { TableRow } from '../../domain/client-table';
 import { nameKey } from '../../domain/nickname';
 import { Clock, type TimerHandle } from '../ports/clock';
 import { Crypto } from '../ports/crypto';
-import { TABLE_ROWS_PER_DATAGRAM, type MessageOf, type Reply } from '../protocol/envelope';
+import { MAX_DATAGRAM_BYTES, type MessageOf, type Reply } from '../protocol/envelope';
 import { ReliableSender } from '../reliable-sender';
 import { ChatSettings } from '../settings';
 import { ServerState } from './server-state';
+
+/**
+ * Room for rows in one table datagram: the limit less the rest of the message (field names,
+ * type, id and token of up to 64 characters, four version numbers), under 300 bytes at most.
+ */
+const PAGE_ROW_BYTES = MAX_DATAGRAM_BYTES - 300;
+/** Rows per page at most, well below what receivers accept. */
+const MAX_ROWS_PER_PAGE = 32;
 
 /** Rounds (each the push retry policy) an unanswered table push is made again before giving up. */
 const PUSH_RETRY_ROUNDS = 3;
@@ -18,7 +26,7 @@ const PUSH_RETRY_ROUNDS = 3;
  * than it can hear back within one ACK wait (no spurious retransmissions under load), and
  * requests from clients are never stuck behind a backlog of table updates.
  */
-const TABLE_DATAGRAMS_IN_FLIGHT = 2048;
+const TABLE_DATAGRAMS_IN_FLIGHT = 1024;
 
 /**
  * Parts of one update awaiting their ACK at once, per client: a whole table of thousands of
@@ -33,7 +41,8 @@ const PARTS_IN_FLIGHT_PER_CLIENT = 32;
  * wait later): under a storm of changes each client gets one update per round, not one per
  * change, and with no load a change goes out at once. Each client gets the rows changed
  * since the version it last ACKed (so a client that missed an update gets it again), in
- * datagrams of a few rows each, at most one update in flight per client.
+ * pages of as many rows as fit one datagram, at most one update in flight per client. All
+ * table datagrams go through one ACK-clocked window (see TABLE_DATAGRAMS_IN_FLIGHT).
  */
 @injectable()
 export class TableBroadcaster {
@@ -41,6 +50,7 @@ export class TableBroadcaster {
   /** A round's pushes are in flight: further changes wait for the next round. */
   private roundActive = false;
   private roundTimer: TimerHandle | undefined;
+  private batchTimer: TimerHandle | undefined;
   /** The table changed (or a client fell behind) since the current round started. */
   private dirty = false;
   private readonly pushing = new Set<string>();
@@ -90,11 +100,12 @@ export class TableBroadcaster {
 
   stop(): void {
     this.stopped = true;
-    for (const timer of [this.flushTimer, this.roundTimer, this.pumpTimer, ...this.retryTimers]) {
+    for (const timer of [this.flushTimer, this.roundTimer, this.batchTimer, this.pumpTimer, ...this.retryTimers]) {
       if (timer !== undefined) this.clock.clearTimer(timer);
     }
     this.flushTimer = undefined;
     this.roundTimer = undefined;
+    this.batchTimer = undefined;
     this.pumpTimer = undefined;
     this.retryTimers.clear();
     // Datagrams never sent end as unanswered, so every push settles.
@@ -129,6 +140,8 @@ export class TableBroadcaster {
     }
     if (due.size === 0) return;
     this.roundActive = true;
+    const keys = [...due];
+    let unsettled = keys.length;
     let ended = false;
     const end = (): void => {
       if (ended) return;
@@ -138,14 +151,36 @@ export class TableBroadcaster {
       this.roundActive = false;
       if (this.dirty) this.scheduleFlush();
     };
-    // A client that does not answer must not hold the others' next update for its whole retry schedule.
-    this.roundTimer = this.clock.setTimer(this.settings.policies.push.ackTimeoutMs, end);
-    const pushes: Array<Promise<void>> = [];
-    for (const key of due) pushes.push(this.push(key, false));
-    void Promise.all(pushes).then(end);
+    const settled = (): void => {
+      unsettled -= 1;
+      if (unsettled === 0) end();
+    };
+    // One id base for the round: each client gets one push from it, and its parts are numbered.
+    const base = this.crypto.messageId();
+    // Pushes start `broadcastBatch` clients per timer turn: a round to 10,000 clients never
+    // holds the event loop for long, so requests and ACKs are read in between.
+    const issue = (start: number): void => {
+      this.batchTimer = undefined;
+      if (this.stopped) return;
+      const stop = Math.min(keys.length, start + this.settings.broadcastBatch);
+      for (let i = start; i < stop; i++) void this.push(keys[i]!, false, base).then(settled);
+      if (stop < keys.length) {
+        this.batchTimer = this.clock.setTimer(0, () => issue(stop));
+      } else if (!ended) {
+        // A client that does not answer must not hold the others' next update for its whole retry schedule.
+        this.roundTimer = this.clock.setTimer(this.settings.policies.push.ackTimeoutMs, end);
+      }
+    };
+    issue(0);
   }
 
-  private async push(key: string, full: boolean): Promise<void> {
+  /**
+   * Send `key` what it lacks (or the whole table). Part ids are `<base>_<part>`: unique per
+   * client as long as `base` is used for one push per client; the reliable sender keys
+   * requests by destination too, so clients of one round share the base (a fresh random id
+   * per datagram costs more than the rest of a one-row update).
+   */
+  private async push(key: string, full: boolean, base = this.crypto.messageId()): Promise<void> {
     if (this.pushing.has(key)) {
       // The push in flight ends by asking for a round if this client is still behind.
       if (full) this.fullAgain.add(key);
@@ -164,7 +199,7 @@ export class TableBroadcaster {
       const token = record.token;
       complete = await this.sendParts(address, parts.length, (part) => ({
         t: 'table',
-        id: this.crypto.messageId(),
+        id: `${base}_${part}`,
         token,
         from,
         to,
@@ -192,7 +227,7 @@ export class TableBroadcaster {
     }
     let pages = this.pages.get(from);
     if (!pages) {
-      pages = chunk(from === 0 ? this.state.table.rows() : this.state.table.changesSince(from), TABLE_ROWS_PER_DATAGRAM);
+      pages = paginate(from === 0 ? this.state.table.rows() : this.state.table.changesSince(from));
       this.pages.set(from, pages);
     }
     return pages;
@@ -204,6 +239,8 @@ export class TableBroadcaster {
    * (the client is gone or cut off; the whole push is made again later).
    */
   private async sendParts(address: Address, count: number, message: (part: number) => MessageOf<'table'>): Promise<boolean> {
+    // Most updates are one datagram: no lanes for them.
+    if (count === 1) return (await this.request(address, () => message(0))) !== undefined;
     let next = 0;
     let ok = true;
     const lane = async (): Promise<void> => {
@@ -256,7 +293,7 @@ export class TableBroadcaster {
       this.issuedThisTurn += 1;
       start();
     }
-    if (this.queueHead === this.queue.length) {
+    if (this.queueHead > 0 && this.queueHead === this.queue.length) {
       this.queue = [];
       this.queueHead = 0;
     }
@@ -290,9 +327,38 @@ export class TableBroadcaster {
   }
 }
 
-function chunk(rows: TableRow[], size: number): TableRow[][] {
+/**
+ * Rows in pages that each fit one datagram: as many rows as fit (about 14 of typical
+ * length, against 8 of the longest), so a whole table takes about half the datagrams.
+ */
+function paginate(rows: readonly TableRow[]): TableRow[][] {
   if (rows.length === 0) return [[]];
-  const out: TableRow[][] = [];
-  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
-  return out;
+  const pages: TableRow[][] = [];
+  let page: TableRow[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = rowBytes(row);
+    if (page.length > 0 && (bytes + size > PAGE_ROW_BYTES || page.length === MAX_ROWS_PER_PAGE)) {
+      pages.push(page);
+      page = [];
+      bytes = 0;
+    }
+    page.push(row);
+    bytes += size;
+  }
+  pages.push(page);
+  return pages;
+}
+
+/** Printable ASCII that JSON writes as is (no quote or backslash). */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * The most bytes `row` can take in a page: `{"name":"…","ip":"…","port":…,"online":false}`
+ * and a comma. Names are letters, digits, `_` and `-`, addresses IP literals, so each
+ * character is one byte; anything else is counted as a six-byte escape.
+ */
+function rowBytes(row: TableRow): number {
+  const chars = row.name.length + row.ip.length;
+  return 48 + (PLAIN.test(row.name) && PLAIN.test(row.ip) ? chars : 6 * chars);
 }

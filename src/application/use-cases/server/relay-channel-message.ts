@@ -63,7 +63,7 @@ export class RelayChannelMessage {
       storedAtMs: this.clock.now(),
       recipients: online.map((row) => nameKey(row.name)),
     });
-    await Promise.all([recorded, ...offline.map((row) => this.mailbox.append(stored(row)))]);
+    await Promise.all([recorded, ...offline.map((row) => this.storeFor(row, stored(row)))]);
     for (const row of online) {
       this.pushTo(row, { id: message.id, from: senderName, text: message.text }, () => stored(row)).catch((error: unknown) => {
         // Still owed in the channel log: the next start stores it for the member.
@@ -80,9 +80,14 @@ export class RelayChannelMessage {
       if (this.state.stopping) return;
       this.logger.info('channel member did not answer; storing the message for it', { name: row.name });
       await this.markOffline.execute(row.name);
-      await this.mailbox.append(stored());
+      await this.storeFor(row, stored());
     }
     await this.channelLog.delivered(content.id, nameKey(row.name));
+  }
+
+  private async storeFor(row: TableRow, message: StoredMessage): Promise<void> {
+    // The sender was (or is being) told the server has it: a full mailbox must at least show in the log.
+    if ((await this.mailbox.append(message)) === 'full') this.logger.warn('mailbox full; a channel message is not stored for this member', { name: row.name, id: message.id });
   }
 
   /** Push once; if unanswered, probe, and if alive push again (five tries). Nothing new once stopping. */

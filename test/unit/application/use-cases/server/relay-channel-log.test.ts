@@ -60,6 +60,19 @@ describe('use case (server): RelayChannelMessage and the channel log', () => {
     expect(await rig.mailbox.list('bob')).to.deep.equal([]);
   });
 
+  it('a send_all retried after a restart is owed to the members online now, not only to those of the first attempt', async () => {
+    // The first attempt (a previous server, killed before its ACK) had only bob online: the log
+    // owes it to bob, and dave's mailbox copy may never have been written.
+    await log.record({ id: 'ch1', sender: 'alice', text: 'hello all', storedAtMs: Date.now() - 1000, recipients: ['bob'] });
+    rig.transport.silence(B);
+    rig.transport.silence(D);
+    expect(await rig.relayChannel.execute(inbound(sendAll(), A))).to.deep.equal({ t: 'ack', re: 'ch1', status: 'ok' });
+    expect(await owed()).to.deep.equal([['ch1', 'bob', 'dave']]);
+    rig.state.stopping = true;
+    rig.sender.cancelAll();
+    await rig.clock.tickAsync(3000);
+  });
+
   it('does not record an invalid or a forged send_all', async () => {
     for (const m of [sendAll({ text: '' }), sendAll({ token: 'forged' })]) await rig.relayChannel.execute(inbound(m, A));
     expect(await owed()).to.deep.equal([]);
