@@ -58,6 +58,8 @@ export interface PoolStatus {
   readonly deltasMax: number;
   readonly deltasSum: number;
   readonly fulls: number;
+  /** Requests of the stubs (register, confirm, table request, dereg) left unanswered after every try. */
+  readonly gaveUp: number;
 }
 
 type Command =
@@ -77,6 +79,7 @@ function runPool(): void {
   let received = 0;
   let receivedBytes = 0;
   let rawReceived = 0;
+  let gaveUp = 0;
   let ids = 0;
   const idBase = randomBytes(6).toString('base64url');
   const nextId = (): string => `${idBase}${(ids++).toString(36)}`;
@@ -93,7 +96,10 @@ function runPool(): void {
       const timer = setTimeout(() => {
         if (!stub.pending.has(message.id)) return;
         if (tries < TRIES) transmit();
-        else stub.pending.delete(message.id);
+        else {
+          stub.pending.delete(message.id);
+          gaveUp += 1;
+        }
       }, RETRY_MS);
       stub.pending.set(message.id, { timer, onReply });
     };
@@ -279,6 +285,7 @@ function runPool(): void {
             deltasMax,
             deltasSum,
             fulls,
+            gaveUp,
           };
           return port.postMessage(status);
         }

@@ -54,8 +54,8 @@ export class TableBroadcaster {
   /** The table changed (or a client fell behind) since the current round started. */
   private dirty = false;
   private readonly pushing = new Set<string>();
-  /** Clients to send the whole table again once their push in flight ends. */
-  private readonly fullAgain = new Set<string>();
+  /** Clients to send the whole table in the next round (or once their push in flight ends). */
+  private readonly wantFull = new Set<string>();
   /** Offline clients to include in the next update (marked offline for not answering). */
   private readonly extra = new Set<string>();
   /** Clients whose last push went unanswered, with how many rounds were made again. */
@@ -91,11 +91,20 @@ export class TableBroadcaster {
     this.extra.add(nameKey(name));
   }
 
-  /** Send `name` the whole table now, whatever version it holds. */
+  /**
+   * Send `name` the whole table, whatever version it holds: now, or with the next round if
+   * one is under way. Whole tables asked for during a round (a storm of registrations) then
+   * share one pagination of the table, at the next round's version, instead of one each.
+   */
   sendFull(name: string): void {
     const record = this.state.record(name);
     if (!record) return;
-    void this.push(nameKey(name), true);
+    if (!this.roundActive) {
+      void this.push(nameKey(name), true);
+      return;
+    }
+    this.wantFull.add(nameKey(name));
+    this.changed();
   }
 
   stop(): void {
@@ -134,6 +143,10 @@ export class TableBroadcaster {
       due.add(key);
       this.extra.delete(key);
     }
+    for (const key of this.wantFull) {
+      if (this.pushing.has(key)) continue;
+      due.add(key);
+    }
     for (const [key, record] of this.state.records) {
       if (!record.validated || record.knownVersion >= version || due.has(key)) continue;
       if (this.state.table.get(key)?.online) due.add(key);
@@ -163,7 +176,11 @@ export class TableBroadcaster {
       this.batchTimer = undefined;
       if (this.stopped) return;
       const stop = Math.min(keys.length, start + this.settings.broadcastBatch);
-      for (let i = start; i < stop; i++) void this.push(keys[i]!, false, base).then(settled);
+      for (let i = start; i < stop; i++) {
+        const key = keys[i]!;
+        const full = this.wantFull.delete(key);
+        void this.push(key, full, base).then(settled);
+      }
       if (stop < keys.length) {
         this.batchTimer = this.clock.setTimer(0, () => issue(stop));
       } else if (!ended) {
@@ -183,7 +200,7 @@ export class TableBroadcaster {
   private async push(key: string, full: boolean, base = this.crypto.messageId()): Promise<void> {
     if (this.pushing.has(key)) {
       // The push in flight ends by asking for a round if this client is still behind.
-      if (full) this.fullAgain.add(key);
+      if (full) this.wantFull.add(key);
       return;
     }
     const record = this.state.records.get(key);
@@ -213,8 +230,7 @@ export class TableBroadcaster {
       this.pushing.delete(key);
     }
     if (complete) this.failedRounds.delete(key);
-    if (this.fullAgain.delete(key)) void this.push(key, true);
-    else if (complete && record.knownVersion < this.state.table.version) this.changed();
+    if (this.wantFull.has(key) || (complete && record.knownVersion < this.state.table.version)) this.changed();
     else if (!complete) this.retryLater(key, full);
   }
 
