@@ -86,8 +86,8 @@ describe('e2e: the assignment test cases through real chatapp processes over UDP
     const x = await client('x', port);
     const y = await client('y', port);
     expect(await next(y, () => y.type('dereg y'), 1)).to.deep.equal(['>>> [You are Offline. Bye.]']);
-    await x.waitFor(TABLE);
-    await new Promise((r) => setTimeout(r, 100));
+    // x's fourth line: the table with y offline, so x goes straight to the server.
+    expect(await x.linesAfter(3, 1)).to.deep.equal([TABLE]);
     await srv.kill('SIGINT');
     const started = Date.now();
     expect(await next(x, () => x.type('send y hello'), 3)).to.deep.equal(['>>> [No ACK from y, message sent to server.]', '>>> [Server not responding]', '>>> [Exiting]']);

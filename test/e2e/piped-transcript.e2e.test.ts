@@ -31,7 +31,8 @@ describe('e2e: piped output is exactly the SPEC lines', function () {
     procs.push(x);
     x.type(`ChatApp -c x 127.0.0.1 ${port} ${await freeUdpPort()}`);
     await x.linesAfter(0, 2);
-    await y.waitFor('>>> [Client table updated.]');
+    // y must know x (its table update) before x's message can be verified and shown.
+    await y.linesAfter(2, 1);
     x.type('send y hello\tthere \u001b[31mred\u001b[0m');
     await x.waitFor('>>> [Message received by y.]');
     x.type('sned y typo');
