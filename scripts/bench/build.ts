@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -7,9 +8,28 @@ export const BIN = process.env['BENCH_CHATAPP_BIN'] ?? path.join(ROOT, 'bin/chat
 
 let built = false;
 
-/** Compile src to dist (what bin/chatapp.js runs) once per bench run, so the processes run the current code. */
+function newestSourceMs(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSourceMs(file) : statSync(file).mtimeMs);
+  }
+  return newest;
+}
+
+function builtMs(): number {
+  try {
+    return statSync(path.join(ROOT, 'dist/composition/main.js')).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/** Compile src to dist (what bin/chatapp.js runs) unless dist is newer than every source file, so the processes run the current code. */
 export function ensureBuilt(): void {
   if (built || process.env['BENCH_CHATAPP_BIN']) return;
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+  if (builtMs() < newestSourceMs(path.join(ROOT, 'src'))) {
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+  }
   built = true;
 }

@@ -87,7 +87,10 @@ export class ClientTable {
   /** Client side: apply the rows that changed between `from` and `to`. */
   applyDelta(from: number, to: number, rows: readonly TableRow[]): ApplyOutcome {
     if (to <= this.currentVersion) return 'stale';
-    if (from !== this.currentVersion) return 'gap';
+    // A delta from an older base holds every row changed since that base, so it also covers
+    // what changed since ours (the server's record of our version lags when an ACK is lost;
+    // calling that a gap would fetch the whole table, which under load feeds on itself).
+    if (from > this.currentVersion) return 'gap';
     for (const row of rows) this.rowsByKey.set(nameKey(row.name), { ...stripVersion(row), changedAt: to });
     this.currentVersion = to;
     return 'applied';

@@ -128,12 +128,12 @@ describe('domain/client-table', () => {
       expect(t.version).to.equal(2);
     });
 
-    it('applyDelta whose base is older than the version held but whose end is newer (from < current < to) is a gap, not a partial apply', () => {
+    it('applyDelta whose base is older than the version held but whose end is newer (from < current < to) applies: it holds every row changed since its base', () => {
       const t = new ClientTable();
       t.applyFull(3, [row('a', 1), row('b', 2)]);
-      expect(t.applyDelta(1, 5, [row('b', 2, false)])).to.equal('gap');
-      expect(t.version).to.equal(3);
-      expect(sortRows(t.rows())).to.deep.equal([row('a', 1), row('b', 2)]);
+      expect(t.applyDelta(1, 5, [row('b', 2, false)])).to.equal('applied');
+      expect(t.version).to.equal(5);
+      expect(sortRows(t.rows())).to.deep.equal([row('a', 1), row('b', 2, false)]);
     });
 
     it('a fresh table (version 0) takes a full table of any version', () => {
