@@ -1,6 +1,7 @@
 import type { ChatEvent } from '../../src/application/ports/chat-view';
 import type { ChatSettings } from '../../src/application/settings';
 import { InMemorySecretStore } from '../../src/adapters/in-memory/in-memory-secret-store';
+import { InMemorySeenStore } from '../../src/adapters/in-memory/in-memory-seen-store';
 import type { NetworkFaults, NetworkStats } from '../../src/adapters/in-memory/in-memory-network';
 import { SeededRandom } from '../../src/adapters/in-memory/seeded-random';
 import { Scenario, type TestClient } from './scenario';
@@ -90,13 +91,15 @@ export interface SoakSummary {
 }
 
 export function soakPassed(s: SoakSummary): boolean {
-  return s.lost === 0 && s.shown_twice === 0 && s.unexpected === 0 && s.bad_outcome === 0;
+  return s.lost === 0 && s.shown_twice === 0 && s.shown_again_after_restart === 0 && s.unexpected === 0 && s.bad_outcome === 0;
 }
 
 /** One simulated user: a name, the running client process, and every event any of its processes printed. */
 class User {
   client!: TestClient;
   readonly secrets = new InMemorySecretStore();
+  /** The user's data directory also keeps the ids its client showed, across restarts. */
+  readonly seen = new InMemorySeenStore();
   /** Events of every process this user ran, with the simulated time each was printed. */
   readonly events: Array<{ event: ChatEvent; at: number; incarnation: number }> = [];
   restarts = 0;
@@ -254,7 +257,7 @@ async function startUsers(s: Scenario, count: number): Promise<User[]> {
   const users: User[] = [];
   for (let i = 0; i < count; i++) {
     const user = new User(`c${i}`);
-    user.attach(await s.startClient(user.name, { secrets: user.secrets }));
+    user.attach(await s.startClient(user.name, { secrets: user.secrets, seen: user.seen }));
     users.push(user);
   }
   await s.run(2_000);
@@ -265,7 +268,7 @@ async function startUsers(s: Scenario, count: number): Promise<User[]> {
 async function restart(s: Scenario, user: User): Promise<void> {
   await user.client.client.stop();
   user.restarts += 1;
-  const client = await s.startClient(user.name, { secrets: user.secrets, settle: false });
+  const client = await s.startClient(user.name, { secrets: user.secrets, seen: user.seen, settle: false });
   user.attach(client);
 }
 
