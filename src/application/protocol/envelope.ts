@@ -5,12 +5,8 @@ import type { StoredKind } from '../../domain/offline-mailbox';
 export const PROTOCOL_VERSION = 1;
 /** No datagram larger than this is ever sent (fits any path MTU, SPEC §5). */
 export const MAX_DATAGRAM_BYTES = 1200;
-/** Table rows per datagram, chosen so a page of the longest rows stays under the limit. */
-export const TABLE_ROWS_PER_DATAGRAM = 8;
 /** A registration is padded to at least this size so the reply is never larger (no amplification). */
 export const REGISTER_MIN_BYTES = 600;
-/** Stored messages per delivery datagram (each up to ~1,000 bytes of text, so one). */
-export const STORED_PER_DATAGRAM = 1;
 
 /** Why the server refused a registration. */
 export type RefusalReason = 'name-in-use' | 'name-owned' | 'invalid-name' | 'server-full';
