@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FsChannelLog } from '../../src/adapters/fs/fs-channel-log';
 import { InMemoryChannelLog } from '../../src/adapters/in-memory/in-memory-channel-log';
+import { useStoreLocation } from '../support/store-location';
 import type { ChannelEntry, ChannelLog, PendingChannelEntry } from '../../src/application/ports/channel-log';
 
 /** A place a channel log lives: `open` gives a log on it (again after `close`, the same entries). */
@@ -24,24 +25,8 @@ function owed(e: ChannelEntry, recipients: readonly string[] = e.recipients): Pe
 
 function channelLogContract(adapter: string, newLocation: () => ChannelLogLocation): void {
   describe(`ChannelLog contract: ${adapter}`, () => {
-    let location: ChannelLogLocation;
-    let logs: ChannelLog[];
-
-    const open = (): ChannelLog => {
-      const log = location.open();
-      logs.push(log);
-      return log;
-    };
-
-    beforeEach(() => {
-      location = newLocation();
-      logs = [];
-    });
-
-    afterEach(async () => {
-      for (const log of logs) await log.close();
-      location.remove();
-    });
+    const harness = useStoreLocation<ChannelLog, [], ChannelLogLocation>(newLocation);
+    const open = harness.open;
 
     it('owes nothing when nothing was recorded', async () => {
       expect(await open().pending()).to.deep.equal([]);

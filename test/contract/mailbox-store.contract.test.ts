@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FsMailboxStore } from '../../src/adapters/fs/fs-mailbox-store';
 import { InMemoryMailboxStore } from '../../src/adapters/in-memory/in-memory-mailbox-store';
+import { useStoreLocation } from '../support/store-location';
 import type { MailboxStore } from '../../src/application/ports/mailbox-store';
 import { DEFAULT_MAILBOX_QUOTA, type MailboxQuota, type StoredMessage } from '../../src/domain/offline-mailbox';
 
@@ -31,24 +32,8 @@ function listFiles(root: string): string[] {
 
 function mailboxStoreContract(adapter: string, newLocation: () => MailboxLocation): void {
   describe(`MailboxStore contract: ${adapter}`, () => {
-    let location: MailboxLocation;
-    let stores: MailboxStore[];
-
-    const open = (quota?: MailboxQuota): MailboxStore => {
-      const store = location.open(quota);
-      stores.push(store);
-      return store;
-    };
-
-    beforeEach(() => {
-      location = newLocation();
-      stores = [];
-    });
-
-    afterEach(async () => {
-      for (const store of stores) await store.close();
-      location.remove();
-    });
+    const harness = useStoreLocation<MailboxStore, [quota?: MailboxQuota], MailboxLocation>(newLocation);
+    const open = harness.open;
 
     it('lists nothing for a recipient with no messages', async () => {
       expect(await open().list('nobody')).to.deep.equal([]);
@@ -138,8 +123,7 @@ function mailboxStoreContract(adapter: string, newLocation: () => MailboxLocatio
       const kept = [message('alice', 'm1'), message('alice', 'm2'), message('bob', 'm3')];
       for (const m of kept) await first.append(m);
       await first.remove('alice', ['m1']);
-      await first.close();
-      stores = [];
+      await harness.close(first);
       const second = open();
       expect(await second.list('alice')).to.deep.equal([kept[1]]);
       expect(await second.list('bob')).to.deep.equal([kept[2]]);
@@ -152,6 +136,7 @@ function mailboxStoreContract(adapter: string, newLocation: () => MailboxLocatio
       const sent = hostile.map((key, i) => message(key, `m${i}`, key));
       for (const m of sent) expect(await store.append(m), JSON.stringify(m.recipient)).to.equal('stored');
       for (const m of sent) expect(await store.list(m.recipient), JSON.stringify(m.recipient)).to.deep.equal([m]);
+      const location = harness.location();
       if (location.files && location.dataDir) {
         const escapee = path.resolve(location.dataDir, 'mailboxes', hostile[1]!);
         for (const p of [escapee, `${escapee}.log`]) expect(fs.existsSync(p), p).to.equal(false);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FsSeenStore } from '../../src/adapters/fs/fs-seen-store';
 import { InMemorySeenStore } from '../../src/adapters/in-memory/in-memory-seen-store';
+import { useStoreLocation } from '../support/store-location';
 import type { SeenStore } from '../../src/application/ports/seen-store';
 
 /** A place a seen store lives: `open` gives a store on it (a new process of the same user). */
@@ -14,24 +15,8 @@ interface SeenStoreLocation {
 
 function seenStoreContract(adapter: string, newLocation: () => SeenStoreLocation): void {
   describe(`SeenStore contract: ${adapter}`, () => {
-    let location: SeenStoreLocation;
-    let stores: SeenStore[];
-
-    const open = (kept?: number): SeenStore => {
-      const store = location.open(kept);
-      stores.push(store);
-      return store;
-    };
-
-    beforeEach(() => {
-      location = newLocation();
-      stores = [];
-    });
-
-    afterEach(async () => {
-      for (const store of stores) await store.close();
-      location.remove();
-    });
+    const harness = useStoreLocation<SeenStore, [kept?: number], SeenStoreLocation>(newLocation);
+    const open = harness.open;
 
     it('knows no keys for a name never seen', async () => {
       expect(await open().load('alice')).to.deep.equal([]);
