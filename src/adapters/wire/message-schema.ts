@@ -23,7 +23,7 @@ export const MESSAGE_SCHEMA: Record<MessageType, { required: Record<string, Fiel
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const NAME = /^[A-Za-z0-9_-]{1,32}$/;
-const REASONS = new Set(['name-in-use', 'name-owned', 'invalid-name', 'server-full']);
+const REASONS = new Set(['name-in-use', 'name-owned', 'invalid-name', 'server-full', 'address-in-use']);
 const STATUSES = new Set(['saved', 'exists', 'full', 'unknown-recipient', 'invalid', 'ok', 'unknown-session']);
 const MAX_TEXT_CHARS = 4000;
 const MAX_ROWS = 64;

@@ -248,5 +248,7 @@ function refusalText(reason: RefusalReason, name: string): string {
       return `${name} is not a valid name; names are 1-32 letters, digits, _ or -`;
     case 'server-full':
       return 'the server has reached its maximum number of clients; try again later';
+    case 'address-in-use':
+      return 'another online client is registered from this client port; choose another client port';
   }
 }

@@ -54,7 +54,8 @@ export class ClientInbound {
       case 'chat':
         return this.onChat(message, from);
       case 'probe':
-        if (fromServer) this.ack(from, message.id);
+        // Offline after dereg the client is not there for the server: answering would keep it listed.
+        if (fromServer && this.session.state === 'online') this.ack(from, message.id);
         return;
       case 'channel':
         if (!fromServer) return this.dropForged(message.t, from);

@@ -9,7 +9,7 @@ export const MAX_DATAGRAM_BYTES = 1200;
 export const REGISTER_MIN_BYTES = 600;
 
 /** Why the server refused a registration. */
-export type RefusalReason = 'name-in-use' | 'name-owned' | 'invalid-name' | 'server-full';
+export type RefusalReason = 'name-in-use' | 'name-owned' | 'invalid-name' | 'server-full' | 'address-in-use';
 
 /** What the server answered to a save request. */
 export type SaveStatus = 'saved' | 'exists' | 'full' | 'unknown-recipient' | 'invalid';

@@ -32,6 +32,9 @@ class ManualClock implements Clock {
   now(): number {
     return this.nowMs;
   }
+  monotonicMs(): number {
+    return this.nowMs;
+  }
   advance(ms: number): void {
     this.nowMs += ms;
   }

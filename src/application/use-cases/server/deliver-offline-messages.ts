@@ -47,7 +47,7 @@ export class DeliverOfflineMessages {
           if (!reply) {
             // Like an unanswered channel push: the client is told it is offline (if it is alive
             // it confirms again, which restarts delivery); the rest stay stored meanwhile.
-            await this.markOffline.execute(key);
+            await this.markOffline.execute(key, target.token);
             return delivered;
           }
           await this.mailbox.remove(key, [message.id]);

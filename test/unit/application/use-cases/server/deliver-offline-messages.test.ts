@@ -13,9 +13,10 @@ const stored = (id: string, storedAtMs: number, kind: 'direct' | 'channel' = 'di
 
 describe('use case (server): DeliverOfflineMessages', () => {
   let rig: ServerRig;
+  let alice: string;
   beforeEach(async () => {
     rig = new ServerRig();
-    await rig.online('alice', A);
+    alice = await rig.online('alice', A);
     await rig.online('bob', B);
   });
   afterEach(async () => {
@@ -74,7 +75,7 @@ describe('use case (server): DeliverOfflineMessages', () => {
 
   it('sends nothing to an offline client', async () => {
     await fill();
-    await rig.markOffline.execute('alice', 'dereg');
+    await rig.markOffline.execute('alice', alice, 'dereg');
     await rig.clock.tickAsync(20);
     const mark = rig.mark();
     expect(await rig.deliver.execute('alice')).to.equal(0);
@@ -99,7 +100,7 @@ describe('use case (server): DeliverOfflineMessages', () => {
     const run = rig.deliver.execute('alice');
     await rig.clock.tickAsync(10);
     const first = rig.sentSince(mark).find((s) => s.message.t === 'stored')!.message as { id: string };
-    await rig.markOffline.execute('alice', 'dereg');
+    await rig.markOffline.execute('alice', alice, 'dereg');
     rig.transport.inject({ t: 'ack', re: first.id }, A);
     await rig.clock.tickAsync(50);
     expect(await run).to.equal(1);
