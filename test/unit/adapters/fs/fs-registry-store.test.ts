@@ -123,7 +123,7 @@ describe('FsRegistryStore', () => {
     const DIR = '/sim/data';
 
     /** Saves and reservations, one after another; returns what was acknowledged. */
-    async function workload(fsys: PowerLossFileSystem): Promise<{ acked: Map<string, number>; reserved: number }> {
+    async function workload(fsys: PowerLossFileSystem): Promise<{ acked: Map<string, number>; reserved: number; compactions: number }> {
       const acked = new Map<string, number>();
       let reserved = 0;
       const store = new FsRegistryStore(DIR, fsys, { compactSlackLines: 3 });
@@ -144,15 +144,16 @@ describe('FsRegistryStore', () => {
         if (!fsys.crashed) throw e;
         await store.close().catch(() => undefined);
       }
-      return { acked, reserved };
+      return { acked, reserved, compactions: store.compactions };
     }
 
     for (const kind of ['power', 'process'] as CrashKind[]) {
       it(`never loses an acknowledged save or reservation (${kind} loss)`, async () => {
         const counting = new PowerLossFileSystem(new SeededRandom(7));
-        await workload(counting);
+        const { compactions } = await workload(counting);
         const total = counting.opCount;
         expect(total).to.be.greaterThan(50);
+        expect(compactions, 'compactions during the run').to.be.at.least(2);
         for (let crashAtOp = 1; crashAtOp <= total + 1; crashAtOp++) {
           const disk = new PowerLossFileSystem(new SeededRandom(crashAtOp), { crashAtOp, crashKind: kind });
           const { acked, reserved } = await workload(disk);
