@@ -23,13 +23,14 @@ describe('use case (server): DeliverOfflineMessages', () => {
     expect(await rig.stop(), 'timers left').to.equal(0);
   });
 
+  /** Stored in the order early, middle, late, while the wall clock was stepped back each time. */
   async function fill(): Promise<void> {
-    await rig.mailbox.append(stored('late', 3000));
-    await rig.mailbox.append(stored('early', 1000, 'channel'));
+    await rig.mailbox.append(stored('early', 3000, 'channel'));
     await rig.mailbox.append(stored('middle', 2000));
+    await rig.mailbox.append(stored('late', 1000));
   }
 
-  it('sends stored messages oldest first, one at a time, each removed only after its ACK', async () => {
+  it('sends stored messages in the order stored (not by their times), one at a time, each removed only after its ACK', async () => {
     await fill();
     rig.transport.silence(A);
     const mark = rig.mark();
@@ -38,12 +39,12 @@ describe('use case (server): DeliverOfflineMessages', () => {
     let sent = rig.sentSince(mark).filter((s) => s.message.t === 'stored');
     expect(sent.length).to.equal(1);
     const first = sent[0]!.message as { id: string; items: Array<{ id: string }> };
-    expect(first.items).to.deep.equal([{ id: 'early', from: 'bob', kind: 'channel', at: 1000, text: 'text of early' }]);
+    expect(first.items).to.deep.equal([{ id: 'early', from: 'bob', kind: 'channel', at: 3000, text: 'text of early' }]);
     expect((await rig.mailbox.list('alice')).length).to.equal(3);
 
     rig.transport.inject({ t: 'ack', re: first.id }, A);
     await rig.clock.tickAsync(10);
-    expect((await rig.mailbox.list('alice')).map((m) => m.id)).to.deep.equal(['late', 'middle']);
+    expect((await rig.mailbox.list('alice')).map((m) => m.id)).to.deep.equal(['middle', 'late']);
     sent = rig.sentSince(mark).filter((s) => s.message.t === 'stored');
     expect(sent.length).to.equal(2);
 
@@ -104,7 +105,7 @@ describe('use case (server): DeliverOfflineMessages', () => {
     rig.transport.inject({ t: 'ack', re: first.id }, A);
     await rig.clock.tickAsync(50);
     expect(await run).to.equal(1);
-    expect((await rig.mailbox.list('alice')).map((m) => m.id)).to.deep.equal(['late', 'middle']);
+    expect((await rig.mailbox.list('alice')).map((m) => m.id)).to.deep.equal(['middle', 'late']);
     expect(rig.sentSince(mark).filter((s) => s.message.t === 'stored').length).to.equal(1);
   });
 
