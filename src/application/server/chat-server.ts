@@ -49,7 +49,9 @@ export class ChatServer {
   async start(): Promise<Address> {
     await this.registry.open();
     const records = await this.registry.load();
-    const version = records.reduce((max, r) => Math.max(max, r.version), 0);
+    // The highest version ever written, not only the highest row still on disk: clients may
+    // hold it, and the next change must be newer than anything they saw.
+    const version = records.reduce((max, r) => Math.max(max, r.version), await this.registry.highestVersion());
     this.journal.restore(version, records.map(({ name, ip, port, online }) => ({ name, ip, port, online })));
     for (const r of records) {
       const record = { name: r.name, proof: r.proof, token: '', address: { ip: r.ip, port: r.port }, validated: r.online, knownVersion: 0, pendingSinceMs: undefined };
@@ -79,9 +81,14 @@ export class ChatServer {
     this.sender.cancelAll();
     await this.tasks.drain();
     await this.transport.close();
-    await this.mailbox.close();
-    await this.channelLog.close();
-    await this.registry.close();
+    try {
+      const closed = await Promise.allSettled([this.mailbox.close(), this.channelLog.close()]);
+      const failed = closed.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+      if (failed) throw failed.reason;
+    } finally {
+      // Last, and whatever happened above: it releases the data directory's lock.
+      await this.registry.close();
+    }
   }
 
   get clientCount(): number {
