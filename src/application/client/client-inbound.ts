@@ -68,6 +68,11 @@ export class ClientInbound {
       case 'stored':
         if (!fromServer) return this.dropForged(message.t, from);
         return this.onStored(message, from);
+      case 'not-kept':
+        if (!fromServer) return this.dropForged(message.t, from);
+        this.ack(from, message.id);
+        if (this.session.tableSeen.firstSeen(`not-kept|${message.id}`, this.now())) this.view.show({ kind: 'not-kept', count: message.count });
+        return;
       case 'table':
         if (!fromServer) return this.dropForged(message.t, from);
         this.ack(from, message.id);

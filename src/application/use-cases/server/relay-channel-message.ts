@@ -13,7 +13,7 @@ import { Clock } from '../../ports/clock';
 import { Logger } from '../../ports/logger';
 import { MailboxStore } from '../../ports/mailbox-store';
 import type { Inbound } from '../../ports/transport';
-import type { MessageOf, Reply } from '../../protocol/envelope';
+import { MAX_FULL_NAMES, type MessageOf, type Reply } from '../../protocol/envelope';
 import { ReliableSender } from '../../reliable-sender';
 import { ChatSettings } from '../../settings';
 import { MarkOffline } from './mark-offline';
@@ -71,12 +71,15 @@ export class RelayChannelMessage {
       storedAtMs,
       recipients: online.map((row) => nameKey(row.name)),
     });
-    await Promise.all([recorded, ...offline.map((row) => this.storeFor(row, stored(row)))]);
+    const [, ...kept] = await Promise.all([recorded, ...offline.map((row) => this.storeFor(row, stored(row)))]);
+    // Members whose mailbox is full do not get it: the sender is told who, never left to believe they will.
+    const full = offline.filter((_, i) => !kept[i]).map((row) => row.name);
     for (const row of online) {
       // A failure stays owed in the channel log: the next start stores it for the member.
       this.inOrder(nameKey(row.name), () => this.pushTo(row, { id: message.id, from: senderName, text: message.text }, () => stored(row)));
     }
-    return { t: 'ack', re: message.id, status: 'ok' };
+    if (full.length === 0) return { t: 'ack', re: message.id, status: 'ok' };
+    return { t: 'ack', re: message.id, status: 'ok', full: full.slice(0, MAX_FULL_NAMES), fullCount: full.length };
   }
 
   /**
@@ -108,9 +111,14 @@ export class RelayChannelMessage {
     await this.channelLog.delivered(content.id, nameKey(row.name));
   }
 
-  private async storeFor(row: TableRow, message: StoredMessage): Promise<void> {
-    // The sender was (or is being) told the server has it: a full mailbox must at least show in the log.
-    if ((await this.mailbox.append(message)) === 'full') this.logger.warn('mailbox full; a channel message is not stored for this member', { name: row.name, id: message.id });
+  /**
+   * Store the message for a member; false if its mailbox is full. The store counts the refusal
+   * for the member, who is told how many were not kept when it next logs in.
+   */
+  private async storeFor(row: TableRow, message: StoredMessage): Promise<boolean> {
+    if ((await this.mailbox.append(message)) !== 'full') return true;
+    this.logger.warn('mailbox full; a channel message is not stored for this member', { name: row.name, id: message.id });
+    return false;
   }
 
   /** Push once; if unanswered, probe, and if alive push again (five tries). Nothing new once stopping. */
