@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { crc32 } from 'node:zlib';
 import { FsMailboxStore } from '../../../src/adapters/fs/fs-mailbox-store';
-import type { PowerLossFileSystem } from '../../support/power-loss-file-system';
+import { SeededRandom } from '../../../src/adapters/in-memory/seeded-random';
+import { PowerLossFileSystem, SimulatedCrashError } from '../../support/power-loss-file-system';
 import { readDiskRecords } from '../../support/disk-records';
-import { runPowerLossScenario, type PowerLossOutcome, type PowerLossScenario } from '../../support/power-loss-property';
+import { newTally, runPowerLossScenario, settle, type PowerLossOutcome, type PowerLossScenario } from '../../support/power-loss-property';
 import { runStoreScenario, type OtherStore, type StoreScenario } from '../../support/power-loss-stores';
 
 /**
@@ -101,6 +102,23 @@ describe('power-loss checkers (negative controls)', () => {
       });
     });
   }
+
+  it('ignores only the errors the simulated crash caused; any other error is counted', async () => {
+    const disk = new PowerLossFileSystem(new SeededRandom(1), { crashAtOp: 2 });
+    await disk.mkdir('/sim');
+    const cut = disk.readdir('/sim');
+    const after = disk.readdir('/sim');
+    const tally = newTally();
+    await settle([cut, after, Promise.reject(new Error('a store bug')), Promise.reject(new TypeError('x is undefined'))], disk, tally, 'control');
+    expect(disk.crashed).to.equal(true);
+    expect(tally.errors).to.equal(2);
+    expect(tally.problems.join('\n')).to.include('a store bug').and.to.include('x is undefined');
+    // Before the crash, even the crash's kind of error is not excused.
+    const healthy = new PowerLossFileSystem(new SeededRandom(1));
+    const early = newTally();
+    await settle([Promise.reject(new SimulatedCrashError('not after a crash'))], healthy, early, 'control');
+    expect(early.errors).to.equal(1);
+  });
 
   it('reads every good record of a file, repeats included, and skips torn or damaged lines', () => {
     const line = (body: unknown): string => {
