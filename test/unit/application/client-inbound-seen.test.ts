@@ -44,8 +44,8 @@ describe('application/client-inbound: the seen store', () => {
   it('remembers each shown message once under its sender|id key, for this name', async () => {
     const seen = new InMemorySeenStore();
     const { inbound, events } = inboundWith(seen);
-    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', text: 'hi' }, BOB);
-    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', text: 'hi' }, BOB);
+    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', text: 'hi' }, BOB);
+    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', text: 'hi' }, BOB);
     deliver(inbound, { t: 'stored', id: 's1', token: 'tok', items: [{ id: 'm1', from: 'BOB', kind: 'direct', at: 1, text: 'hi' }, { id: 'm2', from: 'carol', kind: 'direct', at: 2, text: 'yo' }] }, SERVER);
     deliver(inbound, { t: 'channel', id: 'c1', token: 'tok', from: 'Zed', text: 'all' }, SERVER);
     await settle();
@@ -71,7 +71,7 @@ describe('application/client-inbound: the seen store', () => {
       close: async () => undefined,
     };
     const { inbound, events, logger } = inboundWith(failing);
-    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', text: 'hi' }, BOB);
+    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', text: 'hi' }, BOB);
     await settle();
     expect(events).to.deep.equal([{ kind: 'direct-received', from: 'Bob', text: 'hi' }]);
     expect(logger.entries.filter((e) => e.level === 'warn').map((e) => e.message)).to.deep.equal(['could not remember a shown message']);
@@ -86,7 +86,7 @@ describe('application/client-inbound: the seen store', () => {
       close: async () => undefined,
     };
     const { inbound, events, logger } = inboundWith(throwing);
-    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', text: 'hi' }, BOB);
+    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', text: 'hi' }, BOB);
     await settle();
     expect(events).to.have.length(1);
     expect(logger.entries.some((e) => e.level === 'warn')).to.equal(true);
