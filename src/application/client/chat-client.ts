@@ -150,8 +150,14 @@ export class ChatClient {
     this.view.show({ kind: 'registered' });
     const confirmed = await this.confirm.execute();
     if (!confirmed.ok) {
-      if (confirmed.error.code === 'not-sent') this.error(`the registration could not be confirmed (${refusalDetail(confirmed.error.refusal)}); use reg ${this.session.name} to try again`);
-      else this.serverGone();
+      if (confirmed.error.code !== 'not-sent') {
+        this.serverGone();
+        return false;
+      }
+      // The server lists us online only once it hears the confirm, which never left.
+      this.error(`the registration could not be confirmed (${refusalDetail(confirmed.error.refusal)})${first ? '; exiting' : `; use reg ${this.session.name} to try again`}`);
+      if (first) this.exit();
+      else this.session.state = 'offline';
       return false;
     }
     return true;
