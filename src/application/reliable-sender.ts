@@ -35,6 +35,8 @@ const NO_REPLY: ExchangeOutcome = { kind: 'no-reply' };
 export class ReliableSender {
   private readonly pending = new Map<string, Pending>();
   private idleWaiters: Array<() => void> = [];
+  /** Set by cancelAll: a node shutting down starts no new exchange (it would outlive the stop). */
+  private closed = false;
 
   constructor(
     @inject(Transport) private readonly transport: Transport,
@@ -57,6 +59,7 @@ export class ReliableSender {
     const key = `${addressKey(to)}|${message.id}`;
     const inFlight = this.pending.get(key);
     if (inFlight) return inFlight.done;
+    if (this.closed) return Promise.resolve(NO_REPLY);
     let resolve!: (outcome: ExchangeOutcome) => void;
     const done = new Promise<ExchangeOutcome>((r) => (resolve = r));
     const entry: Pending = { done, resolve, timer: undefined };
@@ -103,6 +106,7 @@ export class ReliableSender {
 
   /** Abandon everything in flight (shutdown): each request resolves unanswered, no timer stays. */
   cancelAll(): void {
+    this.closed = true;
     for (const key of [...this.pending.keys()]) this.finish(key, NO_REPLY);
   }
 

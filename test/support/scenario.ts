@@ -78,7 +78,7 @@ export class Scenario {
   private nodeSeed: number;
 
   constructor(options: { seed?: number; faults?: Partial<NetworkFaults>; settings?: Partial<ChatSettings> } = {}) {
-    this.clock = sinon.useFakeTimers({ now: new Date(2026, 10, 23, 12, 0, 0), toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'Date'] });
+    this.clock = sinon.useFakeTimers({ now: new Date(2026, 10, 23, 12, 0, 0), toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'Date', 'performance'] });
     this.network = new InMemoryNetwork({ seed: options.seed ?? 1, ...(options.faults ? { faults: options.faults } : {}) });
     this.settings = defaultSettings(options.settings);
     this.nodeSeed = (options.seed ?? 1) * 1000;

@@ -47,6 +47,10 @@ export const FRAME_PREFIX_BYTES = 3;
  * datagram ever holds two texts. The envelope-codec unit test recomputes every bound with
  * the longest legal fields.
  *
+ * The longest answer, a send-all ACK naming MAX_FULL_NAMES = 32 members whose mailboxes are
+ * full, as the server sends it: ["ack","<re>","ok",null,[32 × "<name>"],<count>] = 7+35+5+5 +
+ * (2 + 32×35 - 1) + 16+1 = 1191, plus the prefix = 1194 <= 1200 (no text in it).
+ *
  * `table` rows keep their JSON object form, so the table broadcaster's page sizing (rowBytes
  * per row within PAGE_ROW_BYTES = 1200 - 300) still holds: the rest of a table header is at
  * most 3 + ["table","<id>","<token>",<16 digits>×4,false,[]] = 3 + 9+35+35+68+6+3 = 159 < 300.

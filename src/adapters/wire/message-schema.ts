@@ -1,12 +1,12 @@
 import type { TableRow } from '../../domain/client-table';
-import type { Message, MessageOf, MessageType, StoredItem } from '../../application/protocol/envelope';
+import { MAX_FULL_NAMES, type Message, type MessageOf, type MessageType, type StoredItem } from '../../application/protocol/envelope';
 
 /**
  * Rules for values carried in a frame's header (compact JSON). Every string rule here is
  * restricted to characters JSON writes as themselves, so the header's size is known from
  * the field lengths alone.
  */
-export type HeaderRule = 'id' | 'name' | 'token' | 'uint' | 'bool' | 'rows' | 'items' | 'reason' | 'status' | 'kind';
+export type HeaderRule = 'id' | 'name' | 'token' | 'uint' | 'bool' | 'rows' | 'items' | 'names' | 'reason' | 'status' | 'kind';
 /**
  * Rules for values carried as raw bytes in a frame's body, named in the header by their
  * length: free text as UTF-8 (`text`), opaque bytes such as a sealed payload as is (`bytes`).
@@ -27,11 +27,13 @@ export type RuleFor<V> = [V] extends [boolean]
       ? StringRule
       : [V] extends [Uint8Array]
         ? 'bytes'
-        : [V] extends [readonly TableRow[]]
-          ? 'rows'
-          : [V] extends [readonly StoredItem[]]
-            ? 'items'
-            : never;
+        : [V] extends [readonly string[]]
+          ? 'names'
+          : [V] extends [readonly TableRow[]]
+            ? 'rows'
+            : [V] extends [readonly StoredItem[]]
+              ? 'items'
+              : never;
 
 type RequiredKeys<M> = { [K in keyof M]-?: object extends Pick<M, K> ? never : K }[keyof M];
 type OptionalKeys<M> = { [K in keyof M]-?: object extends Pick<M, K> ? K : never }[keyof M];
@@ -73,8 +75,9 @@ export const MESSAGE_SCHEMA = {
   'send-all': { required: { id: 'id', token: 'token', from: 'name', text: 'text' } },
   channel: { required: { id: 'id', token: 'token', from: 'name', text: 'text' } },
   probe: { required: { id: 'id', token: 'token' } },
+  'not-kept': { required: { id: 'id', token: 'token', count: 'uint' } },
   stored: { required: { id: 'id', token: 'token', items: 'items' } },
-  ack: { required: { re: 'id' }, optional: { status: 'status', version: 'uint' } },
+  ack: { required: { re: 'id' }, optional: { status: 'status', version: 'uint', full: 'names', fullCount: 'uint' } },
 } as const satisfies MessageSchema;
 
 /** A stored item in the header is a JSON array of these fields, in this order. */
@@ -93,7 +96,7 @@ export const ROW_IP_MAX_CHARS = 64;
 
 const ID = new RegExp(`^[A-Za-z0-9_-]{1,${ID_MAX_CHARS}}$`);
 const NAME = new RegExp(`^[A-Za-z0-9_-]{1,${NAME_MAX_CHARS}}$`);
-const REASONS = new Set(['name-in-use', 'name-owned', 'invalid-name', 'server-full']);
+const REASONS = new Set(['name-in-use', 'name-owned', 'invalid-name', 'server-full', 'address-in-use']);
 const STATUSES = new Set(['saved', 'exists', 'full', 'unknown-recipient', 'invalid', 'ok', 'unknown-session']);
 const KINDS = new Set(['direct', 'channel']);
 
@@ -121,6 +124,8 @@ export function checkHeaderField(rule: Exclude<HeaderRule, 'items'>, value: unkn
       return typeof value === 'string' && KINDS.has(value);
     case 'rows':
       return Array.isArray(value) && value.length <= MAX_ROWS && value.every(isRow);
+    case 'names':
+      return Array.isArray(value) && value.length >= 1 && value.length <= MAX_FULL_NAMES && value.every((n) => checkHeaderField('name', n));
   }
 }
 

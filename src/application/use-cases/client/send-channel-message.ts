@@ -12,6 +12,14 @@ export interface SendChannelMessageCommand {
   readonly text: string;
 }
 
+/** The server took the message; these members' mailboxes were full, so they will not get it. */
+export interface ChannelMessageAccepted {
+  /** Names the server listed (at most MAX_FULL_NAMES). */
+  readonly full: readonly string[];
+  /** How many members in all. */
+  readonly fullCount: number;
+}
+
 export type SendChannelMessageError =
   | { code: 'no-response' }
   | { code: 'not-sent'; refusal: SendRefusal }
@@ -30,7 +38,7 @@ export class SendChannelMessage {
     @inject(ChatSettings) private readonly settings: ChatSettings,
   ) {}
 
-  async execute(command: SendChannelMessageCommand): Promise<Result<void, SendChannelMessageError>> {
+  async execute(command: SendChannelMessageCommand): Promise<Result<ChannelMessageAccepted, SendChannelMessageError>> {
     const text = validateMessageText(command.text);
     if (!text.ok) return err({ code: 'bad-text', cause: text.error });
     const outcome = await this.sender.exchange(
@@ -39,6 +47,9 @@ export class SendChannelMessage {
       this.settings.policies.toServer,
     );
     if (outcome.kind === 'refused') return err({ code: 'not-sent', refusal: outcome.refusal });
-    return outcome.kind === 'reply' ? ok(undefined) : err({ code: 'no-response' });
+    if (outcome.kind !== 'reply') return err({ code: 'no-response' });
+    const reply = outcome.reply;
+    const full = reply.t === 'ack' ? (reply.full ?? []) : [];
+    return ok({ full, fullCount: reply.t === 'ack' ? Math.max(reply.fullCount ?? 0, full.length) : 0 });
   }
 }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { decodeDatagram, encodeMessage, FRAME_PREFIX_BYTES } from '../../../../src/adapters/wire/envelope-codec';
 import { ID_MAX_CHARS, NAME_MAX_CHARS } from '../../../../src/adapters/wire/message-schema';
-import { MAX_DATAGRAM_BYTES, PROTOCOL_VERSION, type Message, type MessageOf } from '../../../../src/application/protocol/envelope';
+import { MAX_DATAGRAM_BYTES, MAX_FULL_NAMES, PROTOCOL_VERSION, type Message, type MessageOf } from '../../../../src/application/protocol/envelope';
 import { MESSAGE_MAX_BYTES } from '../../../../src/domain/message-text';
 
 const SEED = Number(process.env['CODEC_SEED'] ?? 20261130);
@@ -95,6 +95,16 @@ describe('adapters/wire/envelope-codec: every text within the limit fits one dat
       const empty: MessageOf<'table'> = { t: 'table', id: LONG_ID, token: LONG_TOKEN, from: biggest, to: biggest, part: biggest, parts: biggest, full: false, rows: [] };
       // PAGE_ROW_BYTES = MAX_DATAGRAM_BYTES - 300 in table-broadcaster.ts: the rest must stay within 300.
       expect(encodeMessage(empty).length).to.equal(159).and.at.most(300);
+    });
+  });
+
+  describe('the longest answer: a send-all ACK naming MAX_FULL_NAMES members of the longest names', () => {
+    it('fits one datagram (as the server sends it: status ok, no version)', () => {
+      const names = Array.from({ length: MAX_FULL_NAMES }, (_, i) => `${i}`.padStart(NAME_MAX_CHARS, 'N'));
+      const ack: Message = { t: 'ack', re: LONG_ID, status: 'ok', full: names, fullCount: Number.MAX_SAFE_INTEGER };
+      const { bytes, back } = roundTrip(ack);
+      expect(bytes).to.be.at.most(MAX_DATAGRAM_BYTES);
+      expect(back).to.deep.equal(ack);
     });
   });
 
