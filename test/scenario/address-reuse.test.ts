@@ -19,12 +19,7 @@ describe('scenario: a port reused by another name after a silent leave', () => {
     await s.stop();
   });
 
-  async function say(from: TestClient, line: string, ms = 100): Promise<string[]> {
-    const mark = from.lines.length;
-    void from.type(line);
-    await s.run(ms);
-    return from.view.since(mark);
-  }
+  const say = (from: TestClient, line: string, ms = 100): Promise<string[]> => s.say(from, line, ms);
 
   async function startAt(name: string, port: number): Promise<TestClient> {
     const client = await s.startClient(name, { port, settle: false });

@@ -14,12 +14,7 @@ describe('scenario: a message that cannot be kept for a member is never dropped 
     await s.stop();
   });
 
-  async function say(from: TestClient, line: string, ms = 200): Promise<string[]> {
-    const mark = from.lines.length;
-    void from.type(line);
-    await s.run(ms);
-    return from.view.since(mark);
-  }
+  const say = (from: TestClient, line: string, ms = 200): Promise<string[]> => s.say(from, line, ms);
 
   it('the sender of a send_all is told which members will not get it; each is told the count on its next reg', async () => {
     await s.startServer();

@@ -132,6 +132,14 @@ export class Scenario {
     return client;
   }
 
+  /** Type `line` at `client`, let `ms` of simulated time pass, and return what it printed meanwhile. */
+  async say(client: TestClient, line: string, ms = 100): Promise<string[]> {
+    const mark = client.lines.length;
+    void client.type(line);
+    await this.run(ms);
+    return client.view.since(mark);
+  }
+
   /** Advance simulated time, running every timer and promise due. */
   async run(ms: number): Promise<void> {
     await this.clock.tickAsync(ms);
