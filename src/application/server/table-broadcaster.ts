@@ -232,12 +232,13 @@ export class TableBroadcaster {
     try {
       const from = full ? 0 : record.knownVersion;
       const to = this.state.published.version;
-      const serial = (this.pushSerial += 1);
+      // Base 36 keeps the id within the 32 characters ids may have however long the server runs.
+      const serial = (this.pushSerial += 1).toString(36);
       const parts = this.pagesSince(from);
       const address = { ip: row.ip, port: row.port };
       complete = await this.sendParts(address, parts.length, (part) => ({
         t: 'table',
-        id: `${base}_${serial}_${part}`,
+        id: `${base}_${serial}_${part.toString(36)}`,
         token,
         from,
         to,
