@@ -70,8 +70,9 @@ export interface SoakSummary {
   readonly shown_twice: number;
   /**
    * Shown once by a client process that then exited (a save went unanswered 5 times) and once
-   * more, from the mailbox, by the user's restarted process: the ids of shown messages live in
-   * the client's memory, not in its data directory, so a new process cannot know them.
+   * more, from the mailbox, by the user's restarted process. Must be 0: each user's shown ids
+   * are kept in a seen store that outlives its processes (its data directory), which the
+   * restarted process loads before it registers.
    */
   readonly shown_again_after_restart: number;
   readonly unexpected: number;
