@@ -11,6 +11,7 @@ import { benchTable } from './bench/section-table';
 import { benchDurable } from './bench/section-durable';
 import { benchMemory } from './bench/section-memory';
 import { benchCli } from './bench/section-cli';
+import { numberFlag, parseFlags, usageError } from './script-flags';
 
 /**
  * `npm run bench`: ChatApp's figures, each against a raw baseline measured in the same run
@@ -25,6 +26,7 @@ const USAGE = `usage: npm run bench [-- options]
   --storm <n>        registrations in section 3's storm, within one second (default 1000)
   --out <file>       where the JSON goes (default bench-results.json)
   --cpu-prof <dir>   write a V8 CPU profile of each section's main thread there
+  --help             this text (an unknown flag is an error: exit status 2)
 environment: BENCH_CHATAPP_BIN=<file> runs section 5 and 6 against another chatapp build.`;
 
 interface Options {
@@ -44,51 +46,37 @@ const sections = (options: Options): Section[] => [
   { id: 6, title: 'the chatapp processes', run: () => benchCli({ starts: 7, messages: 200, burst: 200 }) },
 ];
 
-function parseArgs(argv: string[]): Options {
-  const options: Options = { only: undefined, out: path.resolve('bench-results.json'), profileDir: undefined, clients: 10_000, storm: 1000 };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const flag = arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg;
-    const value = (): string => {
-      const v = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    const count = (): number => {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a positive integer`);
-      return n;
-    };
-    switch (flag) {
-      case '--only':
-        options.only = new Set(value().split(',').map((x) => Number(x.trim())));
-        break;
-      case '--out':
-        options.out = path.resolve(value());
-        break;
-      case '--cpu-prof':
-        options.profileDir = path.resolve(value());
-        break;
-      case '--clients':
-        options.clients = count();
-        break;
-      case '--storm':
-        options.storm = count();
-        break;
-      case '--help':
-      case '-h':
-        process.stdout.write(`${USAGE}\n`);
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown argument ${arg}\n${USAGE}`);
-    }
+function parseOptions(argv: readonly string[]): Options {
+  const values = parseFlags('bench', USAGE, argv, {
+    only: { type: 'string' },
+    clients: { type: 'string' },
+    storm: { type: 'string' },
+    out: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
   }
-  return options;
+  let only: Set<number> | undefined;
+  if (values.only !== undefined) {
+    const ids = values.only.split(',').map((x) => x.trim());
+    if (ids.some((x) => !/^[1-6]$/.test(x))) usageError('bench', USAGE, `--only ${values.only}: expected section numbers 1-6, separated by commas`);
+    only = new Set(ids.map(Number));
+  }
+  const count = (flag: 'clients' | 'storm', fallback: number): number => numberFlag('bench', USAGE, flag, values[flag], 1, 1_000_000, true) ?? fallback;
+  return {
+    only,
+    out: path.resolve(values.out ?? 'bench-results.json'),
+    profileDir: values['cpu-prof'] === undefined ? undefined : path.resolve(values['cpu-prof']),
+    clients: count('clients', 10_000),
+    storm: count('storm', 1000),
+  };
 }
 
 async function main(): Promise<number> {
-  const options = parseArgs(process.argv.slice(2));
+  const options = parseOptions(process.argv.slice(2));
   const { only, out, profileDir } = options;
   const started = nowMs();
   const results: SectionResult[] = [];

@@ -9,6 +9,7 @@ import {
   type SoakOptions,
   type SoakSummary,
 } from '../test/support/soak-run';
+import { numberFlag, parseFlags, usageError } from './script-flags';
 
 /**
  * `npm run soak`: the reliability soak of SPEC §5 at full scale (50 clients, 10,000 direct
@@ -39,72 +40,55 @@ interface Args {
   quiet: boolean;
 }
 
-function parseArgs(argv: string[]): Args {
-  const args: Args = { only: undefined, common: {}, direct: {}, channel: {}, quiet: false };
-  const common = args.common as Record<string, unknown>;
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    if (flag === '--help' || flag === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    }
-    if (flag === '--quiet') {
-      args.quiet = true;
-      continue;
-    }
-    const value = argv[++i];
-    if (value === undefined) fail(`${flag} needs a value`);
-    const number = (min: number, max: number, integer: boolean): number => {
-      const n = Number(value);
-      if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) fail(`${flag} ${value}: expected ${integer ? 'an integer' : 'a number'} in ${min}..${max}`);
-      return n;
-    };
-    switch (flag) {
-      case '--only':
-        if (value !== 'direct' && value !== 'channel') fail(`--only ${value}: expected direct or channel`);
-        args.only = value;
-        break;
-      case '--clients':
-        common.clients = number(2, 100_000, true);
-        break;
-      case '--messages':
-        common.messages = number(0, 10_000_000, true);
-        break;
-      case '--offline':
-        (args.channel as Record<string, unknown>).offline = number(0, 100_000, true);
-        break;
-      case '--loss':
-        common.loss = number(0, 0.99, false);
-        break;
-      case '--dup':
-        common.duplicate = number(0, 1, false);
-        break;
-      case '--reorder':
-        common.reorder = number(0, 1, false);
-        break;
-      case '--reorder-ms':
-        common.reorderMaxDelayMs = number(0, 60_000, true);
-        break;
-      case '--latency-ms':
-        common.latencyMs = number(0, 60_000, true);
-        break;
-      case '--seed':
-        common.seed = number(0, 2 ** 32 - 1, true);
-        break;
-      default:
-        fail(`unknown option ${flag}`);
-    }
+function parseSoakArgs(argv: readonly string[]): Args {
+  const values = parseFlags('soak', USAGE, argv, {
+    only: { type: 'string' },
+    clients: { type: 'string' },
+    messages: { type: 'string' },
+    offline: { type: 'string' },
+    loss: { type: 'string' },
+    dup: { type: 'string' },
+    reorder: { type: 'string' },
+    'reorder-ms': { type: 'string' },
+    'latency-ms': { type: 'string' },
+    seed: { type: 'string' },
+    quiet: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
   }
-  return args;
+  if (values.only !== undefined && values.only !== 'direct' && values.only !== 'channel') fail(`--only ${values.only}: expected direct or channel`);
+  const num = (flag: keyof typeof values, min: number, max: number, integer: boolean): number | undefined => numberFlag('soak', USAGE, flag, values[flag] as string | undefined, min, max, integer);
+  const common: Partial<Record<keyof SoakOptions, number>> = {};
+  const set = (key: keyof SoakOptions, value: number | undefined): void => {
+    if (value !== undefined) common[key] = value;
+  };
+  set('clients', num('clients', 2, 100_000, true));
+  set('messages', num('messages', 0, 10_000_000, true));
+  set('loss', num('loss', 0, 0.99, false));
+  set('duplicate', num('dup', 0, 1, false));
+  set('reorder', num('reorder', 0, 1, false));
+  set('reorderMaxDelayMs', num('reorder-ms', 0, 60_000, true));
+  set('latencyMs', num('latency-ms', 0, 60_000, true));
+  set('seed', num('seed', 0, 2 ** 32 - 1, true));
+  const offline = num('offline', 0, 100_000, true);
+  return {
+    only: values.only,
+    common: common as Partial<SoakOptions>,
+    direct: {},
+    channel: offline === undefined ? {} : { offline },
+    quiet: values.quiet ?? false,
+  };
 }
 
 function fail(message: string): never {
-  console.error(`soak: ${message}\n${USAGE}`);
-  process.exit(2);
+  return usageError('soak', USAGE, message);
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseSoakArgs(process.argv.slice(2));
   const progress = args.quiet ? undefined : (line: string): void => void process.stderr.write(`${line}\n`);
   const summaries: SoakSummary[] = [];
   const started = performance.now();
