@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { nameKey } from '../../src/domain/nickname';
 import type { ClientRecord } from '../../src/application/server/server-state';
 import { bufferDropsSince, udpCounters } from './kernel-udp';
-import { rawTransfer } from './raw-udp';
-import { LOCALHOST, startBenchClient, startBenchServer, trafficBetween, type BenchServer } from './nodes';
+import { cleanRaw, rawLossNote, rawTransfer, type CleanRaw } from './raw-udp';
+import { LOCALHOST, startBenchClient, startBenchServer, trafficBetween, type BenchServer, type BenchSetup } from './nodes';
 import type { BenchRow, SectionResult } from './report';
 import { median, nowMs, sleep } from './stats';
 import { epochMs, StubPool, type PoolStatus } from './stub-pool';
@@ -25,12 +25,18 @@ export interface TableBenchOptions {
  * (registered, confirmed and up to date at version V): registering them one by one would
  * send each the whole table, O(n²) datagrams, which is not what is measured here.
  */
-export async function benchTable(options: TableBenchOptions): Promise<Omit<SectionResult, 'seconds'>> {
+export async function benchTable(setup: BenchSetup, options: TableBenchOptions): Promise<Omit<SectionResult, 'seconds'>> {
   const rows: BenchRow[] = [];
   const notes: string[] = [];
+  const raws: CleanRaw[] = [];
+  const raw = async (...args: Parameters<typeof rawTransfer>): Promise<CleanRaw> => {
+    const r = await cleanRaw(() => rawTransfer(...args));
+    raws.push(r);
+    return r;
+  };
   const n = options.clients;
   const pool = StubPool.start();
-  const server = await startBenchServer({ count: true });
+  const server = await startBenchServer(setup, { count: true });
   server.counter!.perDestination = true;
   const kernel = udpCounters();
   try {
@@ -43,7 +49,7 @@ export async function benchTable(options: TableBenchOptions): Promise<Omit<Secti
     // (3a) A new real client receives the whole table, in pages.
     const t0 = epochMs();
     const t0Mono = nowMs();
-    const newcomer = startBenchClient('newcomer', server.address);
+    const newcomer = startBenchClient(setup, 'newcomer', server.address);
     let fullAt = 0;
     newcomer.view.onEvent = (e) => {
       if (e.kind === 'table-updated' && fullAt === 0 && newcomer.client.tableRows().length === n + 1) fullAt = nowMs();
@@ -60,8 +66,8 @@ export async function benchTable(options: TableBenchOptions): Promise<Omit<Secti
     const pages = toNewcomer.datagrams - 2;
     // What the server had to move meanwhile: the pages, and the registration's update to everyone else.
     const updateBytes = (await pool.status(0, n, 0)).receivedBytes / n;
-    const rawUpdates = await rawTransfer(ports.slice(0, n), n, Math.min(updateBytes, 300), TOTAL_WINDOW);
-    const rawPages = await rawTransfer([ports[0]!], pages, (toNewcomer.bytes - 700) / pages, PER_CLIENT_WINDOW);
+    const rawUpdates = await raw(ports.slice(0, n), n, Math.min(updateBytes, 300), TOTAL_WINDOW);
+    const rawPages = await raw([ports[0]!], pages, (toNewcomer.bytes - 700) / pages, PER_CLIENT_WINDOW);
     const rawJoin = rawUpdates.ms + rawPages.ms;
     rows.push({
       section: '3',
@@ -92,7 +98,7 @@ export async function benchTable(options: TableBenchOptions): Promise<Omit<Secti
     const changeMs = changed.maxVersionAtMs - s0;
     const perClient = sent.table.datagrams / n;
     const rawChange: number[] = [];
-    for (let i = 0; i < 3; i++) rawChange.push((await rawTransfer(ports.slice(0, n), n, sent.table.bytes / sent.table.datagrams, n)).ms);
+    for (let i = 0; i < 3; i++) rawChange.push((await raw(ports.slice(0, n), n, sent.table.bytes / sent.table.datagrams, n)).ms);
     rows.push({
       section: '3',
       figure: `one status change → all ${n} online applied`,
@@ -144,7 +150,7 @@ export async function benchTable(options: TableBenchOptions): Promise<Omit<Secti
     const deltaDatagrams = stormSent.table.datagrams - stormSent.full.datagrams;
     const rounds = old.deltasSum / n;
     const sample = Math.min(200_000, stormSent.table.datagrams);
-    const rawStorm = await rawTransfer(ports.slice(0, everyone), sample, stormSent.table.bytes / stormSent.table.datagrams, TOTAL_WINDOW);
+    const rawStorm = await raw(ports.slice(0, everyone), sample, stormSent.table.bytes / stormSent.table.datagrams, TOTAL_WINDOW);
     const rawStormMs = (rawStorm.ms * stormSent.table.datagrams) / sample;
     rows.push({
       section: '3',
@@ -177,8 +183,9 @@ export async function benchTable(options: TableBenchOptions): Promise<Omit<Secti
     if (old.gaps + final.gaps > 0) notes.push(`stub clients saw ${final.gaps} version gaps (each asked for the whole table).`);
     const drops = bufferDropsSince(kernel);
     if (drops !== undefined) notes.push(`kernel UDP receive-buffer drops during section 3: ${drops} (machine-wide).`);
+    notes.push(rawLossNote('raw transfers of section 3', raws)!);
     await newcomer.client.stop();
-    return { id: 3, title: `${n}-client table`, rows, notes };
+    return { id: 3, tag: setup.tag, title: `${n}-client table`, setup: `${setup.label}; the ${n} online clients are protocol stubs with no stores (see below), the newcomer a real ChatClient on these`, rows, notes };
   } finally {
     await server.server.stop();
     await pool.close();
