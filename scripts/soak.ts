@@ -13,10 +13,12 @@ import { numberFlag, parseFlags, usageError } from './script-flags';
 
 /**
  * `npm run soak`: the reliability soak of SPEC §5 at full scale (50 clients, 10,000 direct
- * messages at 20% loss, 5% duplication, 10% reordering; then 1,000 send_all with 10 clients
- * offline at 20% loss), in simulated time. Exit status 0 only if nothing was lost, shown
- * twice or shown unexpectedly in either run, and every sender printed one outcome line per
- * message. Options (see USAGE) apply to both runs; the seed replays a run exactly.
+ * messages at 20% loss, 5% duplication, 10% reordering, during which 5 clients leave silently
+ * and new names register from their addresses; then 1,000 send_all with 10 clients offline at
+ * 20% loss), in simulated time. Exit status 0 only if nothing was lost, shown twice, shown
+ * unexpectedly or to someone other than its addressee in either run, no error escaped the
+ * code, and every sender printed one outcome line per message. Options (see USAGE) apply to
+ * both runs unless they say otherwise; the seed replays a run exactly.
  */
 
 const USAGE = `usage: npm run soak -- [options]
@@ -24,6 +26,8 @@ const USAGE = `usage: npm run soak -- [options]
   --clients N             clients (default 50)
   --messages N            messages of each soak (default 10000 direct, 1000 channel)
   --offline N             channel soak: clients offline before the messages (default 10, or clients/5)
+  --takeovers N           direct soak: clients that leave silently while a new name registers
+                          from their ip:port, the others still writing to them (default 5)
   --loss P                loss per datagram, 0..1 (default 0.2)
   --dup P                 duplication per datagram (default 0.05 direct, 0 channel)
   --reorder P             share of datagrams delayed (default 0.1 direct, 0 channel)
@@ -46,6 +50,7 @@ function parseSoakArgs(argv: readonly string[]): Args {
     clients: { type: 'string' },
     messages: { type: 'string' },
     offline: { type: 'string' },
+    takeovers: { type: 'string' },
     loss: { type: 'string' },
     dup: { type: 'string' },
     reorder: { type: 'string' },
@@ -74,10 +79,11 @@ function parseSoakArgs(argv: readonly string[]): Args {
   set('latencyMs', num('latency-ms', 0, 60_000, true));
   set('seed', num('seed', 0, 2 ** 32 - 1, true));
   const offline = num('offline', 0, 100_000, true);
+  const takeovers = num('takeovers', 0, 100_000, true);
   return {
     only: values.only,
     common: common as Partial<SoakOptions>,
-    direct: {},
+    direct: takeovers === undefined ? {} : { takeovers },
     channel: offline === undefined ? {} : { offline },
     quiet: values.quiet ?? false,
   };
@@ -93,8 +99,9 @@ async function main(): Promise<void> {
   const summaries: SoakSummary[] = [];
   const started = performance.now();
   if (args.only !== 'channel') {
-    const options = { ...DIRECT_DEFAULTS, ...args.common, ...(progress ? { progress } : {}) };
-    progress?.(`direct soak: ${options.clients} clients, ${options.messages} messages, seed ${options.seed}…`);
+    const options = { ...DIRECT_DEFAULTS, ...args.common, ...args.direct, ...(progress ? { progress } : {}) };
+    if (options.takeovers >= options.clients) fail(`--takeovers ${options.takeovers}: at most clients - 1 (${options.clients - 1})`);
+    progress?.(`direct soak: ${options.clients} clients, ${options.messages} messages, ${options.takeovers} takeovers, seed ${options.seed}…`);
     const summary = await runDirectSoak(options);
     console.log(formatSummary(summary));
     summaries.push(summary);
