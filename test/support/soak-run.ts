@@ -296,10 +296,11 @@ function describeError(error: unknown): string {
 }
 
 /**
- * Section A of the silent leave, as a class would hit it: `options.takeovers` times, at seeded
- * moments while messages flow, a user that is online and idle leaves silently (its process
- * stops: no dereg, nothing sent), and soon after a NEW name registers from the very same
- * ip:port. The others keep writing to the gone name (the plan does not know who left). After
+ * The silent leave as a class hits it (alice's program is killed, bob starts his on her port,
+ * then carol writes to alice): `options.takeovers` times, at seeded moments while messages
+ * flow, a user that is online and idle leaves silently (its process stops: no dereg, nothing
+ * sent), and within 100 ms a NEW name registers from the very same ip:port. Once the newcomer
+ * is online with the table, the others go on writing to the gone name as planned. After
  * 20-60 s the gone user comes back from another port under its name, with its data directory.
  * Each message to the gone name must end shown to it (live or from its mailbox) or reported
  * failed to its sender, and never be shown to the newcomer at its old port: `tally` counts
@@ -327,8 +328,7 @@ async function takeOver(sim: Sim, server: ServerNode, users: User[], newcomers: 
     // Until the newcomer is registered and has the table nobody writes to the gone name: a
     // message that found nobody at its address (or a newcomer that cannot place the sender yet)
     // would have it marked offline before two names share the address, and this run would not
-    // test that. (A class: alice's program is killed, bob starts his on
-    // her port, then carol writes to alice.)
+    // test that.
     victim.held = true;
     await victim.client.client.stop();
     await sleep(rnd.int(100));
