@@ -16,7 +16,9 @@ import { numberFlag, parseFlags, usageError } from './script-flags';
 
 /**
  * `npm run bench`: ChatApp's figures, each against a raw baseline measured in the same run
- * on the same machine. See USAGE for the options.
+ * on the same machine. Each section says which stores and logger its nodes used: by default
+ * those the `chatapp` command runs (sections 1-3 build them in this process in a temp data
+ * directory; 5 and 6 run the command itself). See USAGE for the options.
  */
 type Section = { id: number; tag: string; title: string; setup: string; run: () => Promise<Omit<SectionResult, 'seconds'>> };
 
