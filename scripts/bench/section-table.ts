@@ -44,7 +44,10 @@ export async function benchTable(setup: BenchSetup, options: TableBenchOptions):
     await pool.call({ cmd: 'server', ip: LOCALHOST, port: server.address.port });
     const version = seed(server, ports.slice(0, n));
     await pool.call({ cmd: 'seed', from: 0, to: n, version, names: names(0, n), tokens: [...server.state.records.values()].map((r) => r.token) });
-    notes.push(`${n} online clients = ${n} UDP sockets in a worker thread speaking the protocol (ACK, version tracking, gap → table request), seeded into the server's state at version ${version}; the server and one real ChatClient in the main thread.`);
+    notes.push(
+      `${n} online clients = ${n} UDP sockets in a worker thread speaking the protocol (ACK, version tracking, gap → table request), seeded into the server's state at version ${version}` +
+        `${setup.variant === 'command' ? " (in memory only: the server's registry file holds the newcomer and the storm's registrations, not them)" : ''}; the server and one real ChatClient in the main thread.`,
+    );
 
     // (3a) A new real client receives the whole table, in pages.
     const t0 = epochMs();
