@@ -11,98 +11,114 @@ import { benchTable } from './bench/section-table';
 import { benchDurable } from './bench/section-durable';
 import { benchMemory } from './bench/section-memory';
 import { benchCli } from './bench/section-cli';
+import { BenchSetup, type StoreVariant } from './bench/nodes';
+import { numberFlag, parseFlags, usageError } from './script-flags';
 
 /**
  * `npm run bench`: ChatApp's figures, each against a raw baseline measured in the same run
- * on the same machine. See USAGE for the options.
+ * on the same machine. Each section says which stores and logger its nodes used: by default
+ * those the `chatapp` command runs (sections 1-3 build them in this process in a temp data
+ * directory; 5 and 6 run the command itself). See USAGE for the options.
  */
-type Section = { id: number; title: string; run: () => Promise<Omit<SectionResult, 'seconds'>> };
+type Section = { id: number; tag: string; title: string; setup: string; run: () => Promise<Omit<SectionResult, 'seconds'>> };
 
 const USAGE = `usage: npm run bench [-- options]
   --only 1,3         run these sections only (1 direct, 2 send_all, 3 10,000-client table,
                      4 durable saves, 5 server memory, 6 chatapp processes)
   --clients <n>      online clients in section 3 (default 10000)
   --storm <n>        registrations in section 3's storm, within one second (default 1000)
+  --stores <which>   stores and logger of sections 1-3, whose nodes run in this process:
+                     command (default): file stores in a temp data dir and a winston log file
+                       at info, as the chatapp command runs; memory: in-memory stores and no
+                       logger (shown as 1m, 2m, 3m); both: each section twice, side by side
   --out <file>       where the JSON goes (default bench-results.json)
   --cpu-prof <dir>   write a V8 CPU profile of each section's main thread there
+  --help             this text (an unknown flag is an error: exit status 2)
 environment: BENCH_CHATAPP_BIN=<file> runs section 5 and 6 against another chatapp build.`;
 
 interface Options {
   only: Set<number> | undefined;
+  variants: StoreVariant[];
   out: string;
   profileDir: string | undefined;
   clients: number;
   storm: number;
 }
 
-const sections = (options: Options): Section[] => [
-  { id: 1, title: 'direct message send → ACK', run: () => benchDirect({ messages: 2000 }) },
-  { id: 2, title: 'send_all fan-out to 1,000 clients', run: () => benchFanOut({ clients: 1000, rounds: 5 }) },
-  { id: 3, title: '10,000-client table', run: () => benchTable({ clients: options.clients, storm: options.storm, stormMs: 1000 }) },
-  { id: 4, title: 'durable offline saves', run: () => benchDurable({ sequential: 1000, concurrent: 5000, inFlight: 64 }) },
-  { id: 5, title: 'server memory with 10,000 clients', run: () => benchMemory({ clients: 10_000 }) },
-  { id: 6, title: 'the chatapp processes', run: () => benchCli({ starts: 7, messages: 200, burst: 200 }) },
-];
-
-function parseArgs(argv: string[]): Options {
-  const options: Options = { only: undefined, out: path.resolve('bench-results.json'), profileDir: undefined, clients: 10_000, storm: 1000 };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const flag = arg.includes('=') ? arg.slice(0, arg.indexOf('=')) : arg;
-    const value = (): string => {
-      const v = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    const count = (): number => {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a positive integer`);
-      return n;
-    };
-    switch (flag) {
-      case '--only':
-        options.only = new Set(value().split(',').map((x) => Number(x.trim())));
-        break;
-      case '--out':
-        options.out = path.resolve(value());
-        break;
-      case '--cpu-prof':
-        options.profileDir = path.resolve(value());
-        break;
-      case '--clients':
-        options.clients = count();
-        break;
-      case '--storm':
-        options.storm = count();
-        break;
-      case '--help':
-      case '-h':
-        process.stdout.write(`${USAGE}\n`);
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown argument ${arg}\n${USAGE}`);
-    }
+/** Run `fn` on a fresh setup of `variant` (a temp data dir for files), closed and removed afterwards. */
+async function onSetup<T>(variant: StoreVariant, fn: (setup: BenchSetup) => Promise<T>): Promise<T> {
+  const setup = await BenchSetup.create(variant);
+  try {
+    return await fn(setup);
+  } finally {
+    await setup.close();
   }
-  return options;
+}
+
+const sections = (options: Options): Section[] => [
+  ...options.variants.flatMap((variant): Section[] => {
+    const tag = variant === 'command' ? '' : 'm';
+    const setup = BenchSetup.describe(variant);
+    return [
+      { id: 1, tag, setup, title: 'direct message send → ACK', run: () => onSetup(variant, (s) => benchDirect(s, { messages: 2000 })) },
+      { id: 2, tag, setup, title: 'send_all fan-out to 1,000 clients', run: () => onSetup(variant, (s) => benchFanOut(s, { clients: 1000, rounds: 5 })) },
+      { id: 3, tag, setup, title: '10,000-client table', run: () => onSetup(variant, (s) => benchTable(s, { clients: options.clients, storm: options.storm, stormMs: 1000 })) },
+    ];
+  }),
+  { id: 4, tag: '', setup: 'FsMailboxStore alone', title: 'durable offline saves', run: () => benchDurable({ sequential: 1000, concurrent: 5000, inFlight: 64 }) },
+  { id: 5, tag: '', setup: 'the chatapp command itself', title: 'server memory with 10,000 clients', run: () => benchMemory({ clients: 10_000 }) },
+  { id: 6, tag: '', setup: 'the chatapp command itself', title: 'the chatapp processes', run: () => benchCli({ starts: 7, messages: 200, burst: 200 }) },
+].sort((a, b) => a.id - b.id);
+
+function parseOptions(argv: readonly string[]): Options {
+  const values = parseFlags('bench', USAGE, argv, {
+    only: { type: 'string' },
+    clients: { type: 'string' },
+    storm: { type: 'string' },
+    out: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    stores: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  let only: Set<number> | undefined;
+  if (values.only !== undefined) {
+    const ids = values.only.split(',').map((x) => x.trim());
+    if (ids.some((x) => !/^[1-6]$/.test(x))) usageError('bench', USAGE, `--only ${values.only}: expected section numbers 1-6, separated by commas`);
+    only = new Set(ids.map(Number));
+  }
+  const count = (flag: 'clients' | 'storm', fallback: number): number => numberFlag('bench', USAGE, flag, values[flag], 1, 1_000_000, true) ?? fallback;
+  const stores = values.stores ?? 'command';
+  if (stores !== 'command' && stores !== 'memory' && stores !== 'both') usageError('bench', USAGE, `--stores ${stores}: expected command, memory or both`);
+  return {
+    only,
+    variants: stores === 'both' ? ['command', 'memory'] : [stores],
+    out: path.resolve(values.out ?? 'bench-results.json'),
+    profileDir: values['cpu-prof'] === undefined ? undefined : path.resolve(values['cpu-prof']),
+    clients: count('clients', 10_000),
+    storm: count('storm', 1000),
+  };
 }
 
 async function main(): Promise<number> {
-  const options = parseArgs(process.argv.slice(2));
+  const options = parseOptions(process.argv.slice(2));
   const { only, out, profileDir } = options;
   const started = nowMs();
   const results: SectionResult[] = [];
   for (const section of sections(options)) {
     if (only && !only.has(section.id)) continue;
-    process.stderr.write(`[bench] ${section.id}. ${section.title} …\n`);
+    process.stderr.write(`[bench] ${section.id}${section.tag}. ${section.title} (${section.setup}) …\n`);
     const t0 = nowMs();
     try {
       const r = profileDir ? await withCpuProfile(path.join(profileDir, `bench-${section.id}.cpuprofile`), section.run) : await section.run();
       results.push({ ...r, seconds: (nowMs() - t0) / 1000 });
     } catch (error) {
-      results.push({ id: section.id, title: section.title, rows: [], notes: [], seconds: (nowMs() - t0) / 1000, error: error instanceof Error ? error.message : String(error) });
+      results.push({ id: section.id, tag: section.tag, title: section.title, setup: section.setup, rows: [], notes: [], seconds: (nowMs() - t0) / 1000, error: error instanceof Error ? error.message : String(error) });
     }
-    process.stderr.write(`[bench] ${section.id} done in ${((nowMs() - t0) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(`[bench] ${section.id}${section.tag} done in ${((nowMs() - t0) / 1000).toFixed(1)} s\n`);
   }
   const seconds = (nowMs() - started) / 1000;
   const machine = `${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;

@@ -1,7 +1,7 @@
 /**
  * `npm run fuzz`: hostile input against real processes, with every figure printed and checked.
  *
- *   ts-node scripts/fuzz.ts [--count N] [--seed N] [--rate N] [--flood-seconds N] [--window-ms N]
+ *   npm run fuzz -- [--count N] [--seed N] [--rate N] [--flood-seconds N] [--window-ms N] (strict: an unknown flag exits 2)
  *
  * 1. Fuzz: N datagrams (default 100,000; random bytes, mutations of valid messages of every
  *    type, oversize, empty, truncated, hostile text) from 64 source ports, each to a real
@@ -31,6 +31,7 @@ import { ChatAppProcess, freeUdpPort } from '../test/support/chatapp-process';
 import {
   amplificationProbes, formatAmplification, fuzzDatagrams, fuzzTemplates, kernelDrops, measureAmplification, runFuzz, sleep, startUdpServer,
 } from '../test/support/fuzz-run';
+import { numberFlag, parseFlags } from './script-flags';
 
 const HEAP_BUDGET_MB = 20;
 const ROUND_TRIP_BUDGET_MS = 100;
@@ -45,20 +46,28 @@ interface Options {
   windowMs: number;
 }
 
+const USAGE = `usage: npm run fuzz -- [options]
+  --count N          fuzz datagrams (default 100000)
+  --seed N           seed of the fuzz datagrams (default 1)
+  --rate N           fuzz datagrams sent per second (default 10000)
+  --flood-seconds N  length of the flood (default 10)
+  --window-ms N      window of each amplification probe (default 5000)`;
+
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { count: 100_000, seed: 1, rate: 10_000, floodSeconds: 10, windowMs: 5000 };
-  const flags: Record<string, keyof Options> = { '--count': 'count', '--seed': 'seed', '--rate': 'rate', '--flood-seconds': 'floodSeconds', '--window-ms': 'windowMs' };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i]!.includes('=') ? argv[i]!.split('=', 2) : [argv[i]!, undefined];
-    const key = flags[flag!];
-    const value = Number(inline ?? argv[++i]);
-    if (!key || !Number.isInteger(value) || value < 0) {
-      process.stderr.write(`usage: fuzz [--count N] [--seed N] [--rate N] [--flood-seconds N] [--window-ms N] (bad: ${argv.join(' ')})\n`);
-      process.exit(2);
-    }
-    options[key] = value;
+  const values = parseFlags('fuzz', USAGE, argv, {
+    count: { type: 'string' },
+    seed: { type: 'string' },
+    rate: { type: 'string' },
+    'flood-seconds': { type: 'string' },
+    'window-ms': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
   }
-  return options;
+  const int = (flag: keyof typeof values, fallback: number): number => numberFlag('fuzz', USAGE, flag, values[flag] as string | undefined, 0, Number.MAX_SAFE_INTEGER, true) ?? fallback;
+  return { count: int('count', 100_000), seed: int('seed', 1), rate: int('rate', 10_000), floodSeconds: int('flood-seconds', 10), windowMs: int('window-ms', 5000) };
 }
 
 /** One figure of the run and whether it holds. */

@@ -9,13 +9,16 @@ import {
   type SoakOptions,
   type SoakSummary,
 } from '../test/support/soak-run';
+import { numberFlag, parseFlags, usageError } from './script-flags';
 
 /**
  * `npm run soak`: the reliability soak of SPEC §5 at full scale (50 clients, 10,000 direct
- * messages at 20% loss, 5% duplication, 10% reordering; then 1,000 send_all with 10 clients
- * offline at 20% loss), in simulated time. Exit status 0 only if nothing was lost, shown
- * twice or shown unexpectedly in either run, and every sender printed one outcome line per
- * message. Options (see USAGE) apply to both runs; the seed replays a run exactly.
+ * messages at 20% loss, 5% duplication, 10% reordering, during which 5 clients leave silently
+ * and new names register from their addresses; then 1,000 send_all with 10 clients offline at
+ * 20% loss), in simulated time. Exit status 0 only if nothing was lost, shown twice, shown
+ * unexpectedly or to someone other than its addressee in either run, no error escaped the
+ * code, and every sender printed one outcome line per message. Options (see USAGE) apply to
+ * both runs unless they say otherwise; the seed replays a run exactly.
  */
 
 const USAGE = `usage: npm run soak -- [options]
@@ -23,6 +26,8 @@ const USAGE = `usage: npm run soak -- [options]
   --clients N             clients (default 50)
   --messages N            messages of each soak (default 10000 direct, 1000 channel)
   --offline N             channel soak: clients offline before the messages (default 10, or clients/5)
+  --takeovers N           direct soak: clients that leave silently while a new name registers
+                          from their ip:port, the others still writing to them (default 5)
   --loss P                loss per datagram, 0..1 (default 0.2)
   --dup P                 duplication per datagram (default 0.05 direct, 0 channel)
   --reorder P             share of datagrams delayed (default 0.1 direct, 0 channel)
@@ -39,78 +44,64 @@ interface Args {
   quiet: boolean;
 }
 
-function parseArgs(argv: string[]): Args {
-  const args: Args = { only: undefined, common: {}, direct: {}, channel: {}, quiet: false };
-  const common = args.common as Record<string, unknown>;
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    if (flag === '--help' || flag === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    }
-    if (flag === '--quiet') {
-      args.quiet = true;
-      continue;
-    }
-    const value = argv[++i];
-    if (value === undefined) fail(`${flag} needs a value`);
-    const number = (min: number, max: number, integer: boolean): number => {
-      const n = Number(value);
-      if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) fail(`${flag} ${value}: expected ${integer ? 'an integer' : 'a number'} in ${min}..${max}`);
-      return n;
-    };
-    switch (flag) {
-      case '--only':
-        if (value !== 'direct' && value !== 'channel') fail(`--only ${value}: expected direct or channel`);
-        args.only = value;
-        break;
-      case '--clients':
-        common.clients = number(2, 100_000, true);
-        break;
-      case '--messages':
-        common.messages = number(0, 10_000_000, true);
-        break;
-      case '--offline':
-        (args.channel as Record<string, unknown>).offline = number(0, 100_000, true);
-        break;
-      case '--loss':
-        common.loss = number(0, 0.99, false);
-        break;
-      case '--dup':
-        common.duplicate = number(0, 1, false);
-        break;
-      case '--reorder':
-        common.reorder = number(0, 1, false);
-        break;
-      case '--reorder-ms':
-        common.reorderMaxDelayMs = number(0, 60_000, true);
-        break;
-      case '--latency-ms':
-        common.latencyMs = number(0, 60_000, true);
-        break;
-      case '--seed':
-        common.seed = number(0, 2 ** 32 - 1, true);
-        break;
-      default:
-        fail(`unknown option ${flag}`);
-    }
+function parseSoakArgs(argv: readonly string[]): Args {
+  const values = parseFlags('soak', USAGE, argv, {
+    only: { type: 'string' },
+    clients: { type: 'string' },
+    messages: { type: 'string' },
+    offline: { type: 'string' },
+    takeovers: { type: 'string' },
+    loss: { type: 'string' },
+    dup: { type: 'string' },
+    reorder: { type: 'string' },
+    'reorder-ms': { type: 'string' },
+    'latency-ms': { type: 'string' },
+    seed: { type: 'string' },
+    quiet: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
   }
-  return args;
+  if (values.only !== undefined && values.only !== 'direct' && values.only !== 'channel') fail(`--only ${values.only}: expected direct or channel`);
+  const num = (flag: keyof typeof values, min: number, max: number, integer: boolean): number | undefined => numberFlag('soak', USAGE, flag, values[flag] as string | undefined, min, max, integer);
+  const common: Partial<Record<keyof SoakOptions, number>> = {};
+  const set = (key: keyof SoakOptions, value: number | undefined): void => {
+    if (value !== undefined) common[key] = value;
+  };
+  set('clients', num('clients', 2, 100_000, true));
+  set('messages', num('messages', 0, 10_000_000, true));
+  set('loss', num('loss', 0, 0.99, false));
+  set('duplicate', num('dup', 0, 1, false));
+  set('reorder', num('reorder', 0, 1, false));
+  set('reorderMaxDelayMs', num('reorder-ms', 0, 60_000, true));
+  set('latencyMs', num('latency-ms', 0, 60_000, true));
+  set('seed', num('seed', 0, 2 ** 32 - 1, true));
+  const offline = num('offline', 0, 100_000, true);
+  const takeovers = num('takeovers', 0, 100_000, true);
+  return {
+    only: values.only,
+    common: common as Partial<SoakOptions>,
+    direct: takeovers === undefined ? {} : { takeovers },
+    channel: offline === undefined ? {} : { offline },
+    quiet: values.quiet ?? false,
+  };
 }
 
 function fail(message: string): never {
-  console.error(`soak: ${message}\n${USAGE}`);
-  process.exit(2);
+  return usageError('soak', USAGE, message);
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseSoakArgs(process.argv.slice(2));
   const progress = args.quiet ? undefined : (line: string): void => void process.stderr.write(`${line}\n`);
   const summaries: SoakSummary[] = [];
   const started = performance.now();
   if (args.only !== 'channel') {
-    const options = { ...DIRECT_DEFAULTS, ...args.common, ...(progress ? { progress } : {}) };
-    progress?.(`direct soak: ${options.clients} clients, ${options.messages} messages, seed ${options.seed}…`);
+    const options = { ...DIRECT_DEFAULTS, ...args.common, ...args.direct, ...(progress ? { progress } : {}) };
+    if (options.takeovers >= options.clients) fail(`--takeovers ${options.takeovers}: at most clients - 1 (${options.clients - 1})`);
+    progress?.(`direct soak: ${options.clients} clients, ${options.messages} messages, ${options.takeovers} takeovers, seed ${options.seed}…`);
     const summary = await runDirectSoak(options);
     console.log(formatSummary(summary));
     summaries.push(summary);

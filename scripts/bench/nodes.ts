@@ -1,4 +1,8 @@
 import 'reflect-metadata';
+import dgram from 'node:dgram';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ContainerModule, type Container } from 'inversify';
 import { ChatClient } from '../../src/application/client/chat-client';
 import { ChatView, type ChatEvent } from '../../src/application/ports/chat-view';
@@ -15,6 +19,9 @@ import { UdpTransport } from '../../src/adapters/udp/udp-transport';
 import type { Address } from '../../src/domain/address';
 import { defaultSettings, type ClientConfig, type NodeConfig, type ServerConfig } from '../../src/composition/config';
 import { createContainer } from '../../src/composition/create-container';
+import { clientDataDir, defaultLogFile, serverDataDir } from '../../src/composition/data-dir';
+import { fsStoresModule } from '../../src/composition/fs-stores-module';
+import { createLogger } from '../../src/composition/logging';
 import { memoryStoresModule } from '../../src/composition/memory-stores-module';
 import { systemModule } from '../../src/composition/system-module';
 
@@ -26,6 +33,68 @@ export const silentLogger: Logger = {
   warn: (m: string, f?: Record<string, unknown>) => { if (process.env['BENCH_LOG']) process.stderr.write(`warn ${m} ${JSON.stringify(f)}\n`); },
   error: (m: string, f?: Record<string, unknown>) => { if (process.env['BENCH_LOG']) process.stderr.write(`error ${m} ${JSON.stringify(f)}\n`); },
 };
+
+/**
+ * Which stores and logger the in-process nodes of a section use. `command` is what the
+ * `chatapp` command runs: file stores in a data directory (the server's mailboxes, registry and
+ * channel log; each client's secrets and shown ids, fsynced as it shows them) and a winston
+ * logger writing a file at level info, built by the command's own composition functions, in a
+ * temp directory removed by `close()`. `memory` is in-memory stores and no logging, to see what
+ * the disk and the log cost.
+ */
+export type StoreVariant = 'command' | 'memory';
+
+export class BenchSetup {
+  private readonly loggers: Array<{ close(): Promise<void> }> = [];
+
+  private constructor(
+    readonly variant: StoreVariant,
+    /** The base data directory (`--data-dir`) of every node, for the `command` variant. */
+    readonly baseDir: string | undefined,
+  ) {}
+
+  static async create(variant: StoreVariant): Promise<BenchSetup> {
+    return new BenchSetup(variant, variant === 'command' ? await fsp.mkdtemp(path.join(os.tmpdir(), 'chatapp-bench-nodes-')) : undefined);
+  }
+
+  /** One line saying what the nodes of this setup store to and log with. */
+  get label(): string {
+    return BenchSetup.describe(this.variant);
+  }
+
+  static describe(variant: StoreVariant): string {
+    return variant === 'command'
+      ? 'file stores (fsync; each client fsyncs the ids it shows) + a winston log file at info per node, as the chatapp command runs them (temp data dir, removed afterwards)'
+      : 'in-memory stores, no logger (NOT what the chatapp command runs)';
+  }
+
+  /** The short tag shown next to the section number. */
+  get tag(): string {
+    return this.variant === 'command' ? '' : 'm';
+  }
+
+  storesModule(config: NodeConfig): ContainerModule {
+    if (this.variant === 'memory') return memoryStoresModule({ quota: config.settings.mailboxQuota });
+    const dir = config.role === 'server' ? serverDataDir(this.baseDir!, config.port) : clientDataDir(this.baseDir!);
+    return fsStoresModule(dir, config.settings.mailboxQuota);
+  }
+
+  /** The command's logger (`createLogger`, its default file, level info), or none. */
+  logger(config: NodeConfig): Logger {
+    if (this.variant === 'memory') return silentLogger;
+    // The command names a client's log by its port; the bench's clients take port 0, so by name.
+    const file = config.role === 'server' ? defaultLogFile(this.baseDir!, 'server', config.port) : path.join(this.baseDir!, 'logs', `client-${config.name}.log`);
+    const logger = createLogger({}, file, config.role === 'server' ? `server:${config.port}` : `client:${config.name}`);
+    this.loggers.push(logger);
+    return logger;
+  }
+
+  /** Flush and close the loggers, then remove the data directory. Call after every node stopped. */
+  async close(): Promise<void> {
+    for (const logger of this.loggers.splice(0)) await logger.close();
+    if (this.baseDir) await fsp.rm(this.baseDir, { recursive: true, force: true });
+  }
+}
 
 /** A view that prints nothing but counts events by kind and lets the bench wait on them. */
 export class CountingView implements ChatView {
@@ -122,16 +191,16 @@ export function trafficBetween(a: TrafficSnapshot, b: TrafficSnapshot): TrafficS
 
 export type NetworkChoice = { kind: 'udp' } | { kind: 'memory'; network: InMemoryNetwork };
 
-function benchModule(config: NodeConfig, network: NetworkChoice, view: ChatView, count: boolean, onTransport: (t: CountingTransport) => void): ContainerModule {
+function benchModule(config: NodeConfig, network: NetworkChoice, view: ChatView, logger: Logger, count: boolean, onTransport: (t: CountingTransport) => void): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind(ChatView).toConstantValue(view);
-    bind(Logger).toConstantValue(silentLogger);
+    bind(Logger).toConstantValue(logger);
     bind(Transport)
       .toDynamicValue(() => {
         const inner: Transport =
           network.kind === 'udp'
-            ? new UdpTransport({ port: config.port, host: config.host ?? LOCALHOST }, silentLogger)
-            : new InMemoryTransport(network.network, config.port, silentLogger);
+            ? new UdpTransport({ port: config.port, host: config.host ?? LOCALHOST }, logger)
+            : new InMemoryTransport(network.network, config.port, logger);
         if (!count) return inner;
         const counting = new CountingTransport(inner);
         onTransport(counting);
@@ -151,16 +220,18 @@ export interface BenchServer {
   readonly view: CountingView;
 }
 
-export async function startBenchServer(options: { network?: NetworkChoice; count?: boolean; settings?: Partial<ChatSettings>; port?: number } = {}): Promise<BenchServer> {
+/** A server in this process on the setup's stores and logger; a port is picked first when none is given (its data and log are named by it, as the command's are). */
+export async function startBenchServer(setup: BenchSetup, options: { network?: NetworkChoice; count?: boolean; settings?: Partial<ChatSettings>; port?: number } = {}): Promise<BenchServer> {
   const network = options.network ?? { kind: 'udp' };
-  const config: ServerConfig = { role: 'server', port: options.port ?? 0, host: LOCALHOST, settings: defaultSettings(options.settings) };
+  const port = options.port ?? (network.kind === 'udp' ? await freeUdpPort() : 0);
+  const config: ServerConfig = { role: 'server', port, host: LOCALHOST, settings: defaultSettings(options.settings) };
   const view = new CountingView();
   let counter: CountingTransport | undefined;
   const container = createContainer(config, [
-    benchModule(config, network, view, options.count ?? false, (t) => {
+    benchModule(config, network, view, setup.logger(config), options.count ?? false, (t) => {
       counter = t;
     }),
-    memoryStoresModule({ quota: config.settings.mailboxQuota }),
+    setup.storesModule(config),
     systemModule(),
   ]);
   const server = container.get(ChatServer);
@@ -185,11 +256,23 @@ export interface BenchClient {
   readonly started: Promise<boolean>;
 }
 
-export function startBenchClient(name: string, server: Address, options: { network?: NetworkChoice; settings?: Partial<ChatSettings> } = {}): BenchClient {
+export function startBenchClient(setup: BenchSetup, name: string, server: Address, options: { network?: NetworkChoice; settings?: Partial<ChatSettings> } = {}): BenchClient {
   const network = options.network ?? { kind: 'udp' };
   const config: ClientConfig = { role: 'client', name, server, port: 0, host: LOCALHOST, settings: defaultSettings(options.settings) };
   const view = new CountingView();
-  const container = createContainer(config, [benchModule(config, network, view, false, () => undefined), memoryStoresModule(), systemModule()]);
+  const container = createContainer(config, [benchModule(config, network, view, setup.logger(config), false, () => undefined), setup.storesModule(config), systemModule()]);
   const client = container.get(ChatClient);
   return { name, client, view, container, started: client.start() };
+}
+
+/** A UDP port free on 127.0.0.1 right now (bound, read, released). */
+async function freeUdpPort(): Promise<number> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, LOCALHOST, () => resolve());
+  });
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
 }

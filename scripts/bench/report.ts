@@ -17,7 +17,11 @@ export interface BenchRow {
 
 export interface SectionResult {
   readonly id: number;
+  /** Shown after the number: '' for the stores and logger the chatapp command runs, 'm' for in-memory stores and no logger. */
+  readonly tag?: string;
   readonly title: string;
+  /** Which stores and logger the section's nodes used (every section says). */
+  readonly setup: string;
   readonly rows: BenchRow[];
   readonly notes: string[];
   readonly seconds: number;
@@ -35,12 +39,14 @@ function fmt(value: number | undefined, unit = ''): string {
 /** The whole run as a fixed-width text table. */
 export function formatTable(sections: readonly SectionResult[]): string {
   const header = ['#', 'figure', 'value', 'raw baseline (same run)', 'ratio', 'target', 'ok'];
-  const lines: string[][] = [];
+  // A failed section's line is printed whole, outside the columns, so its message does not widen them.
+  const lines: Array<string[] | string> = [];
   for (const s of sections) {
-    if (s.error) lines.push([String(s.id), `${s.title}: FAILED: ${s.error}`, '', '', '', '', '']);
+    const key = `${s.id}${s.tag ?? ''}`;
+    if (s.error) lines.push(`${key.padEnd(2)}  ${s.title}: FAILED: ${s.error}`);
     for (const r of s.rows) {
       lines.push([
-        String(s.id),
+        key,
         r.figure,
         fmt(r.value, r.unit),
         r.baseline === undefined ? '-' : `${fmt(r.baseline, r.unit)}${r.baselineLabel ? ` (${r.baselineLabel})` : ''}`,
@@ -50,11 +56,13 @@ export function formatTable(sections: readonly SectionResult[]): string {
       ]);
     }
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const cells = lines.filter((l): l is string[] => typeof l !== 'string');
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((l) => l[i]!.length)));
   const row = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const out = [row(header), widths.map((w) => '-'.repeat(w)).join('  ')];
-  for (const l of lines) out.push(row(l));
-  const notes = sections.flatMap((s) => s.notes.map((n) => `  [${s.id}] ${n}`));
+  for (const l of lines) out.push(typeof l === 'string' ? l : row(l));
+  out.push('', 'Stores and logger of each section:', ...sections.map((s) => `  [${s.id}${s.tag ?? ''}] ${s.setup}`));
+  const notes = sections.flatMap((s) => s.notes.map((n) => `  [${s.id}${s.tag ?? ''}] ${n}`));
   if (notes.length > 0) out.push('', 'Notes:', ...notes);
   return out.join('\n');
 }

@@ -183,6 +183,7 @@ export async function benchCli(options: { starts: number; messages: number; burs
     return {
       id: 6,
       title: 'the chatapp processes',
+      setup: 'the chatapp command itself (server and clients as processes): file stores in a temp --data-dir (each client fsyncs the ids it shows), winston log files at info; removed afterwards',
       rows,
       notes: [
         `real processes of the compiled CLI (node bin/chatapp.js) on 127.0.0.1 with default options (file stores, winston log file at info), stdin/stdout pipes; start-up is the median of ${options.starts}; ` +

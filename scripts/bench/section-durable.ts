@@ -72,6 +72,7 @@ export async function benchDurable(options: { sequential: number; concurrent: nu
     return {
       id: 4,
       title: 'durable offline saves',
+      setup: `FsMailboxStore alone (the server's mailbox store in the chatapp command: files, fsync, group commit) in a temp dir, removed afterwards; no server, no logger`,
       rows,
       notes: [
         `FsMailboxStore.append (checksummed line + fsync; group commit per mailbox file) in ${dir} (${os.tmpdir()}); raw: ${line.length}-byte line write + fsync, one at a time, ${options.sequential} each before and after (${raw1.toFixed(0)} and ${raw2.toFixed(0)}/s). ` +

@@ -1,6 +1,6 @@
 import { encodeMessage } from '../../src/adapters/wire/envelope-codec';
-import { RawFanOut } from './raw-udp';
-import { startBenchClient, startBenchServer, type BenchClient } from './nodes';
+import { cleanRaw, RawFanOut, rawLossNote, type CleanRaw } from './raw-udp';
+import { startBenchClient, startBenchServer, type BenchClient, type BenchSetup } from './nodes';
 import type { SectionResult } from './report';
 import { median, nowMs, waitUntil } from './stats';
 
@@ -12,8 +12,8 @@ const TEXT = 'a channel message from the benchmark to every online client';
  * holds every recipient's ACK. Baseline: one raw socket sending the same count of
  * same-sized datagrams to as many raw sockets, each answering, until every answer is in.
  */
-export async function benchFanOut(options: { clients: number; rounds: number }): Promise<Omit<SectionResult, 'seconds'>> {
-  const server = await startBenchServer();
+export async function benchFanOut(setup: BenchSetup, options: { clients: number; rounds: number }): Promise<Omit<SectionResult, 'seconds'>> {
+  const server = await startBenchServer(setup);
   const clients: BenchClient[] = [];
   const notes: string[] = [];
   const regStart = nowMs();
@@ -22,7 +22,7 @@ export async function benchFanOut(options: { clients: number; rounds: number }):
     const wave = 100;
     for (let i = 0; i < options.clients; i += wave) {
       const batch: BenchClient[] = [];
-      for (let j = i; j < Math.min(options.clients, i + wave); j++) batch.push(startBenchClient(`c${String(j).padStart(4, '0')}`, server.address));
+      for (let j = i; j < Math.min(options.clients, i + wave); j++) batch.push(startBenchClient(setup, `c${String(j).padStart(4, '0')}`, server.address));
       const ok = await Promise.all(batch.map((c) => c.started));
       if (!ok.every(Boolean)) throw new Error(`a client failed to register: ${JSON.stringify(batch.filter((_, k) => !ok[k]).map((c) => [c.name, c.view.lastError]).slice(0, 3))} after ${i} clients`);
       clients.push(...batch);
@@ -45,10 +45,13 @@ export async function benchFanOut(options: { clients: number; rounds: number }):
     const appAll: number[] = [];
     const appShown: number[] = [];
     const rawAll: number[] = [];
+    const rawRuns: CleanRaw[] = [];
     try {
       await raw.run(requestBytes, replyBytes);
       for (let round = 0; round < options.rounds; round++) {
-        rawAll.push(await raw.run(requestBytes, replyBytes));
+        const r = await cleanRaw(() => raw.run(requestBytes, replyBytes));
+        rawRuns.push(r);
+        rawAll.push(r.ms);
         received = 0;
         const start = nowMs();
         let shownAt = 0;
@@ -70,9 +73,12 @@ export async function benchFanOut(options: { clients: number; rounds: number }):
     notes.push(
       `send_all from one client to ${recipients} recipients, median of ${options.rounds}; raw: one socket → ${recipients} sockets, ${requestBytes}-byte datagrams answered with ${replyBytes} bytes, all in this process.`,
     );
+    notes.push(rawLossNote('raw fan-out', rawRuns)!);
     return {
       id: 2,
+      tag: setup.tag,
       title: 'send_all fan-out',
+      setup: setup.label,
       rows: [
         { section: '2', figure: `send_all → all ${recipients} shown + ACKed at server`, value: all, unit: 'ms', baseline: base, baselineLabel: `raw ${recipients} sends+answers`, ratio: all / base, target: '≤ 3× raw', met: all / base <= 3 },
         { section: '2', figure: `send_all → last of ${recipients} shown`, value: shown, unit: 'ms', baseline: base, baselineLabel: 'same raw', ratio: shown / base },

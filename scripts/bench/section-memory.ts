@@ -66,6 +66,7 @@ export async function benchMemory(options: { clients: number }): Promise<Omit<Se
     return {
       id: 5,
       title: 'server memory',
+      setup: 'the chatapp command itself (node bin/chatapp.js -s): its file stores in a temp --data-dir, its winston log file at info; removed afterwards',
       rows: [
         { section: '5', figure: `server RSS, ${options.clients} registered clients`, value: mb(full.rss), unit: 'MiB', baseline: mb(empty.rss), baselineLabel: 'same server, no clients', ratio: full.rss / empty.rss, target: '< 150 MB', met: full.rss < 150e6 },
         { section: '5', figure: '  per registered client', value: perClient, unit: 'B' },

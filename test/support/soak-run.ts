@@ -4,7 +4,7 @@ import { InMemorySecretStore } from '../../src/adapters/in-memory/in-memory-secr
 import { InMemorySeenStore } from '../../src/adapters/in-memory/in-memory-seen-store';
 import type { NetworkFaults, NetworkStats } from '../../src/adapters/in-memory/in-memory-network';
 import { SeededRandom } from '../../src/adapters/in-memory/seeded-random';
-import { Scenario, type TestClient } from './scenario';
+import { Scenario, type ServerNode, type TestClient } from './scenario';
 
 /**
  * Soak runs of SPEC §5 "Exactly-once display" and "Nothing lost": many clients, thousands of
@@ -27,6 +27,12 @@ export interface SoakOptions {
   readonly settings?: Partial<ChatSettings>;
   /** Channel soak: how many clients are deregistered before the messages start. */
   readonly offline: number;
+  /**
+   * Direct soak: how many times, while messages flow, a client leaves silently (its process
+   * stops: no dereg) and a new name registers from the very same ip:port while the others keep
+   * writing to the gone name; the gone user comes back later from another port.
+   */
+  readonly takeovers: number;
   /** Called now and then with a progress line (the script prints it on stderr). */
   readonly progress?: (line: string) => void;
 }
@@ -42,6 +48,7 @@ export const DIRECT_DEFAULTS: SoakOptions = {
   latencyMs: 0,
   thinkMaxMs: 2_000,
   offline: 0,
+  takeovers: 5,
 };
 
 export const CHANNEL_DEFAULTS: SoakOptions = {
@@ -51,6 +58,7 @@ export const CHANNEL_DEFAULTS: SoakOptions = {
   reorder: 0,
   offline: 10,
   thinkMaxMs: 4_000,
+  takeovers: 0,
 };
 
 export interface SoakSummary {
@@ -58,6 +66,8 @@ export interface SoakSummary {
   readonly seed: number;
   readonly clients: number;
   readonly offlineClients: number;
+  /** Silent leaves whose address a new name then registered from. */
+  readonly takeovers: number;
   readonly faults: NetworkFaults;
   readonly attempted: number;
   readonly acked: number;
@@ -70,11 +80,22 @@ export interface SoakSummary {
   readonly shown_twice: number;
   /**
    * Shown once by a client process that then exited (a save went unanswered 5 times) and once
-   * more, from the mailbox, by the user's restarted process: the ids of shown messages live in
-   * the client's memory, not in its data directory, so a new process cannot know them.
+   * more, from the mailbox, by the user's restarted process. Must be 0: each user's shown ids
+   * are kept in a seen store that outlives its processes (its data directory), which the
+   * restarted process loads before it registers.
    */
   readonly shown_again_after_restart: number;
   readonly unexpected: number;
+  /**
+   * Shown, with its true sender, by a user other than its addressee (direct) or by its own
+   * sender (channel): counted from what each user's view printed, not from the code under test.
+   */
+  readonly misdelivered: number;
+  /**
+   * Errors that escaped the code under test (a timer that threw, a rejection nobody handled):
+   * each would have ended its process. The soak counts them and carries on, to count the rest.
+   */
+  readonly uncaught: number;
   /** Messages whose sender printed no outcome line, or more than one. */
   readonly bad_outcome: number;
   /** Clients that exited (a save, dereg or registration went unanswered 5 times) and were started again. */
@@ -91,7 +112,7 @@ export interface SoakSummary {
 }
 
 export function soakPassed(s: SoakSummary): boolean {
-  return s.lost === 0 && s.shown_twice === 0 && s.shown_again_after_restart === 0 && s.unexpected === 0 && s.bad_outcome === 0;
+  return s.lost === 0 && s.shown_twice === 0 && s.shown_again_after_restart === 0 && s.unexpected === 0 && s.misdelivered === 0 && s.uncaught === 0 && s.bad_outcome === 0;
 }
 
 /** One simulated user: a name, the running client process, and every event any of its processes printed. */
@@ -102,14 +123,23 @@ class User {
   readonly seen = new InMemorySeenStore();
   /** Events of every process this user ran, with the simulated time each was printed. */
   readonly events: Array<{ event: ChatEvent; at: number; incarnation: number }> = [];
+  /** Processes started after an exit (no ACK after every try). */
   restarts = 0;
+  /** Processes started in all after the first (restarts and returns after a silent leave). */
+  incarnations = 0;
+  /** Left silently (process stopped, no dereg) and not back yet. */
+  gone = false;
+  /** Running a command (not thinking): not a moment its process is stopped silently. */
+  busy = false;
+  /** Left silently, and the newcomer at its address is still registering: nobody writes to it yet. */
+  held = false;
 
   constructor(readonly name: string) {}
 
   attach(client: TestClient): void {
     this.client = client;
     const view = client.view;
-    const incarnation = this.restarts;
+    const incarnation = this.incarnations;
     for (const event of view.events) this.events.push({ event, at: Date.now(), incarnation });
     const show = view.show.bind(view);
     view.show = (event: ChatEvent) => {
@@ -135,15 +165,19 @@ interface Planned {
 
 const FAILED_OUTCOMES = new Set(['client-exists', 'error', 'server-not-responding', 'channel-not-responding']);
 
-/** Direct soak: random pairs of distinct clients exchange `messages` direct messages. */
+/**
+ * Direct soak: random pairs of distinct clients exchange `messages` direct messages. With
+ * `takeovers`, some clients meanwhile leave silently and a new name registers from each one's
+ * ip:port (see `takeOver`).
+ */
 export async function runDirectSoak(partial: Partial<SoakOptions> = {}): Promise<SoakSummary> {
   const options = { ...DIRECT_DEFAULTS, ...partial };
   const started = performance.now();
   const notes: string[] = [];
-  const s = new Scenario({ seed: options.seed, ...(options.settings ? { settings: options.settings } : {}) });
+  const sim = new Sim(new Scenario({ seed: options.seed, ...(options.settings ? { settings: options.settings } : {}) }));
   const simulatedStart = Date.now();
   try {
-    const users = await startUsers(s, options.clients);
+    const { server, users } = await startUsers(sim, options.clients);
     notes.push(`all ${options.clients} clients registered before faults were turned on`);
 
     const plan = new SeededRandom(options.seed ^ 0x5eed5eed);
@@ -155,19 +189,22 @@ export async function runDirectSoak(partial: Partial<SoakOptions> = {}): Promise
       messages.push({ text: `m${i}`, from, to, thinkMs: plan.int(options.thinkMaxMs + 1), outcomes: [] });
     }
 
-    s.network.setFaults(faultsOf(options));
+    sim.s.network.setFaults(faultsOf(options));
     const faultStart = Date.now();
-    await drive(s, users, messages, options, (m) => `send ${users[m.to]!.name} ${m.text}`);
+    const newcomers: User[] = [];
+    const chaos = options.takeovers > 0 ? () => takeOver(sim, server, users, newcomers, options, notes, faultStart) : undefined;
+    await drive(sim, users, messages, options, (m) => `send ${users[m.to]!.name} ${m.text}`, chaos);
     notes.push(`messages sent over ${Math.round((Date.now() - faultStart) / 1000)} s of simulated time under faults`);
 
-    s.network.setFaults({ loss: 0, duplicate: 0, reorder: 0, latencyMs: 0 });
-    await s.run(10_000);
-    await logOutAndIn(s, users, users);
+    sim.s.network.setFaults({ loss: 0, duplicate: 0, reorder: 0, latencyMs: 0 });
+    await sim.run(10_000);
+    await logOutAndIn(sim, users, users);
     notes.push('then faults off, every client did dereg + reg (mailboxes drain), settled');
 
-    return tally('direct', s, users, messages, options, started, simulatedStart, notes);
+    // The newcomers are checked too: nothing sent in the soak is theirs to show.
+    return tally('direct', sim, [...users, ...newcomers], messages, options, started, simulatedStart, notes, newcomers.length);
   } finally {
-    await s.stop();
+    await sim.stop();
   }
 }
 
@@ -176,14 +213,14 @@ export async function runChannelSoak(partial: Partial<SoakOptions> = {}): Promis
   const options = { ...CHANNEL_DEFAULTS, ...partial };
   const started = performance.now();
   const notes: string[] = [];
-  const s = new Scenario({ seed: options.seed, ...(options.settings ? { settings: options.settings } : {}) });
+  const sim = new Sim(new Scenario({ seed: options.seed, ...(options.settings ? { settings: options.settings } : {}) }));
   const simulatedStart = Date.now();
   try {
-    const users = await startUsers(s, options.clients);
+    const { users } = await startUsers(sim, options.clients);
     const offline = users.slice(options.clients - options.offline);
     const online = users.slice(0, options.clients - options.offline);
     for (const u of offline) void u.client.type(`dereg ${u.name}`);
-    await s.run(2_000);
+    await sim.run(2_000);
     for (const u of offline) {
       if (u.client.client.state !== 'offline') throw new Error(`setup: ${u.name} did not go offline`);
     }
@@ -195,22 +232,134 @@ export async function runChannelSoak(partial: Partial<SoakOptions> = {}): Promis
       messages.push({ text: `m${i}`, from: plan.int(online.length), to: -1, thinkMs: plan.int(options.thinkMaxMs + 1), outcomes: [] });
     }
 
-    s.network.setFaults(faultsOf(options));
+    sim.s.network.setFaults(faultsOf(options));
     const faultStart = Date.now();
-    await drive(s, online, messages, options, (m) => `send_all ${m.text}`);
+    await drive(sim, online, messages, options, (m) => `send_all ${m.text}`);
     notes.push(`messages sent over ${Math.round((Date.now() - faultStart) / 1000)} s of simulated time under faults`);
 
-    s.network.setFaults({ loss: 0, duplicate: 0, reorder: 0, latencyMs: 0 });
-    await s.run(10_000);
-    await logOutAndIn(s, users, offline);
+    sim.s.network.setFaults({ loss: 0, duplicate: 0, reorder: 0, latencyMs: 0 });
+    await sim.run(10_000);
+    await logOutAndIn(sim, users, offline);
     notes.push(`then faults off, the ${options.offline} offline clients did reg, settled`);
 
     // Channel messages name their sender among the online users; map back to user indexes.
     const byIndex = messages.map((m) => ({ ...m, from: users.indexOf(online[m.from]!) }));
-    return tally('channel', s, users, byIndex, options, started, simulatedStart, notes);
+    return tally('channel', sim, users, byIndex, options, started, simulatedStart, notes, 0);
   } finally {
-    await s.stop();
+    await sim.stop();
   }
+}
+
+/**
+ * A scenario whose simulated time is advanced so that an error escaping the code under test
+ * (a timer callback that threw, a rejection nobody handled) is counted instead of ending the
+ * soak. In a real process each would be fatal; the soak notes it and carries on, so that what
+ * users were shown meanwhile is still counted.
+ */
+class Sim {
+  readonly uncaught: string[] = [];
+  /** Rejections seen: a test runner may emit one again after its own handling. */
+  private readonly rejected = new WeakSet<Promise<unknown>>();
+  private readonly onRejection = (reason: unknown, promise: Promise<unknown>): void => {
+    if (this.rejected.has(promise)) return;
+    this.rejected.add(promise);
+    this.uncaught.push(`unhandled rejection at ${Date.now() - this.startedAt} ms: ${describeError(reason)}`);
+  };
+  private readonly startedAt = Date.now();
+
+  constructor(readonly s: Scenario) {
+    process.on('unhandledRejection', this.onRejection);
+  }
+
+  /** Advance simulated time; fake timers run every timer due and rethrow the first that threw. */
+  async run(ms: number): Promise<void> {
+    try {
+      await this.s.run(ms);
+    } catch (error) {
+      this.uncaught.push(`thrown from a timer at ${Date.now() - this.startedAt} ms: ${describeError(error)}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await this.s.stop();
+    } finally {
+      process.off('unhandledRejection', this.onRejection);
+    }
+  }
+}
+
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const at = error.stack?.split('\n').find((l) => /^\s+at /.test(l))?.trim();
+  return `${error.message}${at ? ` (${at})` : ''}`;
+}
+
+/**
+ * The silent leave as a class hits it (alice's program is killed, bob starts his on her port,
+ * then carol writes to alice): `options.takeovers` times, at seeded moments while messages
+ * flow, a user that is online and idle leaves silently (its process stops: no dereg, nothing
+ * sent), and within 100 ms a NEW name registers from the very same ip:port. Once the newcomer
+ * is online with the table, the others go on writing to the gone name as planned. After
+ * 20-60 s the gone user comes back from another port under its name, with its data directory.
+ * Each message to the gone name must end shown to it (live or from its mailbox) or reported
+ * failed to its sender, and never be shown to the newcomer at its old port: `tally` counts
+ * that as misdelivered.
+ */
+async function takeOver(sim: Sim, server: ServerNode, users: User[], newcomers: User[], options: SoakOptions, notes: string[], faultStart: number): Promise<void> {
+  const rnd = new SeededRandom(options.seed ^ 0x7a4e0f3);
+  // Spread the leaves over most of the time the messages are expected to take.
+  const expectedMs = (options.messages / options.clients) * (options.thinkMaxMs / 2 + 200);
+  const gapMs = Math.max(2_000, Math.round((0.6 * expectedMs) / options.takeovers));
+  const returns: Array<Promise<void>> = [];
+  const at = (): string => `${((Date.now() - faultStart) / 1000).toFixed(1)} s`;
+  for (let k = 0; k < options.takeovers; k++) {
+    await sleep(Math.round(gapMs / 2) + rnd.int(gapMs));
+    const candidates = users.filter((u) => !u.gone && !u.busy && !u.exited && u.client.client.state === 'online');
+    if (candidates.length === 0) {
+      notes.push(`takeover ${k}: skipped at ${at()}, no client online and idle`);
+      continue;
+    }
+    const victim = candidates[rnd.int(candidates.length)]!;
+    const row = server.table().rows.find((r) => r.name === victim.name);
+    if (!row) throw new Error(`takeover: the server has no row for ${victim.name}`);
+    victim.gone = true;
+    const leftAt = at();
+    // Until the newcomer is registered and has the table nobody writes to the gone name: a
+    // message that found nobody at its address (or a newcomer that cannot place the sender yet)
+    // would have it marked offline before two names share the address, and this run would not
+    // test that.
+    victim.held = true;
+    await victim.client.client.stop();
+    await sleep(rnd.int(100));
+    const newcomer = new User(`n${k}`);
+    newcomer.attach(await sim.s.startClient(newcomer.name, { port: row.port, secrets: newcomer.secrets, seen: newcomer.seen, settle: false }));
+    newcomers.push(newcomer);
+    while (newcomer.client.client.state === 'starting') await sleep(100);
+    await newcomer.client.client.drain();
+    // …and holds the whole table, as a user would after the first `[Client table updated.]`.
+    for (let waited = 0; waited < 10_000 && newcomer.client.client.tableRows().length < server.table().rows.length; waited += 100) await sleep(100);
+    victim.held = false;
+    if (newcomer.client.client.state !== 'online') notes.push(`takeover ${k}: ${newcomer.name} did not get online (${newcomer.client.client.state})`);
+    const awayMs = 20_000 + rnd.int(40_001);
+    notes.push(`takeover ${k}: ${victim.name} at ${row.ip}:${row.port} left silently at ${leftAt}; ${newcomer.name} registered from ${row.ip}:${row.port} by ${at()}; ${victim.name} back from another port ${(awayMs / 1000).toFixed(1)} s later`);
+    returns.push(
+      (async () => {
+        await sleep(awayMs);
+        await comeBack(sim, victim);
+      })(),
+    );
+  }
+  await Promise.all(returns);
+}
+
+/** A user who left silently starts the program again (a new process, another port, the same data directory). */
+async function comeBack(sim: Sim, user: User): Promise<void> {
+  user.incarnations += 1;
+  user.attach(await sim.s.startClient(user.name, { secrets: user.secrets, seen: user.seen, settle: false }));
+  while (user.client.client.state === 'starting') await sleep(100);
+  await user.client.client.drain();
+  user.gone = false;
 }
 
 /** A Jepsen-style block of figures. */
@@ -220,7 +369,7 @@ export function formatSummary(s: SoakSummary): string {
   const row = (label: string, value: string | number, comment = ''): string => `  ${label.padEnd(26)}${value}${comment ? `  (${comment})` : ''}`;
   const pairs = s.kind === 'channel' ? 'per (message, recipient)' : '';
   const lines = [
-    `${s.kind} soak  seed=${s.seed}  clients=${s.clients}${s.kind === 'channel' ? ` (${s.offlineClients} offline)` : ''}`,
+    `${s.kind} soak  seed=${s.seed}  clients=${s.clients}${s.kind === 'channel' ? ` (${s.offlineClients} offline)` : ''}${s.kind === 'direct' ? `  takeovers=${s.takeovers} (silent leave, a new name registers from the same ip:port)` : ''}`,
     `  faults: loss=${pct(f.loss)} of each datagram (so each direction), dup=${pct(f.duplicate)}, reorder=${pct(f.reorder)} by up to ${f.reorderMaxDelayMs} ms, latency=${f.latencyMs} ms`,
     ...s.notes.map((note) => `  note: ${note}`),
     row('attempted', s.attempted),
@@ -232,7 +381,9 @@ export function formatSummary(s: SoakSummary): string {
     row('lost', s.lost, s.kind === 'channel' ? `${pairs}: taken by the server, never shown` : 'not shown, sender not told it failed'),
     row('shown_twice', s.shown_twice, 'by one client process'),
     row('shown_again_after_restart', s.shown_again_after_restart, 'once by a process that exited, again by its restart'),
-    row('unexpected', s.unexpected, 'never sent, or shown at the wrong client or as from the wrong sender'),
+    row('unexpected', s.unexpected, 'never sent, or shown as from the wrong sender or of the wrong kind'),
+    row('misdelivered', s.misdelivered, s.kind === 'direct' ? 'shown to a user other than its addressee' : 'shown to its own sender'),
+    row('uncaught', s.uncaught, 'errors escaping the code: each would have ended its process; counted, and the soak went on'),
     row('bad_outcome', s.bad_outcome, 'sender printed no outcome line or more than one'),
     row('client_restarts', s.restarts, 'no ACK after 5 tries: [Server not responding], [Exiting]; its user started it again'),
     row('delivery p50/p99/max', `${s.latencyP50Ms} / ${s.latencyP99Ms} / ${s.latencyMaxMs} ms`, 'simulated, send to first shown'),
@@ -252,28 +403,32 @@ function faultsOf(o: SoakOptions): Partial<NetworkFaults> {
   return { loss: o.loss, duplicate: o.duplicate, reorder: o.reorder, reorderMaxDelayMs: o.reorderMaxDelayMs, latencyMs: o.latencyMs };
 }
 
-async function startUsers(s: Scenario, count: number): Promise<User[]> {
-  await s.startServer();
+async function startUsers(sim: Sim, count: number): Promise<{ server: ServerNode; users: User[] }> {
+  const server = await sim.s.startServer();
   const users: User[] = [];
   for (let i = 0; i < count; i++) {
     const user = new User(`c${i}`);
-    user.attach(await s.startClient(user.name, { secrets: user.secrets, seen: user.seen }));
+    user.attach(await sim.s.startClient(user.name, { secrets: user.secrets, seen: user.seen }));
     users.push(user);
   }
-  await s.run(2_000);
-  return users;
+  await sim.run(2_000);
+  return { server, users };
 }
 
 /** Start an exited user's client again under its name (a user restarting the program). */
-async function restart(s: Scenario, user: User): Promise<void> {
+async function restart(sim: Sim, user: User): Promise<void> {
   await user.client.client.stop();
   user.restarts += 1;
-  const client = await s.startClient(user.name, { secrets: user.secrets, seen: user.seen, settle: false });
+  user.incarnations += 1;
+  const client = await sim.s.startClient(user.name, { secrets: user.secrets, seen: user.seen, settle: false });
   user.attach(client);
 }
 
-/** Run every user's messages, each user one command at a time, until all are done. */
-async function drive(s: Scenario, users: User[], messages: Planned[], options: SoakOptions, line: (m: Planned) => string): Promise<void> {
+/**
+ * Run every user's messages, each user one command at a time, until all are done (and `chaos`,
+ * run alongside, has finished). A user who left silently sends nothing until it is back.
+ */
+async function drive(sim: Sim, users: User[], messages: Planned[], options: SoakOptions, line: (m: Planned) => string, chaos?: () => Promise<void>): Promise<void> {
   const queues = users.map(() => [] as Planned[]);
   for (const m of messages) queues[m.from]!.push(m);
   let finished = 0;
@@ -281,24 +436,27 @@ async function drive(s: Scenario, users: User[], messages: Planned[], options: S
   const runUser = async (user: User, queue: Planned[]): Promise<void> => {
     for (const m of queue) {
       await sleep(m.thinkMs);
+      while (user.gone || (m.to >= 0 && users[m.to]!.held)) await sleep(100);
+      user.busy = true;
       await ensureRunning(user);
       m.sentAt = Date.now();
       const mark = user.events.length;
       await user.client.type(line(m));
       m.outcomes = user.events.slice(mark).map((e) => e.event).filter(isOutcome).map((e) => e.kind);
+      user.busy = false;
       finished += 1;
     }
   };
   const ensureRunning = async (user: User): Promise<void> => {
     while (user.exited) {
-      await restart(s, user);
+      await restart(sim, user);
       // Registration runs in the background; wait for it like a user watching the prompt.
       while (user.client.client.state === 'starting') await sleep(100);
       // …and for its confirm, which is not a queued command.
       await user.client.client.drain();
     }
   };
-  const all = Promise.all(users.map((u, i) => runUser(u, queues[i]!))).catch((e: unknown) => {
+  const all = Promise.all([...users.map((u, i) => runUser(u, queues[i]!)), chaos?.()]).catch((e: unknown) => {
     failure = e;
   });
   let done = false;
@@ -308,19 +466,19 @@ async function drive(s: Scenario, users: User[], messages: Planned[], options: S
   const begun = Date.now();
   let lastReport = performance.now();
   while (!done) {
-    await s.run(1_000);
+    await sim.run(1_000);
     if (options.progress && performance.now() - lastReport > 5_000) {
       lastReport = performance.now();
-      options.progress(`  … ${finished}/${messages.length} messages after ${Math.round((Date.now() - begun) / 1000)} s simulated, ${s.network.stats.sent} datagrams`);
+      options.progress(`  … ${finished}/${messages.length} messages after ${Math.round((Date.now() - begun) / 1000)} s simulated, ${sim.s.network.stats.sent} datagrams`);
     }
   }
   if (failure) throw failure;
 }
 
 /** Each of `who` logs out (`dereg`, if online) and back in (`reg`), all at once; then things settle. */
-async function logOutAndIn(s: Scenario, users: User[], who: User[]): Promise<void> {
-  for (const u of users) if (u.exited) await restart(s, u);
-  await s.run(5_000);
+async function logOutAndIn(sim: Sim, users: User[], who: User[]): Promise<void> {
+  for (const u of users) if (u.exited) await restart(sim, u);
+  await sim.run(5_000);
   let done = false;
   void Promise.all(
     who.map(async (u) => {
@@ -330,8 +488,8 @@ async function logOutAndIn(s: Scenario, users: User[], who: User[]): Promise<voi
   ).then(() => {
     done = true;
   });
-  while (!done) await s.run(1_000);
-  await s.run(30_000);
+  while (!done) await sim.run(1_000);
+  await sim.run(30_000);
 }
 
 function sleep(ms: number): Promise<void> {
@@ -349,16 +507,23 @@ interface Shown {
   readonly incarnation: number;
 }
 
+/**
+ * Count, from what each user's view printed and the plan alone, what happened to every
+ * message: the code under test is not asked. `users` are the planned users (indexes of the
+ * messages' `from` and `to`) followed by any newcomer, who is addressed by none.
+ */
 function tally(
   kind: 'direct' | 'channel',
-  s: Scenario,
+  sim: Sim,
   users: User[],
   messages: Planned[],
   options: SoakOptions,
   started: number,
   simulatedStart: number,
   notes: string[],
+  takeovers: number,
 ): SoakSummary {
+  const s = sim.s;
   const byText = new Map(messages.map((m) => [m.text, m]));
   // shown.get(text).get(recipient index) = every time it was shown there
   const shown = new Map<string, Map<number, Shown[]>>();
@@ -367,6 +532,8 @@ function tally(
     if (examples.length < 10) examples.push(e);
   };
   let unexpected = 0;
+  let misdelivered = 0;
+  for (const e of sim.uncaught.slice(0, 3)) example(`uncaught: ${e}`);
 
   users.forEach((user, recipient) => {
     for (const { event, at, incarnation } of user.events) {
@@ -382,10 +549,15 @@ function tally(
         [from, text, via, wantKind] = [event.from, event.text, 'mailbox', event.storedKind];
       } else continue;
       const m = byText.get(text);
-      const expectedRecipient = kind === 'direct' ? m?.to === recipient : m !== undefined && m.from !== recipient;
-      if (!m || wantKind !== kind || users[m.from]!.name !== from || !expectedRecipient) {
+      if (!m || wantKind !== kind || users[m.from]!.name !== from) {
         unexpected += 1;
         example(`unexpected: ${user.name} showed ${event.kind} ${from}: ${text}`);
+        continue;
+      }
+      const addressee = kind === 'direct' ? m.to === recipient : m.from !== recipient;
+      if (!addressee) {
+        misdelivered += 1;
+        example(`misdelivered: ${user.name} showed ${event.kind} ${from}: ${text}, meant for ${kind === 'direct' ? users[m.to]!.name : 'the other members'}`);
         continue;
       }
       let perRecipient = shown.get(text);
@@ -457,6 +629,7 @@ function tally(
     seed: options.seed,
     clients: options.clients,
     offlineClients: kind === 'channel' ? options.offline : 0,
+    takeovers,
     faults: { loss: options.loss, duplicate: options.duplicate, reorder: options.reorder, reorderMaxDelayMs: options.reorderMaxDelayMs, latencyMs: options.latencyMs },
     attempted: messages.filter((m) => m.sentAt !== undefined).length,
     acked,
@@ -468,6 +641,8 @@ function tally(
     shown_twice: twice,
     shown_again_after_restart: againAfterRestart,
     unexpected,
+    misdelivered,
+    uncaught: sim.uncaught.length,
     bad_outcome: badOutcome,
     restarts: users.reduce((sum, u) => sum + u.restarts, 0),
     latencyP50Ms: q(0.5),
