@@ -33,6 +33,8 @@ const USAGE = `usage: npm run soak -- [options]
   --reorder P             share of datagrams delayed (default 0.1 direct, 0 channel)
   --reorder-ms N          greatest extra delay of a reordered datagram (default 200)
   --latency-ms N          delay of every datagram (default 0)
+  --quota N               messages a mailbox may hold (default 1000); small, members' mailboxes
+                          fill up and every copy not kept must be reported (not_kept_reported)
   --seed N                seed of the network faults and the message plan (default 1)
   --quiet                 no progress lines on stderr`;
 
@@ -56,6 +58,7 @@ function parseSoakArgs(argv: readonly string[]): Args {
     reorder: { type: 'string' },
     'reorder-ms': { type: 'string' },
     'latency-ms': { type: 'string' },
+    quota: { type: 'string' },
     seed: { type: 'string' },
     quiet: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -78,11 +81,12 @@ function parseSoakArgs(argv: readonly string[]): Args {
   set('reorderMaxDelayMs', num('reorder-ms', 0, 60_000, true));
   set('latencyMs', num('latency-ms', 0, 60_000, true));
   set('seed', num('seed', 0, 2 ** 32 - 1, true));
+  const quota = num('quota', 1, 1_000_000, true);
   const offline = num('offline', 0, 100_000, true);
   const takeovers = num('takeovers', 0, 100_000, true);
   return {
     only: values.only,
-    common: common as Partial<SoakOptions>,
+    common: { ...(common as Partial<SoakOptions>), ...(quota === undefined ? {} : { settings: { mailboxQuota: { maxMessages: quota, maxBytes: 1024 * 1024 } } }) },
     direct: takeovers === undefined ? {} : { takeovers },
     channel: offline === undefined ? {} : { offline },
     quiet: values.quiet ?? false,

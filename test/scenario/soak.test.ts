@@ -55,4 +55,16 @@ describe('scenario: soak on a lossy network (small scale)', function () {
       expect(summary.acked + summary.failed_reported).to.equal(summary.attempted);
     });
   }
+
+  it('channel with a small mailbox quota: 12 clients (4 offline), 200 send_all at 20% loss: every copy not kept is reported, none lost (seed 20261123)', async () => {
+    const summary = await runChannelSoak({ clients: 12, offline: 4, messages: 200, seed: 20261123, settings: { mailboxQuota: { maxMessages: 10, maxBytes: 1024 * 1024 } } });
+    expectClean(summary);
+    // The path is exercised: members' mailboxes were full and that was reported.
+    expect(summary.not_kept_reported, formatSummary(summary)).to.be.greaterThan(0);
+  });
+
+  it('negative control: the same run with the reports ignored counts those copies as lost', async () => {
+    const summary = await runChannelSoak({ clients: 12, offline: 4, messages: 200, seed: 20261123, settings: { mailboxQuota: { maxMessages: 10, maxBytes: 1024 * 1024 } }, ignoreNotKeptReports: true });
+    expect(summary.lost, formatSummary(summary)).to.be.greaterThan(0);
+  });
 });

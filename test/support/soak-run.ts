@@ -25,6 +25,8 @@ export interface SoakOptions {
   /** Pause a client takes before each of its sends (uniform in [0, thinkMaxMs]), in simulated ms. */
   readonly thinkMaxMs: number;
   readonly settings?: Partial<ChatSettings>;
+  /** Negative control: the checker ignores every report of a message not kept, so such copies count as lost. */
+  readonly ignoreNotKeptReports?: boolean;
   /** Channel soak: how many clients are deregistered before the messages start. */
   readonly offline: number;
   /**
@@ -75,6 +77,12 @@ export interface SoakSummary {
   readonly delivered_direct: number;
   readonly delivered_via_mailbox: number;
   readonly failed_reported: number;
+  /**
+   * Channel, per (message, member): not shown because the member's mailbox was full, and
+   * reported: the sender's error line named the member, or the member was told on `reg` that
+   * that many messages could not be kept. Not lost, because nobody was left to believe otherwise.
+   */
+  readonly not_kept_reported: number;
   readonly lost: number;
   /** Shown more than once by one client process. */
   readonly shown_twice: number;
@@ -161,6 +169,15 @@ interface Planned {
   readonly thinkMs: number;
   sentAt?: number;
   outcomes: string[];
+  /** Channel: members the sender was told (after the server's ACK) will not get it, their mailbox being full. */
+  notKeptFor?: string[];
+}
+
+/** `[Error: the mailboxes of a, b and c are full; …]` / `the mailbox of a is full` → the names (none listed past "N others"). */
+function namesNotKept(text: string): string[] | undefined {
+  const m = /^the mailbox(?:es)? of (.+?) (?:is|are) full; /.exec(text);
+  if (!m) return undefined;
+  return m[1]!.split(/, | and /).filter((n) => !/^\d+ others?$/.test(n));
 }
 
 const FAILED_OUTCOMES = new Set(['client-exists', 'error', 'server-not-responding', 'channel-not-responding']);
@@ -378,6 +395,7 @@ export function formatSummary(s: SoakSummary): string {
     row('delivered_direct', s.delivered_direct, s.kind === 'channel' ? `${pairs}, live` : 'shown live'),
     row('delivered_via_mailbox', s.delivered_via_mailbox, s.kind === 'channel' ? `${pairs}, stored then shown` : 'stored, shown on delivery'),
     row('failed_reported', s.failed_reported, s.kind === 'channel' ? '[Server not responding.]' : 'exists!! / Server not responding / error'),
+    row('not_kept_reported', s.not_kept_reported, 'mailbox full: the sender named the member, or the member was told the count'),
     row('lost', s.lost, s.kind === 'channel' ? `${pairs}: taken by the server, never shown` : 'not shown, sender not told it failed'),
     row('shown_twice', s.shown_twice, 'by one client process'),
     row('shown_again_after_restart', s.shown_again_after_restart, 'once by a process that exited, again by its restart'),
@@ -442,7 +460,11 @@ async function drive(sim: Sim, users: User[], messages: Planned[], options: Soak
       m.sentAt = Date.now();
       const mark = user.events.length;
       await user.client.type(line(m));
-      m.outcomes = user.events.slice(mark).map((e) => e.event).filter(isOutcome).map((e) => e.kind);
+      const printed = user.events.slice(mark).map((e) => e.event);
+      // The line naming full mailboxes is part of an ACKed send_all, not an outcome of its own.
+      const notKept = printed.flatMap((e) => (e.kind === 'error' ? (namesNotKept(e.text) ?? []) : []));
+      if (notKept.length > 0) m.notKeptFor = notKept;
+      m.outcomes = printed.filter((e) => isOutcome(e) && !(e.kind === 'error' && namesNotKept(e.text))).map((e) => e.kind);
       user.busy = false;
       finished += 1;
     }
@@ -534,6 +556,9 @@ function tally(
   let unexpected = 0;
   let misdelivered = 0;
   for (const e of sim.uncaught.slice(0, 3)) example(`uncaught: ${e}`);
+  // What each member was told on `reg`: how many messages could not be kept for it.
+  const toldNotKept = users.map((u) => (options.ignoreNotKeptReports ? 0 : u.events.reduce((n, { event }) => n + (event.kind === 'not-kept' ? event.count : 0), 0)));
+  let notKeptReported = 0;
 
   users.forEach((user, recipient) => {
     for (const { event, at, incarnation } of user.events) {
@@ -609,7 +634,15 @@ function tally(
         }
       }
       if (copies.length === 0) {
-        // Not shown: fine only if its sender was told it failed.
+        // Not shown: fine only if its sender was told it failed, or (channel) that this member's
+        // mailbox was full, or the member was told a message could not be kept for it.
+        // The member's count covers the copies its sender named too: each unshown copy uses one.
+        const named = !options.ignoreNotKeptReports && m.notKeptFor?.includes(users[r]!.name) === true;
+        if (accepted && kind === 'channel' && (named || toldNotKept[r]! > 0)) {
+          toldNotKept[r] = Math.max(0, toldNotKept[r]! - 1);
+          notKeptReported += 1;
+          continue;
+        }
         if (accepted && (kind === 'channel' || !isFailed)) {
           lost += 1;
           example(`lost: ${m.text} from ${users[m.from]!.name} to ${users[r]!.name} (sender saw [${outcome.join(', ')}])`);
@@ -637,6 +670,7 @@ function tally(
     delivered_direct: deliveredDirect,
     delivered_via_mailbox: deliveredMailbox,
     failed_reported: failed,
+    not_kept_reported: notKeptReported,
     lost,
     shown_twice: twice,
     shown_again_after_restart: againAfterRestart,
