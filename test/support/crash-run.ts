@@ -316,7 +316,8 @@ class RawClient {
  */
 async function serverPort(random: SeededRandom): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20_000 + random.int(12_000);
+    // Offset by the pid: two runs of one seed at once (two checkouts testing) must not pick one port.
+    const port = 20_000 + ((random.int(12_000) + process.pid) % 12_000);
     const socket = dgram.createSocket('udp4');
     const free = await new Promise<boolean>((resolve) => {
       socket.once('error', () => resolve(false));
