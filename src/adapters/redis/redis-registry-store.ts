@@ -148,7 +148,8 @@ export class RedisRegistryStore implements RegistryStore {
     await this.gate.close();
     if (this.renewTimer) clearInterval(this.renewTimer);
     this.renewTimer = undefined;
-    if (wasOpen) await this.release([this.keys.lease], [this.token]);
+    // Best effort: a lease that cannot be given back (Redis unreachable) expires by itself.
+    if (wasOpen) await this.release([this.keys.lease], [this.token]).catch(() => undefined);
   }
 
   private call<T>(task: () => Promise<T>): Promise<T> {
