@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { FsChannelLog } from '../../src/adapters/fs/fs-channel-log';
 import { InMemoryChannelLog } from '../../src/adapters/in-memory/in-memory-channel-log';
+import { RedisChannelLog } from '../../src/adapters/redis/redis-channel-log';
+import { uniquePrefix, useRedisServer } from '../support/redis-server';
 import { useStoreLocation } from '../support/store-location';
 import type { ChannelEntry, ChannelLog, PendingChannelEntry } from '../../src/application/ports/channel-log';
 
@@ -129,4 +131,12 @@ channelLogContract('file system', () => {
     open: () => new FsChannelLog(path.join(dir, 'server-5000')),
     remove: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
+});
+
+describe('on Redis', () => {
+  const redis = useRedisServer();
+  channelLogContract('RedisChannelLog', () => {
+    const prefix = uniquePrefix('channel-log');
+    return { open: () => new RedisChannelLog(redis.client(), prefix), remove: () => undefined };
+  });
 });

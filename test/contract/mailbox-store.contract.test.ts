@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { FsMailboxStore } from '../../src/adapters/fs/fs-mailbox-store';
 import { InMemoryMailboxStore } from '../../src/adapters/in-memory/in-memory-mailbox-store';
+import { RedisMailboxStore } from '../../src/adapters/redis/redis-mailbox-store';
+import { uniquePrefix, useRedisServer } from '../support/redis-server';
 import { useStoreLocation } from '../support/store-location';
 import type { MailboxStore } from '../../src/application/ports/mailbox-store';
 import { StoreClosedError } from '../../src/application/ports/store-closed-error';
@@ -286,4 +288,16 @@ mailboxStoreContract('FsMailboxStore', () => {
     files: () => listFiles(root),
     remove: () => fs.rmSync(root, { recursive: true, force: true }),
   };
+});
+
+describe('on Redis', () => {
+  const redis = useRedisServer();
+  mailboxStoreContract('RedisMailboxStore', () => {
+    const prefix = uniquePrefix('mailbox');
+    return {
+      refusesAfterClose: true,
+      open: (quota) => new RedisMailboxStore(redis.client(), prefix, quota),
+      remove: () => undefined,
+    };
+  });
 });
