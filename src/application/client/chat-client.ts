@@ -1,6 +1,7 @@
 import { inject, injectable } from 'inversify';
 import type { TableRow } from '../../domain/client-table';
 import { formatAddress } from '../../domain/address';
+import { isReservedName } from '../../domain/nickname';
 import { ChatView } from '../ports/chat-view';
 import { Clock } from '../ports/clock';
 import { Logger } from '../ports/logger';
@@ -245,7 +246,7 @@ function refusalText(reason: RefusalReason, name: string): string {
     case 'name-owned':
       return `the name ${name} belongs to another client; choose another name`;
     case 'invalid-name':
-      return `${name} is not a valid name; names are 1-32 letters, digits, _ or -`;
+      return isReservedName(name) ? `the name ${name} is reserved for the server; choose another name` : `${name} is not a valid name; names are 1-32 letters, digits, _ or -`;
     case 'server-full':
       return 'the server has reached its maximum number of clients; try again later';
   }
