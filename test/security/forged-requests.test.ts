@@ -68,7 +68,9 @@ describe('security: forged requests at the server (in-memory network)', () => {
     const sentByServer: Record<string, number> = {};
     s.network.onSend = (data, from) => {
       if (from.port !== SERVER_PORT) return;
-      const t = peek(data)?.t ?? '?';
+      const message = peek(data);
+      // An ack saying the session is unknown is the one answer a request without a valid session gets.
+      const t = message?.t === 'ack' && message['status'] === 'unknown-session' ? 'unknown-session' : (message?.t ?? '?');
       sentByServer[t] = (sentByServer[t] ?? 0) + 1;
     };
     for (let n = 0; n < FORGERIES; n++) {
@@ -93,6 +95,9 @@ describe('security: forged requests at the server (in-memory network)', () => {
     expect(sentByServer['channel'] ?? 0).to.equal(0);
     expect(sentByServer['welcome'] ?? 0).to.equal(0);
     expect(sentByServer['ack'] ?? 0).to.equal(0);
+    // Each request without a valid session is told so (one datagram no larger than it, to its
+    // source), and x, at whose address a third of them were spoofed, ignores those answers.
+    expect(sentByServer['unknown-session'] ?? 0).to.equal(noSession);
     // Every forgery reached the application (not just the rate limiter): 5 of 7 kinds need a session, 2 are registers.
     expect(noSession).to.equal(Math.round((FORGERIES * 5) / 7));
     expect(sentByServer['refused']).to.equal(FORGERIES - noSession);

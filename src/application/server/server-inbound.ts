@@ -12,6 +12,8 @@ import { ServeTableRequest } from '../use-cases/server/serve-table-request';
 import { StoreOfflineMessage } from '../use-cases/server/store-offline-message';
 import { ServerState } from './server-state';
 
+const UNKNOWN_SESSION = 'unknown-session' as const;
+
 type Handler = (inbound: Inbound) => Promise<Reply | undefined>;
 
 /**
@@ -79,6 +81,7 @@ export class ServerInbound {
           this.state.replies.forget(key);
           // Debug only: forgeries arrive at flood rates and must not flood the log.
           this.logger.debug('dropped a request without a valid session', { type: message.t, from: `${from.ip}:${from.port}` });
+          this.answerUnknownSession(inbound);
           return;
         }
         this.state.replies.complete(key, reply);
@@ -96,5 +99,21 @@ export class ServerInbound {
         this.logger.error('request failed', { type: message.t, error: String(error) });
       },
     );
+  }
+
+  /**
+   * A request whose token names no session held at its source address (this server was
+   * restarted on an empty or another data directory, or the client moved) is answered with
+   * `ack`/`unknown-session`, so the client registers again instead of taking silence for a dead
+   * server. The answer is never cached and changes nothing. No amplification: it is sent only
+   * when the request carried a token at least as long as the status word, and it repeats only
+   * the request's id, so it is never larger than the request (the security suite measures it).
+   */
+  private answerUnknownSession({ message, from }: Inbound): void {
+    if (this.state.stopping || !('token' in message) || !('id' in message)) return;
+    if (message.token.length < UNKNOWN_SESSION.length) return;
+    // A session that exists here but names someone else in the request is a forgery, not a lost session.
+    if (this.state.session(message.token, from)) return;
+    void this.transport.send(from, { t: 'ack', re: message.id, status: UNKNOWN_SESSION });
   }
 }
