@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import path from 'node:path';
 import { ChatClient } from '../application/client/chat-client';
 import { COMMANDS, parseLine } from '../adapters/console/command-parser';
-import { ConsoleUi } from '../adapters/console/console-ui';
+import { ConsoleUi, PROMPT } from '../adapters/console/console-ui';
 import { helpLines } from '../adapters/console/help-text';
 import { renderLine } from '../adapters/console/line-renderer';
 import { formatTable } from '../adapters/console/table-format';
@@ -13,6 +13,7 @@ import { consoleModule } from './console-module';
 import { createContainer } from './create-container';
 import { baseDataDir, clientDataDir, defaultLogFile } from './data-dir';
 import { fsStoresModule } from './fs-stores-module';
+import type { WinstonLogger } from '../adapters/logging/winston-logger';
 import { createLogger } from './logging';
 import { systemModule } from './system-module';
 import { udpModule } from './udp-module';
@@ -30,28 +31,38 @@ export interface ClientIo {
   readonly output: NodeJS.WritableStream;
   readonly terminal: boolean;
   readonly color: boolean;
+  /** The console of the interactive start, held since its `ChatApp -c …` line: the session keeps it. */
+  readonly ui?: ConsoleUi;
 }
 
 /**
  * Run the client of `chatapp -c …` until it ends; resolves with the exit status. Lines are
  * read only after registration, so nothing typed early runs before the client is online.
  */
-export async function runClient(args: ClientArgs, io: ClientIo, env: NodeJS.ProcessEnv, signals: NodeJS.EventEmitter): Promise<number> {
+export async function runClient(
+  args: ClientArgs,
+  io: ClientIo,
+  env: NodeJS.ProcessEnv,
+  signals: NodeJS.EventEmitter,
+  onLogger: (logger: WinstonLogger | undefined) => void = () => undefined,
+): Promise<number> {
   const base = baseDataDir(args.options.dataDir, env);
   const dir = clientDataDir(base);
   const logger = createLogger(args.options, defaultLogFile(base, 'client', args.clientPort), `client:${args.name}`);
+  onLogger(logger);
   let client: ChatClient | undefined;
-  const ui = new ConsoleUi({
-    input: io.input,
-    output: io.output,
-    terminal: io.terminal,
-    color: io.color,
+  const session = {
+    prompt: PROMPT,
     historyFile: path.join(dir, 'history', `${nameKey(args.name)}.txt`),
     completions: () => ({ commands: COMMANDS.map((c) => c.name), names: client?.tableRows().map((r) => r.name) ?? [] }),
-  });
+  };
+  // One console for the whole session: a second readline on the same terminal echoes every key twice.
+  const ui = io.ui ?? new ConsoleUi({ input: io.input, output: io.output, terminal: io.terminal, color: io.color, ...session });
+  if (io.ui) io.ui.configure(session);
   const fail = async (text: string): Promise<number> => {
     ui.print(renderLine({ kind: 'error', text }), 'error');
     ui.close();
+    onLogger(undefined);
     await logger.close();
     return 1;
   };
@@ -76,6 +87,7 @@ export async function runClient(args: ClientArgs, io: ClientIo, env: NodeJS.Proc
       ui.close();
       await chat.stop();
       logger.info('client stopped', { code });
+      onLogger(undefined);
       await logger.close();
       resolve(code);
     };
@@ -84,6 +96,8 @@ export async function runClient(args: ClientArgs, io: ClientIo, env: NodeJS.Proc
     for (const signal of ['SIGINT', 'SIGHUP', 'SIGTERM'] as const) signals.on(signal, () => void end(0, false));
     ui.onClose((reason) => void end(0, reason === 'eof'));
     ui.onLine((line) => {
+      // After quit (or any end): lines typed or pasted after it are not run; what came before finishes.
+      if (ended) return;
       const parsed = parseLine(line);
       switch (parsed.kind) {
         case 'empty':
@@ -93,9 +107,14 @@ export async function runClient(args: ClientArgs, io: ClientIo, env: NodeJS.Proc
         case 'command':
           void chat.submit(parsed.command);
           return;
-        case 'local':
+        case 'local': {
           if (parsed.command.kind === 'quit') return void end(0, true);
-          for (const l of parsed.command.kind === 'help' ? helpLines() : formatTable(chat.tableRows())) ui.print(l, 'plain');
+          const kind = parsed.command.kind;
+          // In turn with the commands typed before it, like every other command.
+          void chat.submitLocal(() => {
+            for (const l of kind === 'help' ? helpLines() : listLines(chat)) ui.print(l, 'plain');
+          });
+        }
       }
     });
     chat
@@ -112,4 +131,11 @@ export async function runClient(args: ClientArgs, io: ClientIo, env: NodeJS.Proc
         void end(1, false);
       });
   });
+}
+
+/** The `list` lines; offline, the server pushes nothing, so the table is said to be the last one seen. */
+function listLines(chat: ChatClient): string[] {
+  const lines = formatTable(chat.tableRows());
+  if (chat.state === 'offline') lines.push(`>>> [You are offline: this is the table as it was when you left; reg ${chat.name} to get the current one.]`);
+  return lines;
 }
