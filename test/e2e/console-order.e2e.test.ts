@@ -62,6 +62,18 @@ describe('e2e: a pasted script runs in order and stops at quit', function () {
     expect(x.lines).to.deep.equal(['>>> [Welcome, You are registered.]', '>>> [Client table updated.]']);
   });
 
+  it('a pasted line of a million characters is refused at once with a short error; the next command runs', async () => {
+    const { port } = await serverAndY();
+    const x = new ChatAppProcess(['-c', 'x', '127.0.0.1', String(port), String(await freeUdpPort()), '--data-dir', dataDir]);
+    procs.push(x);
+    await x.linesAfter(0, 2);
+    x.type('q'.repeat(1_000_000));
+    x.type('send_all after the paste');
+    const [refused, acked] = await x.linesAfter(2, 2);
+    expect(refused).to.equal('>>> [Error: the line is 1000000 characters long; a command fits in 1102 (messages up to 1000 bytes), so nothing was done.]');
+    expect(acked).to.equal('>>> [Message received by Server.]');
+  });
+
   it('list after dereg shows the own row offline and says the table is not current', async () => {
     const { port } = await serverAndY();
     const x = new ChatAppProcess(['-c', 'x', '127.0.0.1', String(port), String(await freeUdpPort()), '--data-dir', dataDir]);
