@@ -32,7 +32,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     // Piped, readline writes nothing of its own: the seed's `$ ` is written here, as a script expects it.
     const first = await promptForCommand(ui, terminal ? () => undefined : () => process.stdout.write(START_PROMPT));
     if (!first) return 0;
-    request = first;
+    // Options given with the bare command (`chatapp --data-dir d`) hold unless the line repeats them.
+    const given = request.options;
+    request = first.kind === 'client' || first.kind === 'server' ? { ...first, options: { ...given, ...first.options } } : first;
     // Only a client goes on reading the console; everything else ends the prompt here.
     if (request.kind !== 'client') {
       ui.close();
