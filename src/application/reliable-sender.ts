@@ -22,6 +22,8 @@ type Request = Extract<Message, { id: string }>;
 export class ReliableSender {
   private readonly pending = new Map<string, Pending>();
   private idleWaiters: Array<() => void> = [];
+  /** Set by cancelAll: a node shutting down starts no new exchange (it would outlive the stop). */
+  private closed = false;
 
   constructor(
     @inject(Transport) private readonly transport: Transport,
@@ -33,6 +35,7 @@ export class ReliableSender {
     // Keyed by destination and id: one channel message goes to many clients under one id.
     const key = `${addressKey(to)}|${message.id}`;
     if (this.pending.has(key)) throw new Error(`request ${key} is already in flight`);
+    if (this.closed) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       const entry: Pending = { resolve, timer: undefined };
       this.pending.set(key, entry);
@@ -69,6 +72,7 @@ export class ReliableSender {
 
   /** Abandon everything in flight (shutdown): each request resolves unanswered, no timer stays. */
   cancelAll(): void {
+    this.closed = true;
     for (const key of [...this.pending.keys()]) this.finish(key, undefined);
   }
 

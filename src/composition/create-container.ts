@@ -11,6 +11,8 @@ import { RegistrySync } from '../application/server/registry-sync';
 import { ServerInbound } from '../application/server/server-inbound';
 import { ServerState } from '../application/server/server-state';
 import { TableBroadcaster } from '../application/server/table-broadcaster';
+import { TableJournal } from '../application/server/table-journal';
+import { BackgroundTasks } from '../application/server/background-tasks';
 import { ChatSettings, ClientIdentity } from '../application/settings';
 import { ConfirmRegistration } from '../application/use-cases/client/confirm-registration';
 import { Deregister } from '../application/use-cases/client/deregister';
@@ -34,7 +36,7 @@ export const NodeConfigToken = Symbol('NodeConfig');
 const SERVER_CLASSES = [
   ServerState, PendingRegistrations, ServerInbound, ChatServer, TableBroadcaster, LivenessProbe, RegistrySync,
   AcceptRegistration, ServerConfirmRegistration, AcceptDeregistration, StoreOfflineMessage,
-  DeliverOfflineMessages, RelayChannelMessage, ServeTableRequest, MarkOffline,
+  DeliverOfflineMessages, RelayChannelMessage, ServeTableRequest, MarkOffline, TableJournal, BackgroundTasks,
 ] as const;
 
 const CLIENT_CLASSES = [

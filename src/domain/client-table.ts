@@ -96,6 +96,16 @@ export class ClientTable {
     return 'applied';
   }
 
+  /**
+   * Server side: record `row` as it stood at `version`, the change after the table's own
+   * (changes are published one version at a time, in order, so deltas stay complete).
+   */
+  applyChange(version: number, row: TableRow): void {
+    if (version !== this.currentVersion + 1) throw new Error(`change ${version} does not follow version ${this.currentVersion}`);
+    this.rowsByKey.set(nameKey(row.name), { ...stripVersion(row), changedAt: version });
+    this.currentVersion = version;
+  }
+
   /** Server side after a restart: rebuild from persisted rows at a known version. */
   restore(version: number, rows: readonly TableRow[]): void {
     this.rowsByKey.clear();

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { FsRegistryStore } from '../../src/adapters/fs/fs-registry-store';
 import { InMemoryRegistryStore } from '../../src/adapters/in-memory/in-memory-registry-store';
 import type { RegistryRecord, RegistryStore } from '../../src/application/ports/registry-store';
+import { StoreClosedError } from '../../src/application/ports/store-closed-error';
 
 /** Where a registry lives: each `open` is another server's store on the same location. */
 interface RegistryLocation {
@@ -76,6 +77,59 @@ function registryStoreContract(adapter: string, newLocation: () => RegistryLocat
       await second.save(record('dave', { version: 4 }));
       await closeAll();
       expect(await (await openStore()).load()).to.have.length(3);
+    });
+
+    it('reports the highest version saved, also after a new open', async () => {
+      const store = await openStore();
+      expect(await store.highestVersion()).to.equal(0);
+      await store.save(record('alice', { version: 3 }));
+      await store.save(record('bob', { version: 7 }));
+      expect(await store.highestVersion()).to.equal(7);
+      await closeAll();
+      expect(await (await openStore()).highestVersion()).to.equal(7);
+    });
+
+    it('never reports a lower version after the row that carried the highest is rewritten', async () => {
+      const store = await openStore();
+      await store.save(record('alice', { version: 10 }));
+      await store.save(record('alice', { version: 2, online: false }));
+      await closeAll();
+      const again = await openStore();
+      expect(await again.load()).to.deep.equal([record('alice', { version: 2, online: false })]);
+      expect(await again.highestVersion()).to.equal(10);
+      await closeAll();
+      expect(await (await openStore()).highestVersion()).to.equal(10);
+    });
+
+    it('keeps a reserved version across a new open, and ignores a reservation below it', async () => {
+      const store = await openStore();
+      await store.save(record('alice', { version: 4 }));
+      await store.reserveVersion(64);
+      await store.reserveVersion(20);
+      expect(await store.highestVersion()).to.equal(64);
+      await closeAll();
+      const again = await openStore();
+      expect(await again.highestVersion()).to.equal(64);
+      expect(await again.load()).to.deep.equal([record('alice', { version: 4 })]);
+      await again.reserveVersion(64);
+      await again.save(record('bob', { version: 65 }));
+      await closeAll();
+      expect(await (await openStore()).highestVersion()).to.equal(65);
+    });
+
+    it('rejects calls made after close began with StoreClosedError, and close waits for the calls under way', async () => {
+      const store = await openStore();
+      const inFlight = store.save(record('alice', { version: 1 }));
+      const closing = store.close();
+      opened = opened.filter((s) => s !== store);
+      for (const late of [() => store.save(record('bob', { version: 2 })), () => store.reserveVersion(9), () => store.load()]) {
+        let error: unknown;
+        await late().catch((e: unknown) => { error = e; });
+        expect(error).to.be.instanceOf(StoreClosedError);
+      }
+      await inFlight;
+      await closing;
+      expect(await (await openStore()).load()).to.deep.equal([record('alice', { version: 1 })]);
     });
 
     it('refuses a second open while the first is open, and allows it after close', async () => {

@@ -56,8 +56,9 @@ describe('scenario: behaviours of SPEC §3', () => {
     const lines = await say(x, 'send y hi', 700);
     expect(lines.slice(0, 3)).to.deep.equal(['>>> [No ACK from y, message sent to server.]', '>>> [Client y exists!!]', TABLE]);
     expect(x.client.tableRows().find((r) => r.name === 'y')?.online).to.equal(true);
-    expect(server.mailbox).to.exist;
-    expect(await server.mailbox.list('y')).to.have.length(0);
+    // The save was refused ("exists"): nothing is stored for y, and y was shown nothing from x.
+    expect(await server.mailbox.list('y')).to.deep.equal([]);
+    expect(y.view.events.filter((e) => e.kind === 'direct-received' || e.kind === 'stored-received' || e.kind === 'channel-received')).to.deep.equal([]);
   });
 
   it('refuses a name that an online client holds; the newcomer exits with status 1', async () => {

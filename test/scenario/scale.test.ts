@@ -8,6 +8,7 @@ import { MAX_DATAGRAM_BYTES, type Message, type MessageOf } from '../../src/appl
 import { ChatServer } from '../../src/application/server/chat-server';
 import { ServerState, type ClientRecord } from '../../src/application/server/server-state';
 import { TableBroadcaster } from '../../src/application/server/table-broadcaster';
+import { TableJournal } from '../../src/application/server/table-journal';
 import { InMemoryRegistryStore } from '../../src/adapters/in-memory/in-memory-registry-store';
 import { SeededCrypto } from '../../src/adapters/in-memory/seeded-crypto';
 import { SystemClock } from '../../src/adapters/system/system-clock';
@@ -86,6 +87,7 @@ describe('scenario: scale (a 10,000-client table)', function () {
   let s: Scenario;
   let state: ServerState;
   let broadcaster: TableBroadcaster;
+  let journal: TableJournal;
   let stopServer: () => Promise<void>;
   let logger: RecordingLogger;
   const stubs: StubClient[] = [];
@@ -113,6 +115,7 @@ describe('scenario: scale (a 10,000-client table)', function () {
     const server = container.get(ChatServer);
     state = container.get(ServerState);
     broadcaster = container.get(TableBroadcaster);
+    journal = container.get(TableJournal);
     await server.start();
     stopServer = () => server.stop();
     expect(state.table.size).to.equal(REGISTERED);
@@ -127,15 +130,15 @@ describe('scenario: scale (a 10,000-client table)', function () {
    * Online clients put straight into the server's state, registered, confirmed and at the
    * current version (registering each through the protocol would send each the whole table).
    */
-  function addOnlineStubs(count: number): void {
+  async function addOnlineStubs(count: number): Promise<void> {
     const added: ClientRecord[] = [];
     for (let i = 0; i < count; i++) {
       const name = `online-${String(stubs.length).padStart(4, '0')}`;
       const stub = new StubClient(s, name, `token-${name}`);
       const record: ClientRecord = { name, proof: `proof-${name}`, token: '', address: stub.address, validated: true, knownVersion: 0, pendingSinceMs: undefined };
-      state.records.set(nameKey(name), record);
+      state.add(nameKey(name), record);
       state.assignToken(nameKey(name), record, stub.token);
-      state.table.upsert({ name, ip: stub.address.ip, port: stub.address.port, online: true });
+      await journal.upsert({ name, ip: stub.address.ip, port: stub.address.port, online: true });
       stubs.push(stub);
       added.push(record);
     }
@@ -166,7 +169,7 @@ describe('scenario: scale (a 10,000-client table)', function () {
   it('a status change costs one small datagram per online client, linearly in their number', async () => {
     const perChange: Array<{ online: number; table: number; all: number }> = [];
     for (const online of [100, 200, 400]) {
-      addOnlineStubs(online - stubs.filter((st) => state.table.get(st.name)?.online).length);
+      await addOnlineStubs(online - stubs.filter((st) => state.table.get(st.name)?.online).length);
       await s.run(1000);
       const leaving = stubs.find((st) => state.table.get(st.name)?.online)!;
       const counts = await traffic(s, async () => {

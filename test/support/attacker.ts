@@ -55,6 +55,7 @@ export function messageOfEveryType(c: Claims): { [T in MessageType]: MessageOf<T
     channel: { t: 'channel', id: c.id, token: c.token, from: c.name, text: 'forged channel' },
     probe: { t: 'probe', id: c.id, token: c.token },
     stored: { t: 'stored', id: c.id, token: c.token, items: [{ id: c.id, from: c.name, kind: 'direct', at: 0, text: 'forged stored' }] },
+    'not-kept': { t: 'not-kept', id: c.id, token: c.token, count: 7 },
     ack: { t: 'ack', re: c.id, status: 'ok' },
   };
 }

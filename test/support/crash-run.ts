@@ -5,7 +5,7 @@ import dgram from 'node:dgram';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ClientSession } from '../../src/application/client/client-session';
+import type { ChatEvent } from '../../src/application/ports/chat-view';
 import { REGISTER_MIN_BYTES, isReply, type Message, type MessageOf, type Reply } from '../../src/application/protocol/envelope';
 import { decodeLines } from '../../src/adapters/fs/checksummed-lines';
 import { FsChannelLog } from '../../src/adapters/fs/fs-channel-log';
@@ -13,10 +13,11 @@ import { FsMailboxStore } from '../../src/adapters/fs/fs-mailbox-store';
 import { FsRegistryStore } from '../../src/adapters/fs/fs-registry-store';
 import { SeededRandom } from '../../src/adapters/in-memory/seeded-random';
 import { decodeDatagram, encodeMessage } from '../../src/adapters/wire/envelope-codec';
-import { defaultSettings } from '../../src/composition/config';
 import { serverDataDir } from '../../src/composition/data-dir';
 import { FAILPOINTS, type FailpointName } from '../../src/composition/failpoints';
 import { nameKey } from '../../src/domain/nickname';
+import { DeliveryChecker, type SentMessage } from './delivery-checker';
+import { InboundScreen } from './inbound-screen';
 
 /**
  * The crash test of issue 4 (SPEC §5 "Nothing lost"): a real server process (`bin/chatapp.js -s
@@ -29,18 +30,22 @@ import { nameKey } from '../../src/domain/nickname';
  * retransmitted, members probed and marked offline, messages stored for them, and a kill can land
  * in the middle of all that. At the end a server runs undisturbed, every client logs in, and
  * whatever is stored is delivered (the drain). The clients know exactly which saves and
- * send_alls were ACKed and record everything delivered to them:
+ * send_alls were ACKed, record everything their sockets receive, and hand every push to the real
+ * client's inbound handling (ClientInbound in a container of its own, see inbound-screen.ts),
+ * which decides what is ACKed and shown, as for a user:
  *
  * - attempted: saves and send_alls sent (distinct ids);
  * - acked: those the server ACKed (save → `saved`, send_all → `ok`);
- * - lost: (ACKed message, recipient) pairs never delivered to that recipient by the end of the
- *   drain (whether still in a store or gone);
- * - redelivered: deliveries of a (sender, id) to a recipient beyond the first that are not
- *   retransmissions of one datagram (a new datagram, or one from a later server run) — the
- *   server may deliver again what it could not know was delivered (an ACK or a removal lost in
- *   a kill); clients show it once because they dedup by sender|id;
- * - duplicated: (recipient, sender, id) a real client would *show* twice: each recipient runs the
- *   real client's dedup (ClientSession.shown, keyed sender|id); 0 unless that dedup fails;
+ * - lost: (ACKed message, recipient) pairs the recipient's real client never showed by the end
+ *   of the drain (whether still in a store, gone, or received but refused);
+ * - redelivered_after_ack: counted at each client's raw socket, every arrival of a (message,
+ *   recipient) pair (a channel push, or an item of a stored batch) after that recipient had
+ *   already sent the server an ACK for a datagram carrying it: retransmissions that crossed the
+ *   ACK, and deliveries again by a later server run that could not know (an ACK or a removal
+ *   lost in a kill). Not a failure by itself: what matters is whether the user sees it twice;
+ * - shown_twice: what a user would see twice: the checker counts the messages the real inbound
+ *   handling asks its view to show, per recipient, by sender and text (every text is unique);
+ *   each show of a message beyond the first counts one. It never asks the client's dedup;
  * - unexpected: deliveries of something never sent, to someone it was not for, or altered;
  * - torn_tails_dropped: distinct torn last records found in the store files after a kill (each
  *   of which the next server had to drop), plus any the stores report when reopened at the end.
@@ -63,10 +68,10 @@ export interface CrashFigures {
   attempted: number;
   acked: number;
   lost: number;
-  duplicated: number;
+  redelivered_after_ack: number;
+  shown_twice: number;
   unexpected: number;
   torn_tails_dropped: number;
-  redelivered: number;
   runs: number;
   seconds: number;
   saves_acked: number;
@@ -125,21 +130,6 @@ const BACKLOG_LIMIT = 200;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface SentMessage {
-  readonly senderKey: string;
-  readonly id: string;
-  readonly text: string;
-  readonly kind: 'direct' | 'channel';
-  readonly recipients: readonly string[];
-  acked: boolean;
-}
-
-interface DeliveryRecord {
-  /** Distinct arrivals: datagram id @ server run (retransmissions of one datagram count once). */
-  readonly arrivals: Set<string>;
-  shown: number;
-}
-
 /** One server process on the data directory. */
 class ServerProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -195,21 +185,33 @@ class RawClient {
   /** Whether the network drops some of the server's pushes to this client (off for the final drain). */
   lossy = true;
   offlineUntil = 0;
-  readonly session: ClientSession;
+  /** The real client's handling of what this client receives, and what it showed. */
+  readonly screen: InboundScreen;
   private readonly socket = dgram.createSocket('udp4');
   private readonly pending = new Map<string, (reply: Reply) => void>();
+  /** The items each push datagram carried, by datagram id, for when its ACK goes out. */
+  private readonly carried = new Map<string, ReadonlyArray<{ from: string; id: string }>>();
   private counter = 0;
 
   constructor(
     readonly name: string,
     private readonly server: { port: number },
-    private readonly onDelivery: (client: RawClient, item: { from: string; id: string; kind: 'direct' | 'channel'; text: string; datagram: string }) => void,
+    private readonly onDelivery: (client: RawClient, item: { from: string; id: string; kind: 'direct' | 'channel'; text: string }) => void,
+    private readonly onAcked: (client: RawClient, items: ReadonlyArray<{ from: string; id: string }>) => void,
+    onShow: (client: RawClient, event: ChatEvent) => void,
     private readonly random: SeededRandom,
+    seed: number,
     private readonly trace?: (event: string) => void,
   ) {
     this.key = nameKey(name);
     this.secret = `crash-secret-${name}`;
-    this.session = new ClientSession({ name, server: { ip: IP, port: server.port } }, defaultSettings());
+    // The real client's inbound handling decides which pushes are ACKed, as it would for a user.
+    this.screen = new InboundScreen(name, { ip: IP, port: server.port }, seed, (event) => onShow(this, event), (sent) => {
+      if (sent.t !== 'ack') return;
+      this.ack(sent.re);
+      const items = this.carried.get(sent.re);
+      if (items) this.onAcked(this, items);
+    });
     this.socket.on('message', (data, rinfo) => this.receive(data, rinfo));
   }
 
@@ -255,6 +257,8 @@ class RawClient {
     const padded = { ...register, pad: '.'.repeat(Math.max(0, REGISTER_MIN_BYTES - size + 1)) };
     const welcome = await this.request(padded);
     if (welcome?.t !== 'welcome') return false;
+    // As the real client does (Register): the welcome's token is the session's from now on.
+    this.screen.online(welcome.token);
     const ack = await this.request({ t: 'confirm', id: this.nextId('c'), token: welcome.token, have: 0 });
     if (ack?.t !== 'ack') return false;
     this.token = welcome.token;
@@ -289,12 +293,13 @@ class RawClient {
         }
         return;
       case 'channel':
-        this.ack(message.id);
-        return this.onDelivery(this, { from: message.from, id: message.id, kind: 'channel', text: message.text, datagram: message.id });
+        this.onDelivery(this, { from: message.from, id: message.id, kind: 'channel', text: message.text });
+        this.carried.set(message.id, [{ from: message.from, id: message.id }]);
+        return this.screen.receive(message);
       case 'stored':
-        this.ack(message.id);
-        for (const item of message.items) this.onDelivery(this, { from: item.from, id: item.id, kind: item.kind, text: item.text, datagram: message.id });
-        return;
+        for (const item of message.items) this.onDelivery(this, { from: item.from, id: item.id, kind: item.kind, text: item.text });
+        this.carried.set(message.id, message.items);
+        return this.screen.receive(message);
       default:
         return;
     }
@@ -373,12 +378,12 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
     else if (problems.length === MAX_PROBLEMS_LISTED) problems.push('… more problems not listed');
   };
   const figures: CrashFigures = {
-    attempted: 0, acked: 0, lost: 0, duplicated: 0, unexpected: 0, torn_tails_dropped: 0, redelivered: 0, runs: 0, seconds: 0,
+    attempted: 0, acked: 0, lost: 0, redelivered_after_ack: 0, shown_twice: 0, unexpected: 0, torn_tails_dropped: 0, runs: 0, seconds: 0,
     saves_acked: 0, send_alls_acked: 0, deliveries_expected: 0, deliveries: 0, kills_external: 0, kills_during_startup: 0, drain_rejoins: 0, largest_mailbox: 0, throttled: 0,
     failpoint_runs: {}, failpoints_fired: {},
   };
   const sent = new Map<string, SentMessage>();
-  const delivered = new Map<string, DeliveryRecord>();
+  const checker = new DeliveryChecker(sent, problem);
   const torn = new Set<string>();
   let run = 0;
   let stopping = false;
@@ -392,47 +397,22 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
   const acked = (message: SentMessage): void => {
     message.acked = true;
     for (const r of message.recipients) {
-      if (delivered.has(`${r}|${message.senderKey}|${message.id}`)) continue;
+      if (checker.wasShown(r, message)) continue;
       const set = backlog.get(r) ?? new Set<string>();
       set.add(`${message.senderKey}|${message.id}`);
       backlog.set(r, set);
     }
   };
 
-  const onDelivery = (client: RawClient, item: { from: string; id: string; kind: 'direct' | 'channel'; text: string; datagram: string }): void => {
-    figures.deliveries++;
-    const key = `${nameKey(item.from)}|${item.id}`;
-    const message = sent.get(key);
-    if (!message || !message.recipients.includes(client.key) || message.text !== item.text || message.kind !== item.kind) {
-      figures.unexpected++;
-      problem(`unexpected delivery to ${client.name}: ${JSON.stringify(item)}${message ? ` (sent: ${JSON.stringify(message)})` : ' (never sent)'}`);
-      return;
-    }
-    backlog.get(client.key)?.delete(key);
-    const recordKey = `${client.key}|${key}`;
-    let record = delivered.get(recordKey);
-    if (!record) {
-      record = { arrivals: new Set(), shown: 0 };
-      delivered.set(recordKey, record);
-    }
-    const arrival = `${item.datagram}@${run}`;
-    if (!record.arrivals.has(arrival)) {
-      if (record.arrivals.size > 0) figures.redelivered++;
-      record.arrivals.add(arrival);
-    }
-    // The real client's dedup decides what is shown.
-    if (client.session.shown.firstSeen(key, Date.now())) {
-      record.shown++;
-      if (record.shown === 2) {
-        figures.duplicated++;
-        problem(`${client.name} would show ${key} twice`);
-      }
-    }
+  const onDelivery = (client: RawClient, item: { from: string; id: string; kind: 'direct' | 'channel'; text: string }): void => {
+    if (checker.arrived(client.key, item)) backlog.get(client.key)?.delete(`${nameKey(item.from)}|${item.id}`);
   };
+  const onAcked = (client: RawClient, items: ReadonlyArray<{ from: string; id: string }>): void => checker.acked(client.key, items);
+  const onShow = (client: RawClient, event: ChatEvent): void => checker.shown(client.key, event);
 
   const events: string[] = [];
   const trace = options.trace ? (event: string): void => { events.push(`${Date.now() - started} run${run} ${event} `); } : undefined;
-  const clients = Array.from({ length: CLIENTS }, (_, i) => new RawClient(`c${i}`, { port }, onDelivery, new SeededRandom(options.seed * 31 + i), trace));
+  const clients = Array.from({ length: CLIENTS }, (_, i) => new RawClient(`c${i}`, { port }, onDelivery, onAcked, onShow, new SeededRandom(options.seed * 31 + i), options.seed * 31 + i, trace));
   for (const c of clients) await c.open();
 
   const record = (sender: RawClient, id: string, text: string, kind: 'direct' | 'channel', recipients: string[]): SentMessage => {
@@ -581,17 +561,17 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
     await Promise.all(clients.map(join));
     const missingFor = (): Set<string> => {
       const who = new Set<string>();
-      for (const m of sent.values()) if (m.acked) for (const r of m.recipients) if (!delivered.has(`${r}|${m.senderKey}|${m.id}`)) who.add(r);
+      for (const m of sent.values()) if (m.acked) for (const r of m.recipients) if (!checker.wasShown(r, m)) who.add(r);
       return who;
     };
     const settleStart = Date.now();
-    let lastCount = figures.deliveries;
+    let lastCount = checker.figures.deliveries;
     let lastChange = Date.now();
     let rejoins = 0;
     while (missingFor().size > 0 && Date.now() - settleStart < SETTLE_MAX_MS && Date.now() - lastChange < SETTLE_QUIET_MS) {
       await sleep(100);
-      if (figures.deliveries !== lastCount) {
-        lastCount = figures.deliveries;
+      if (checker.figures.deliveries !== lastCount) {
+        lastCount = checker.figures.deliveries;
         lastChange = Date.now();
       } else if (Date.now() - lastChange > SETTLE_REJOIN_MS * (rejoins + 1)) {
         rejoins++;
@@ -625,17 +605,18 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
     await channelLog.close();
     await registry.close();
 
-    // An ACKed message never delivered is lost, whether it still sits in a store or is gone.
-    const lostBy = new Map<string, { stored: number; gone: number; examples: string[] }>();
+    // An ACKed message never shown is lost, whether it still sits in a store, is gone, or was refused.
+    const lostBy = new Map<string, { stored: number; gone: number; refused: number; examples: string[] }>();
     for (const m of sent.values()) {
       if (!m.acked) continue;
       for (const r of m.recipients) {
         figures.deliveries_expected++;
         const key = `${r}|${m.senderKey}|${m.id}`;
-        if (delivered.has(key)) continue;
+        if (checker.wasShown(r, m)) continue;
         figures.lost++;
-        const entry = lostBy.get(r) ?? { stored: 0, gone: 0, examples: [] };
+        const entry = lostBy.get(r) ?? { stored: 0, gone: 0, refused: 0, examples: [] };
         if (stillStored.has(key)) entry.stored++;
+        else if (checker.reached(r, m)) entry.refused++;
         else entry.gone++;
         if (entry.examples.length < 3) entry.examples.push(`${m.kind} ${m.senderKey}|${m.id}`);
         lostBy.set(r, entry);
@@ -643,15 +624,15 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
     }
     if (trace) {
       for (const m of sent.values()) {
-        if (!m.acked || m.recipients.every((r) => delivered.has(`${r}|${m.senderKey}|${m.id}`))) continue;
+        if (!m.acked || m.recipients.every((r) => checker.wasShown(r, m))) continue;
         const first = events.findIndex((e) => e.includes(` ${m.id} `));
-        const missed = m.recipients.filter((r) => !delivered.has(`${r}|${m.senderKey}|${m.id}`));
+        const missed = m.recipients.filter((r) => !checker.wasShown(r, m));
         const around = events.slice(Math.max(0, first), first + 4000).filter((e) => e.includes(m.id) || e.includes(' server killed') || missed.some((r) => e.includes(` ${r} `) && !/ got (table|probe) /.test(e)));
         problem(`trace of ${m.senderKey}|${m.id} (missed by ${missed.join(',')}):\n  ${around.slice(0, 80).join('\n  ')}`);
       }
     }
     for (const [r, e] of lostBy) {
-      problem(`lost for ${r}: ${e.stored + e.gone} (${e.stored} still in its mailbox, ${e.gone} gone), e.g. ${e.examples.join(', ')}`);
+      problem(`lost for ${r}: ${e.stored + e.gone + e.refused} (${e.stored} still in its mailbox, ${e.refused} received but never shown, ${e.gone} gone), e.g. ${e.examples.join(', ')}`);
     }
     figures.torn_tails_dropped = torn.size + mailbox.tornTailsDropped + channelLog.tornTailsDropped + registry.tornTailsDropped;
   } finally {
@@ -661,13 +642,14 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
     for (const c of clients) c.close();
     if (!options.dataDir) fs.rmSync(baseDir, { recursive: true, force: true });
   }
+  Object.assign(figures, checker.figures);
   figures.seconds = Math.round((Date.now() - started) / 100) / 10;
   return { figures, problems, seed: options.seed };
 }
 
 /** The figures line of the issue, then the details. */
 export function formatFigures(f: CrashFigures): string {
-  const main = (['attempted', 'acked', 'lost', 'duplicated', 'unexpected', 'torn_tails_dropped', 'redelivered', 'runs', 'seconds'] as const)
+  const main = (['attempted', 'acked', 'lost', 'redelivered_after_ack', 'shown_twice', 'unexpected', 'torn_tails_dropped', 'runs', 'seconds'] as const)
     .map((k) => `${k}=${f[k]}`).join(', ');
   const fired = FAILPOINTS.map((n) => `${n} ${f.failpoints_fired[n] ?? 0}/${f.failpoint_runs[n] ?? 0}`).join(', ');
   return `${main}\n` +
@@ -677,5 +659,5 @@ export function formatFigures(f: CrashFigures): string {
 }
 
 export function crashRunPassed(f: CrashFigures): boolean {
-  return f.lost === 0 && f.duplicated === 0 && f.unexpected === 0;
+  return f.lost === 0 && f.shown_twice === 0 && f.unexpected === 0;
 }

@@ -34,6 +34,18 @@ export interface PowerLossOptions {
 
 const DIR: Node = { kind: 'dir' };
 
+/** The error of every operation the simulated crash cut off: the only error a crashed process may see. */
+export class SimulatedCrashError extends Error {
+  override readonly name = 'SimulatedCrashError';
+}
+
+/** Whether `error` is (or wraps, through `cause` or an AggregateError) the simulated crash. */
+export function isSimulatedCrash(error: unknown): boolean {
+  if (error instanceof SimulatedCrashError) return true;
+  if (error instanceof AggregateError) return error.errors.some(isSimulatedCrash);
+  return error instanceof Error && error.cause !== undefined && isSimulatedCrash(error.cause);
+}
+
 function fail(code: string, what: string): Error {
   return Object.assign(new Error(`${code}: ${what}`), { code });
 }
@@ -67,6 +79,20 @@ export class PowerLossFileSystem implements FileSystem {
   restart(options: PowerLossOptions = {}): PowerLossFileSystem {
     if (!this.crashed) throw new Error('restart() needs a crash() first');
     return new PowerLossFileSystem(this.random, options, this.state);
+  }
+
+  /**
+   * The files under `dir` as a reader would see them now, read without an operation (so the
+   * crash schedule and the seeded interleaving are untouched): for checking what is on disk
+   * independently of the stores that wrote it.
+   */
+  files(dir: string): Map<string, Buffer> {
+    const d = path.resolve(dir);
+    const found = new Map<string, Buffer>();
+    for (const [p, node] of this.state.live) {
+      if (node.kind === 'file' && p.startsWith(`${d}/`)) found.set(p, Buffer.from(node.inode.data));
+    }
+    return found;
   }
 
   mkdir(dir: string): Promise<string | undefined> {
@@ -212,12 +238,12 @@ export class PowerLossFileSystem implements FileSystem {
    */
   private async op<T>(effect: () => T, reachesCacheOnCrash = false): Promise<T> {
     for (let i = this.random.int(3); i > 0; i--) await Promise.resolve();
-    if (this.crashed) throw new Error('simulated crash: this process is gone');
+    if (this.crashed) throw new SimulatedCrashError('simulated crash: this process is gone');
     this.opCount++;
     if (this.opCount === this.options.crashAtOp) {
       if (reachesCacheOnCrash) effect();
       this.crash(this.options.crashKind ?? 'power');
-      throw new Error(`simulated ${this.options.crashKind ?? 'power'} crash at operation ${this.opCount}`);
+      throw new SimulatedCrashError(`simulated ${this.options.crashKind ?? 'power'} crash at operation ${this.opCount}`);
     }
     return effect();
   }

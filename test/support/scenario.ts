@@ -78,7 +78,7 @@ export class Scenario {
   private nodeSeed: number;
 
   constructor(options: { seed?: number; faults?: Partial<NetworkFaults>; settings?: Partial<ChatSettings> } = {}) {
-    this.clock = sinon.useFakeTimers({ now: new Date(2026, 10, 23, 12, 0, 0), toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'Date'] });
+    this.clock = sinon.useFakeTimers({ now: new Date(2026, 10, 23, 12, 0, 0), toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'Date', 'performance'] });
     this.network = new InMemoryNetwork({ seed: options.seed ?? 1, ...(options.faults ? { faults: options.faults } : {}) });
     this.settings = defaultSettings(options.settings);
     this.nodeSeed = (options.seed ?? 1) * 1000;
@@ -130,6 +130,14 @@ export class Scenario {
       await started;
     }
     return client;
+  }
+
+  /** Type `line` at `client`, let `ms` of simulated time pass, and return what it printed meanwhile. */
+  async say(client: TestClient, line: string, ms = 100): Promise<string[]> {
+    const mark = client.lines.length;
+    void client.type(line);
+    await this.run(ms);
+    return client.view.since(mark);
   }
 
   /** Advance simulated time, running every timer and promise due. */

@@ -38,6 +38,8 @@ export function renderLine(event: ChatEvent): string {
       return event.storedKind === 'channel'
         ? `>>> Channel_Message ${s(event.from)}: ${formatStoredAt(event.atMs)} ${s(event.text)}`
         : `>>> ${s(event.from)}: ${formatStoredAt(event.atMs)} ${s(event.text)}`;
+    case 'not-kept':
+      return `>>> [${event.count} messages could not be kept for you while you were away.]`;
     case 'channel-acked':
       return '>>> [Message received by Server.]';
     case 'channel-not-responding':

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { ChannelEntry, ChannelLog, PendingChannelEntry } from '../../application/ports/channel-log';
+import { StoreClosedError } from '../../application/ports/store-closed-error';
 import { decodeLines, encodeLine } from './checksummed-lines';
 import { ensureDurableDir, NodeFileSystem, type FileHandle, type FileSystem } from './file-system';
 import { GroupSync } from './group-sync';
@@ -158,7 +159,7 @@ export class FsChannelLog implements ChannelLog {
   }
 
   private run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('channel log is closed'));
+    if (this.closed) return Promise.reject(new StoreClosedError('channel log'));
     return this.queue.run(QUEUE_KEY, async () => {
       if (!this.ready) await this.open();
       return task();

@@ -1,21 +1,26 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { utf8Length } from '../../domain/message-text';
-import { DEFAULT_MAILBOX_QUOTA, fitsQuota, type MailboxQuota, type StoredMessage } from '../../domain/offline-mailbox';
+import { DEFAULT_MAILBOX_QUOTA, fitsQuota, type MailboxMessage, type MailboxQuota, type StoredMessage } from '../../domain/offline-mailbox';
 import type { AppendOutcome, MailboxStore } from '../../application/ports/mailbox-store';
+import { StoreClosedError } from '../../application/ports/store-closed-error';
 import { decodeLines, encodeLine } from './checksummed-lines';
 import { ensureDurableDir, NodeFileSystem, type FileHandle, type FileSystem } from './file-system';
 import { GroupSync } from './group-sync';
 import { KeyedQueue } from './keyed-queue';
-import { parseRecord, toRecord } from './stored-message-record';
+import { parseMailboxLine, toRecord, toRefusedRecord } from './stored-message-record';
 
 const LOG_SUFFIX = '.log';
 const TEMP_SUFFIX = '.tmp';
 /** Append handles kept open at once; idle mailboxes beyond this are closed (10,000 clients must not exhaust fds). */
 const MAX_OPEN_FILES = 32;
+/** Refused-count lines a file may gather before it is rewritten with one (a full mailbox under a flood of saves). */
+const MAX_REFUSED_LINES = 64;
+/** Refused ids remembered per recipient, so a retried save is counted once. */
+const RECENT_REFUSED_IDS = 1_000;
 
 interface Entry {
-  readonly message: StoredMessage;
+  readonly message: MailboxMessage;
   readonly bytes: number;
   /** Pending fsync covering this record; undefined once durable. A duplicate waits for it too. */
   durable: Promise<void> | undefined;
@@ -33,6 +38,14 @@ interface Mailbox {
   sync: GroupSync | undefined;
   /** A write or fsync failed: what is on disk is unknown, so the next operation reloads it. */
   broken: boolean;
+  /** The `seq` the next stored message gets. */
+  nextSeq: number;
+  /** Messages refused for a full mailbox and not yet cleared. */
+  refused: number;
+  /** Refused-count lines in the file since it was last rewritten. */
+  refusedLines: number;
+  /** Ids refused lately, each with the fsync covering its count (undefined once durable). */
+  readonly recentRefused: Map<string, Promise<void> | undefined>;
 }
 
 interface AppendStep {
@@ -42,7 +55,9 @@ interface AppendStep {
 
 /**
  * Offline mailboxes on disk: one append-only file per recipient, `mailboxes/<sha256(key)>.log`
- * (file names never come from user input), one checksummed JSON line per message.
+ * (file names never come from user input), one checksummed JSON line per message (with the
+ * `seq` it was given, one more than the highest in the file), and a line with the refused
+ * count each time it changes (the last one wins).
  *
  * Crash-safety ordering: an append resolves 'stored' only after the fsync covering its record
  * (and, when it created the file, the directory fsync that makes the name durable). Removal
@@ -50,6 +65,7 @@ interface AppendStep {
  * so a crash leaves either the old or the new mailbox, never a mix. A torn last record (a write
  * cut by the crash, never acknowledged) is detected by its checksum, dropped and truncated away.
  * Operations on one recipient run one at a time; concurrent appends to one file share an fsync.
+ * A failed rewrite (a full disk) removes its temp file and leaves the mailbox as it was.
  */
 export class FsMailboxStore implements MailboxStore {
   /** Mailbox files whose torn last record was dropped on load. */
@@ -79,7 +95,7 @@ export class FsMailboxStore implements MailboxStore {
     return step.outcome;
   }
 
-  list(recipientKey: string): Promise<StoredMessage[]> {
+  list(recipientKey: string): Promise<MailboxMessage[]> {
     return this.run(recipientKey, async () => {
       const box = await this.mailbox(recipientKey);
       // Never hand out a record that is not durable yet: shown, then lost in a crash, then
@@ -98,6 +114,29 @@ export class FsMailboxStore implements MailboxStore {
     });
   }
 
+  async refused(recipientKey: string): Promise<number> {
+    return this.run(recipientKey, async () => {
+      const box = await this.mailbox(recipientKey);
+      await this.flush(box);
+      return box.refused;
+    });
+  }
+
+  async clearRefused(recipientKey: string, count: number): Promise<void> {
+    const step = await this.run(recipientKey, async (): Promise<{ durable?: Promise<void> }> => {
+      const box = await this.mailbox(recipientKey);
+      const left = Math.max(0, box.refused - Math.max(0, count));
+      if (left === box.refused) return {};
+      if (box.entries.length === 0 && left === 0) {
+        box.refused = 0;
+        await this.rewrite(box, []);
+        return {};
+      }
+      return this.writeRefused(box, left);
+    });
+    await step.durable;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.queue.idle();
@@ -108,7 +147,7 @@ export class FsMailboxStore implements MailboxStore {
   }
 
   private run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('mailbox store is closed'));
+    if (this.closed) return Promise.reject(new StoreClosedError('mailbox store'));
     return this.queue.run(key, task);
   }
 
@@ -118,8 +157,8 @@ export class FsMailboxStore implements MailboxStore {
     // A retry is acknowledged only once the first copy is on disk, not merely in memory.
     if (existing) return { outcome: 'duplicate', durable: existing.durable };
     const bytes = utf8Length(message.text);
-    if (!fitsQuota(this.quota, box.entries.length, box.bytes, bytes)) return { outcome: 'full' };
-    const record = toRecord(message);
+    if (!fitsQuota(this.quota, box.entries.length, box.bytes, bytes)) return this.refuse(box, message.id);
+    const record = toRecord({ ...message, seq: box.nextSeq });
     let sync: GroupSync;
     try {
       sync = await this.writer(box);
@@ -134,7 +173,49 @@ export class FsMailboxStore implements MailboxStore {
     box.entries.push(entry);
     box.byId.set(record.id, entry);
     box.bytes += bytes;
+    box.nextSeq++;
     return { outcome: 'stored', durable: entry.durable };
+  }
+
+  /** Count a refused message once per id, durably (the count line's fsync) before answering. */
+  private async refuse(box: Mailbox, id: string): Promise<AppendStep> {
+    if (box.recentRefused.has(id)) return { outcome: 'full', durable: box.recentRefused.get(id) };
+    const { durable } = await this.writeRefused(box, box.refused + 1);
+    box.recentRefused.set(id, durable);
+    durable?.then(() => { if (box.recentRefused.get(id) === durable) box.recentRefused.set(id, undefined); }, () => box.recentRefused.delete(id));
+    if (box.recentRefused.size > RECENT_REFUSED_IDS) box.recentRefused.delete(box.recentRefused.keys().next().value as string);
+    return { outcome: 'full', durable };
+  }
+
+  /**
+   * Set the box's refused count to `count`: a line appended (`durable` is its fsync), or,
+   * when such lines have piled up, a rewrite (durable when this resolves).
+   */
+  private async writeRefused(box: Mailbox, count: number): Promise<{ durable?: Promise<void> }> {
+    if (box.refusedLines >= MAX_REFUSED_LINES) {
+      const before = box.refused;
+      box.refused = count;
+      try {
+        await this.rewrite(box, box.entries);
+      } catch (e) {
+        box.refused = before;
+        throw e;
+      }
+      return {};
+    }
+    let sync: GroupSync;
+    try {
+      sync = await this.writer(box);
+      await box.handle!.append(encodeLine(toRefusedRecord(box.key, count)));
+    } catch (e) {
+      box.broken = true;
+      throw e;
+    }
+    box.refused = count;
+    box.refusedLines++;
+    const durable = sync.request();
+    durable.catch(() => { box.broken = true; });
+    return { durable };
   }
 
   private async mailbox(key: string): Promise<Mailbox> {
@@ -169,13 +250,29 @@ export class FsMailboxStore implements MailboxStore {
     const box: Mailbox = {
       key, file: path.join(this.mailboxDir, stem + LOG_SUFFIX), entries: [], byId: new Map(), bytes: 0,
       exists: false, handle: undefined, sync: undefined, broken: false,
+      nextSeq: 1, refused: 0, refusedLines: 0, recentRefused: new Map(),
     };
     const data = await this.fs.readFile(box.file);
     if (data === undefined) return box;
-    const decoded = decodeLines(data, (body) => parseRecord(body, key));
-    const kept = this.index(box, decoded.records);
+    const decoded = decodeLines(data, (body) => parseMailboxLine(body, key));
+    let messages = 0;
+    let seq = 0;
+    const records: MailboxMessage[] = [];
+    for (const line of decoded.records) {
+      if (line.kind === 'refused') {
+        box.refused = line.count;
+        box.refusedLines++;
+        continue;
+      }
+      messages++;
+      // A line without `seq` (an older file) or out of line takes the next place: the file's order is the order stored.
+      seq = line.seq !== undefined && line.seq > seq ? line.seq : seq + 1;
+      records.push({ ...line.message, seq });
+    }
+    box.nextSeq = seq + 1;
+    const kept = this.index(box, records);
     if (decoded.tornTail) this.tornTailsDropped++;
-    if (decoded.corruptBeforeGood || kept < decoded.records.length) {
+    if (decoded.corruptBeforeGood || kept < messages) {
       this.corruptFilesRepaired++;
       await this.rewrite(box, box.entries);
       return box;
@@ -196,7 +293,7 @@ export class FsMailboxStore implements MailboxStore {
   }
 
   /** Fill `box` from records read back, keeping the first copy of an id; returns how many were kept. */
-  private index(box: Mailbox, records: readonly StoredMessage[]): number {
+  private index(box: Mailbox, records: readonly MailboxMessage[]): number {
     for (const message of records) {
       if (box.byId.has(message.id)) continue;
       const entry: Entry = { message, bytes: utf8Length(message.text), durable: undefined };
@@ -263,15 +360,18 @@ export class FsMailboxStore implements MailboxStore {
    * unlink and directory fsync when empty). The in-memory index changes only once that is done.
    */
   private async rewrite(box: Mailbox, kept: Entry[]): Promise<void> {
+    const empty = kept.length === 0 && box.refused === 0;
+    const temp = box.file + TEMP_SUFFIX;
     try {
       await this.release(box);
-      if (kept.length === 0) {
+      if (empty) {
         await this.fs.unlink(box.file);
       } else {
-        const temp = box.file + TEMP_SUFFIX;
+        const lines = kept.map((e) => encodeLine(e.message));
+        if (box.refused > 0) lines.push(encodeLine(toRefusedRecord(box.key, box.refused)));
         const handle = await this.fs.open(temp, 'truncate');
         try {
-          await handle.append(Buffer.concat(kept.map((e) => encodeLine(e.message))));
+          await handle.append(Buffer.concat(lines));
           // Rename only a synced temp: renamed first, a crash could leave an empty or torn mailbox.
           await handle.sync();
         } finally {
@@ -281,10 +381,14 @@ export class FsMailboxStore implements MailboxStore {
       }
       await this.fs.syncDir(this.mailboxDir);
     } catch (e) {
+      // The log is whole (the rename is atomic); the next call reloads it. A temp left behind
+      // would hold on to the very space a full disk lacks.
       box.broken = true;
+      if (!empty) await this.fs.unlink(temp).catch(() => undefined);
       throw e;
     }
-    box.exists = kept.length > 0;
+    box.refusedLines = box.refused > 0 ? 1 : 0;
+    box.exists = !empty;
     box.entries = [...kept];
     box.byId = new Map(kept.map((e) => [e.message.id, e]));
     box.bytes = kept.reduce((sum, e) => sum + e.bytes, 0);

@@ -6,6 +6,10 @@ export class SystemClock implements Clock {
     return Date.now();
   }
 
+  monotonicMs(): number {
+    return performance.now();
+  }
+
   setTimer(delayMs: number, callback: () => void): TimerHandle {
     return setTimeout(callback, delayMs);
   }

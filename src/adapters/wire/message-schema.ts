@@ -1,7 +1,7 @@
-import type { MessageType } from '../../application/protocol/envelope';
+import { MAX_FULL_NAMES, type MessageType } from '../../application/protocol/envelope';
 
 /** A field's expected shape. */
-type FieldRule = 'id' | 'name' | 'token' | 'text' | 'pad' | 'uint' | 'bool' | 'rows' | 'items' | 'reason' | 'status';
+type FieldRule = 'id' | 'name' | 'token' | 'text' | 'pad' | 'uint' | 'bool' | 'rows' | 'items' | 'reason' | 'status' | 'names';
 
 /** Required and optional fields of each message type; anything else makes the datagram invalid. */
 export const MESSAGE_SCHEMA: Record<MessageType, { required: Record<string, FieldRule>; optional?: Record<string, FieldRule> }> = {
@@ -18,12 +18,13 @@ export const MESSAGE_SCHEMA: Record<MessageType, { required: Record<string, Fiel
   channel: { required: { id: 'id', token: 'token', from: 'name', text: 'text' } },
   probe: { required: { id: 'id', token: 'token' } },
   stored: { required: { id: 'id', token: 'token', items: 'items' } },
-  ack: { required: { re: 'id' }, optional: { status: 'status', version: 'uint' } },
+  'not-kept': { required: { id: 'id', token: 'token', count: 'uint' } },
+  ack: { required: { re: 'id' }, optional: { status: 'status', version: 'uint', full: 'names', fullCount: 'uint' } },
 };
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const NAME = /^[A-Za-z0-9_-]{1,32}$/;
-const REASONS = new Set(['name-in-use', 'name-owned', 'invalid-name', 'server-full']);
+const REASONS = new Set(['name-in-use', 'name-owned', 'invalid-name', 'server-full', 'address-in-use']);
 const STATUSES = new Set(['saved', 'exists', 'full', 'unknown-recipient', 'invalid', 'ok', 'unknown-session']);
 const MAX_TEXT_CHARS = 4000;
 const MAX_ROWS = 64;
@@ -49,6 +50,8 @@ export function checkField(rule: FieldRule, value: unknown): boolean {
       return typeof value === 'string' && STATUSES.has(value);
     case 'rows':
       return Array.isArray(value) && value.length <= MAX_ROWS && value.every(isRow);
+    case 'names':
+      return Array.isArray(value) && value.length >= 1 && value.length <= MAX_FULL_NAMES && value.every((n) => checkField('name', n));
     case 'items':
       return Array.isArray(value) && value.length >= 1 && value.length <= 16 && value.every(isItem);
   }

@@ -211,7 +211,12 @@ export class ChatClient {
   private async runSendAll(text: string): Promise<void> {
     const result = await this.withSession(() => this.sendChannel.execute({ text }));
     if (!result) return;
-    if (result.ok) return this.show({ kind: 'channel-acked' });
+    if (result.ok) {
+      this.show({ kind: 'channel-acked' });
+      const { full, fullCount } = result.value;
+      if (fullCount > 0) this.error(`${fullMailboxes(full, fullCount)} full; ${fullCount === 1 && full.length === 1 ? full[0] : 'they'} will not get this message`);
+      return;
+    }
     if (result.error.code === 'bad-text') return this.error(`${result.error.cause.message}; nothing was sent`);
     this.show({ kind: 'channel-not-responding' });
   }
@@ -309,6 +314,15 @@ function clip(word: string): string {
   return word.length > ECHO_MAX_CHARS ? `${word.slice(0, ECHO_MAX_CHARS)}…` : word;
 }
 
+/** "the mailbox of carol is", "the mailboxes of carol and dave are", "… carol, dave and 3 others are". */
+function fullMailboxes(names: readonly string[], count: number): string {
+  if (count === 1 && names.length === 1) return `the mailbox of ${names[0]} is`;
+  const others = count - names.length;
+  const listed = others > 0 ? [...names, `${others} other${others === 1 ? '' : 's'}`] : [...names];
+  const text = listed.length === 1 ? listed[0]! : `${listed.slice(0, -1).join(', ')} and ${listed.at(-1)!}`;
+  return `the mailboxes of ${text} are`;
+}
+
 function refusalText(reason: RefusalReason, name: string): string {
   switch (reason) {
     case 'name-in-use':
@@ -319,5 +333,7 @@ function refusalText(reason: RefusalReason, name: string): string {
       return isReservedName(name) ? `the name ${name} is reserved for the server; choose another name` : `${name} is not a valid name; names are 1-32 letters, digits, _ or -`;
     case 'server-full':
       return 'the server has reached its maximum number of clients; try again later';
+    case 'address-in-use':
+      return 'another online client is registered from this client port; choose another client port';
   }
 }

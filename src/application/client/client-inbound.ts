@@ -29,6 +29,8 @@ export class ClientInbound {
   private lastUnverifiedRequestMs = -Infinity;
   private markedOffline: () => void = () => undefined;
   private unknownSession: () => void = () => undefined;
+  /** Shown keys whose seen-store write is under way: a copy arriving meanwhile is ACKed after it too. */
+  private readonly writing = new Map<string, Promise<void>>();
 
   constructor(
     @inject(ClientSession) private readonly session: ClientSession,
@@ -58,19 +60,23 @@ export class ClientInbound {
       case 'chat':
         return this.onChat(message, from);
       case 'probe':
-        if (fromServer) this.ack(from, message.id);
+        // Offline after dereg the client is not there for the server: answering would keep it listed.
+        if (fromServer && this.session.state === 'online') this.ack(from, message.id);
         return;
-      case 'channel':
+      case 'channel': {
         if (!fromServer) return this.dropForged(message.t, from);
-        this.ack(from, message.id);
-        if (this.firstShown(message.from, message.id)) {
-          this.view.show({ kind: 'channel-received', from: message.from, text: message.text });
-        }
-        return;
+        const shown = this.firstShown(message.from, message.id);
+        if (shown.first) this.view.show({ kind: 'channel-received', from: message.from, text: message.text });
+        return this.ackWhenWritten(from, message.id, [shown.written]);
+      }
       case 'stored':
         if (!fromServer) return this.dropForged(message.t, from);
+        return this.onStored(message, from);
+      case 'not-kept':
+        if (!fromServer) return this.dropForged(message.t, from);
         this.ack(from, message.id);
-        return this.onStored(message);
+        if (this.session.tableSeen.firstSeen(`not-kept|${message.id}`, this.now())) this.view.show({ kind: 'not-kept', count: message.count });
+        return;
       case 'table':
         if (!fromServer) return this.dropForged(message.t, from);
         this.ack(from, message.id);
@@ -124,21 +130,24 @@ export class ClientInbound {
       }
       return;
     }
-    this.ack(from, message.id);
-    if (this.firstShown(message.from, message.id)) {
-      this.view.show({ kind: 'direct-received', from: row.name, text: message.text });
-    }
+    const shown = this.firstShown(message.from, message.id);
+    if (shown.first) this.view.show({ kind: 'direct-received', from: row.name, text: message.text });
+    this.ackWhenWritten(from, message.id, [shown.written]);
   }
 
-  private onStored(message: MessageOf<'stored'>): void {
+  private onStored(message: MessageOf<'stored'>, from: Address): void {
+    const written: Promise<void>[] = [];
     for (const item of message.items) {
-      if (!this.firstShown(item.from, item.id)) continue;
+      const shown = this.firstShown(item.from, item.id);
+      written.push(shown.written);
+      if (!shown.first) continue;
       if (!this.session.announcedStored) {
         this.session.announcedStored = true;
         this.view.show({ kind: 'have-messages' });
       }
       this.view.show({ kind: 'stored-received', from: item.from, storedKind: item.kind, atMs: item.at, text: item.text });
     }
+    this.ackWhenWritten(from, message.id, written);
   }
 
   private onTable(message: MessageOf<'table'>): void {
@@ -155,19 +164,32 @@ export class ClientInbound {
   }
 
   /**
-   * True the first time this process or, through the seen store, an earlier process of this
-   * user meets the message: live and stored copies of one message are one (keyed `sender|id`).
-   * The key is also written to the seen store, so a restarted client does not show a stored copy
-   * of a message whose ACK was lost; a failure to write it is logged and costs at most a
-   * duplicate after a restart, never the message.
+   * `first` is true the first time this process or, through the seen store, an earlier process
+   * of this user meets the message: live and stored copies of one message are one (keyed
+   * `sender|id`). The key is then written to the seen store, so a restarted client does not show
+   * a stored copy of a message whose ACK was lost; `written` settles once that write is done
+   * (for a later copy: once the first copy's write is done). A failure to write is logged and
+   * costs at most a duplicate after a restart, never the message.
    */
-  private firstShown(from: string, id: string): boolean {
+  private firstShown(from: string, id: string): { readonly first: boolean; readonly written: Promise<void> } {
     const key = `${nameKey(from)}|${id}`;
-    if (!this.session.shown.firstSeen(key, this.now())) return false;
-    void Promise.resolve()
+    if (!this.session.shown.firstSeen(key, this.now())) return { first: false, written: this.writing.get(key) ?? Promise.resolve() };
+    const written = Promise.resolve()
       .then(() => this.seen.add(this.session.key, key))
       .catch((error: unknown) => this.logger.warn('could not remember a shown message', { error: String(error) }));
-    return true;
+    this.writing.set(key, written);
+    void written.then(() => {
+      if (this.writing.get(key) === written) this.writing.delete(key);
+    });
+    return { first: true, written };
+  }
+
+  /**
+   * ACK only once the shown keys are written: an ACK ends the sender's retries, so a client
+   * killed after it must find the key on restart, or the stored copy would be shown again.
+   */
+  private ackWhenWritten(to: Address, id: string, written: readonly Promise<void>[]): void {
+    void Promise.all(written).then(() => this.ack(to, id));
   }
 
   private ack(to: Address, id: string): void {

@@ -19,6 +19,8 @@ export type ChatEvent =
   | { kind: 'have-messages' }
   | { kind: 'stored-received'; from: string; storedKind: StoredKind; atMs: number; text: string }
   | { kind: 'channel-acked' }
+  /** Messages for this client the server could not keep while it was away (its mailbox was full). */
+  | { kind: 'not-kept'; count: number }
   | { kind: 'channel-not-responding' }
   | { kind: 'channel-received'; from: string; text: string }
   | { kind: 'server-listening'; addresses: string[] }

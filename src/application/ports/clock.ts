@@ -8,8 +8,10 @@ export type TimerHandle = { readonly __timer: unique symbol } | object;
  * tests can run whole retransmission schedules under fake timers.
  */
 export interface Clock {
-  /** Epoch milliseconds. */
+  /** Epoch milliseconds: for timestamps people read; it may step back or forward. */
   now(): number;
+  /** Milliseconds from an arbitrary origin that never steps: for every duration and expiry. */
+  monotonicMs(): number;
   setTimer(delayMs: number, callback: () => void): TimerHandle;
   clearTimer(handle: TimerHandle): void;
 }

@@ -17,12 +17,32 @@ export interface RegistryRecord {
 /**
  * The server's persistent registry of names. `save` resolves once the record is durable,
  * so a restarted server knows every client, its owner proof and its last status.
+ *
+ * Table versions never go backwards across restarts: the store keeps, durably, the highest
+ * version any record was saved with or any `reserveVersion` reserved, however the rows are
+ * later rewritten. A server reserves a version before clients may see it (in blocks, so most
+ * changes cost no extra write) and, after a restart, continues above `highestVersion()`.
+ *
+ * A failed write rejects that call only: later calls work again (the file store rewrites its
+ * log first). Once `close()` began, calls reject with `StoreClosedError`; `close()` waits for
+ * the calls already under way.
  */
 export interface RegistryStore {
   /** Take the store for this process (one writer); rejects if another live server holds it. */
   open(): Promise<void>;
+  /** The last saved record of every name. */
   load(): Promise<RegistryRecord[]>;
+  /**
+   * The highest table version ever saved in a record or reserved, as durable when `open()`
+   * resolved, or higher if this process saved or reserved more since. 0 for a new store.
+   */
+  highestVersion(): Promise<number>;
   save(record: RegistryRecord): Promise<void>;
+  /**
+   * Resolves once `highestVersion()` of any later open is at least `version`. Cheap (no write)
+   * when that is already durable, so a server may reserve a block ahead and call it per change.
+   */
+  reserveVersion(version: number): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -16,10 +16,10 @@ export interface SeenStore {
    */
   load(nameKey: string): Promise<string[]>;
   /**
-   * Remember that `key` was shown by `nameKey`'s client. Durable enough rather than durable:
-   * keys are written at once and synced in batches, so a process that exits or is killed keeps
-   * them, but a power loss may forget the ones added in the last few milliseconds (their
-   * messages may then be shown once more). Only the most recent `SEEN_KEYS_KEPT` are kept.
+   * Remember that `key` was shown by `nameKey`'s client. Resolves once the key is written and
+   * synced (concurrent adds share one fsync), so the client ACKs a message only after this: a
+   * process killed, or a machine losing power, after the ACK still knows the key. Rejects if
+   * the write failed. Only the most recent `SEEN_KEYS_KEPT` are kept.
    */
   add(nameKey: string, key: string): Promise<void>;
   /** Wait for every key added so far to be written and synced, then release files. */

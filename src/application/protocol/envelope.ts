@@ -5,11 +5,13 @@ import type { StoredKind } from '../../domain/offline-mailbox';
 export const PROTOCOL_VERSION = 1;
 /** No datagram larger than this is ever sent (fits any path MTU, SPEC §5). */
 export const MAX_DATAGRAM_BYTES = 1200;
+/** Names listed in a `send-all` answer at most: 32 of 32 characters stay well inside one datagram. */
+export const MAX_FULL_NAMES = 32;
 /** A registration is padded to at least this size so the reply is never larger (no amplification). */
 export const REGISTER_MIN_BYTES = 600;
 
 /** Why the server refused a registration. */
-export type RefusalReason = 'name-in-use' | 'name-owned' | 'invalid-name' | 'server-full';
+export type RefusalReason = 'name-in-use' | 'name-owned' | 'invalid-name' | 'server-full' | 'address-in-use';
 
 /** What the server answered to a save request. */
 export type SaveStatus = 'saved' | 'exists' | 'full' | 'unknown-recipient' | 'invalid';
@@ -55,10 +57,16 @@ export type Message =
   | { t: 'channel'; id: string; token: string; from: string; text: string }
   /** Server → client: are you there? */
   | { t: 'probe'; id: string; token: string }
+  /** Server → client, after its stored messages: how many messages could not be kept for it (its mailbox was full). */
+  | { t: 'not-kept'; id: string; token: string; count: number }
   /** Server → client: messages stored while the client was offline, oldest first. */
   | { t: 'stored'; id: string; token: string; items: StoredItem[] }
-  /** The answer to any request with an id; `status` refines it where the request needs one. */
-  | { t: 'ack'; re: string; status?: SaveStatus | 'ok' | 'unknown-session'; version?: number };
+  /**
+   * The answer to any request with an id; `status` refines it where the request needs one. The
+   * answer to a `send-all` names the members it could not be kept for (`full`, at most
+   * MAX_FULL_NAMES of them) and how many there were in all (`fullCount`).
+   */
+  | { t: 'ack'; re: string; status?: SaveStatus | 'ok' | 'unknown-session'; version?: number; full?: string[]; fullCount?: number };
 
 /** A message on the wire: the protocol version plus the message. */
 export type Envelope = Message & { v: typeof PROTOCOL_VERSION };

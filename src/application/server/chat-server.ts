@@ -10,11 +10,13 @@ import { Transport } from '../ports/transport';
 import { ReliableSender } from '../reliable-sender';
 import { DeliverOfflineMessages } from '../use-cases/server/deliver-offline-messages';
 import { MarkOffline } from '../use-cases/server/mark-offline';
+import { BackgroundTasks } from './background-tasks';
 import { LivenessProbe } from './liveness-probe';
 import { PendingRegistrations } from './pending-registrations';
 import { ServerInbound } from './server-inbound';
 import { ServerState } from './server-state';
 import { TableBroadcaster } from './table-broadcaster';
+import { TableJournal } from './table-journal';
 
 /**
  * The chat server: restores the registry, stores the channel messages a killed predecessor
@@ -39,37 +41,54 @@ export class ChatServer {
     @inject(ChatView) private readonly view: ChatView,
     @inject(Logger) private readonly logger: Logger,
     @inject(PendingRegistrations) private readonly pendingRegistrations: PendingRegistrations,
+    @inject(TableJournal) private readonly journal: TableJournal,
+    @inject(BackgroundTasks) private readonly tasks: BackgroundTasks,
   ) {}
 
   /** Resolves with the bound address once the server is receiving. */
   async start(): Promise<Address> {
     await this.registry.open();
     const records = await this.registry.load();
-    const version = records.reduce((max, r) => Math.max(max, r.version), 0);
-    this.state.table.restore(version, records.map(({ name, ip, port, online }) => ({ name, ip, port, online })));
+    // The highest version ever written, not only the highest row still on disk: clients may
+    // hold it, and the next change must be newer than anything they saw.
+    const version = records.reduce((max, r) => Math.max(max, r.version), await this.registry.highestVersion());
+    this.journal.restore(version, records.map(({ name, ip, port, online }) => ({ name, ip, port, online })));
     for (const r of records) {
       const record = { name: r.name, proof: r.proof, token: '', address: { ip: r.ip, port: r.port }, validated: r.online, knownVersion: 0, pendingSinceMs: undefined };
-      this.state.records.set(nameKey(r.name), record);
+      this.state.add(nameKey(r.name), record);
       this.state.assignToken(nameKey(r.name), record, r.token);
     }
     const handedOver = await this.storeOwedChannelMessages();
+    this.broadcaster.onUnanswered((key, token) => this.tasks.run('checking an unanswering client', () => this.checkAlive(key, token)));
     this.transport.onReceive((inbound) => this.inbound.handle(inbound));
     const address = await this.transport.start();
     this.logger.info('server started', { port: address.port, clients: records.length, version, channelMessagesStored: handedOver });
     this.pendingRegistrations.start();
-    void this.recover(records.filter((r) => r.online).map((r) => r.name));
+    const wereOnline = records.filter((r) => r.online).map((r) => r.name);
+    this.tasks.run('recovering the clients that were online', () => this.recover(wereOnline));
     return address;
   }
 
+  /**
+   * Stop receiving, end every exchange in flight, and let the work they started finish before
+   * the stores close: nothing touches a closed store, so no stop ends in an error or leaves
+   * its lock behind.
+   */
   async stop(): Promise<void> {
     this.state.stopping = true;
     this.pendingRegistrations.stop();
     this.broadcaster.stop();
     this.sender.cancelAll();
+    await this.tasks.drain();
     await this.transport.close();
-    await this.mailbox.close();
-    await this.channelLog.close();
-    await this.registry.close();
+    try {
+      const closed = await Promise.allSettled([this.mailbox.close(), this.channelLog.close()]);
+      const failed = closed.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+      if (failed) throw failed.reason;
+    } finally {
+      // Last, and whatever happened above: it releases the data directory's lock.
+      await this.registry.close();
+    }
   }
 
   get clientCount(): number {
@@ -98,15 +117,23 @@ export class ChatServer {
   private async recover(names: string[]): Promise<void> {
     await Promise.all(
       names.map(async (name) => {
-        const row = this.state.table.get(name);
-        if (!row) return;
-        if (await this.probe.isAlive(this.state.reach(name))) {
+        const target = this.state.reach(name);
+        if (!target) return;
+        if (await this.probe.isAlive(target)) {
           this.broadcaster.sendFull(name);
-          void this.deliver.execute(nameKey(name));
+          this.tasks.run('delivering stored messages', () => this.deliver.execute(nameKey(name)));
         } else {
-          await this.markOffline.execute(name);
+          await this.markOffline.execute(name, target.token);
         }
       }),
     );
+  }
+
+  /** A client left every table push unanswered: if its session does not answer a probe either, it is gone. */
+  private async checkAlive(key: string, token: string): Promise<void> {
+    if (!this.state.table.get(key)?.online || !this.state.isSession(key, token)) return;
+    const target = this.state.reach(key);
+    if (target && (await this.probe.isAlive(target))) return;
+    if (await this.markOffline.execute(key, token)) this.logger.info('client did not answer its table pushes or a probe; marked offline', { name: key });
   }
 }

@@ -33,7 +33,7 @@ export class PendingRegistrations {
 
   /** Drop every record that has no table row and whose registration has expired; returns how many. */
   sweep(): number {
-    const now = this.clock.now();
+    const now = this.clock.monotonicMs();
     let dropped = 0;
     for (const [key, record] of [...this.state.records]) {
       if (this.state.table.get(key)) continue;

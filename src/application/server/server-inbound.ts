@@ -1,4 +1,5 @@
 import { inject, injectable } from 'inversify';
+import type { Address } from '../../domain/address';
 import { Clock } from '../ports/clock';
 import { Logger } from '../ports/logger';
 import { Transport, type Inbound } from '../ports/transport';
@@ -10,6 +11,7 @@ import { ConfirmRegistration } from '../use-cases/server/confirm-registration';
 import { RelayChannelMessage } from '../use-cases/server/relay-channel-message';
 import { ServeTableRequest } from '../use-cases/server/serve-table-request';
 import { StoreOfflineMessage } from '../use-cases/server/store-offline-message';
+import { BackgroundTasks } from './background-tasks';
 import { ServerState } from './server-state';
 
 const UNKNOWN_SESSION = 'unknown-session' as const;
@@ -31,6 +33,7 @@ export class ServerInbound {
     @inject(ReliableSender) private readonly sender: ReliableSender,
     @inject(Clock) private readonly clock: Clock,
     @inject(Logger) private readonly logger: Logger,
+    @inject(BackgroundTasks) private readonly tasks: BackgroundTasks,
     @inject(AcceptRegistration) register: AcceptRegistration,
     @inject(ConfirmRegistration) confirm: ConfirmRegistration,
     @inject(AcceptDeregistration) dereg: AcceptDeregistration,
@@ -67,15 +70,16 @@ export class ServerInbound {
     // The type is part of the key: a datagram of another type reusing a request's id is a new
     // request, never a copy that fetches the cached answer.
     const key = this.state.replyKey(from, `${message.t}:${message.id}`);
-    const now = this.clock.now();
+    const now = this.clock.monotonicMs();
     const cached = this.state.replies.get(key, now);
     if (cached?.state === 'done') {
-      void this.transport.send(from, cached.reply);
+      this.reply(from, cached.reply);
       return;
     }
     if (cached?.state === 'pending') return;
     this.state.replies.begin(key, now);
-    handler(inbound).then(
+    // Tracked, so stop() waits for it before closing the stores; a failure is logged, never thrown.
+    this.tasks.run(`handling ${message.t}`, () => handler(inbound).then(
       (reply) => {
         if (!reply) {
           this.state.replies.forget(key);
@@ -92,13 +96,17 @@ export class ServerInbound {
           reply: reply.t,
           status: 'status' in reply ? reply.status : reply.t === 'refused' ? reply.reason : undefined,
         });
-        void this.transport.send(from, reply);
+        this.reply(from, reply);
       },
       (error: unknown) => {
         this.state.replies.forget(key);
         this.logger.error('request failed', { type: message.t, error: String(error) });
       },
-    );
+    ));
+  }
+
+  private reply(to: Address, reply: Reply): void {
+    this.transport.send(to, reply).catch((error: unknown) => this.logger.warn('could not send a reply', { type: reply.t, error: String(error) }));
   }
 
   /**
@@ -114,6 +122,6 @@ export class ServerInbound {
     if (message.token.length < UNKNOWN_SESSION.length) return;
     // A session that exists here but names someone else in the request is a forgery, not a lost session.
     if (this.state.session(message.token, from)) return;
-    void this.transport.send(from, { t: 'ack', re: message.id, status: UNKNOWN_SESSION });
+    this.reply(from, { t: 'ack', re: message.id, status: UNKNOWN_SESSION });
   }
 }

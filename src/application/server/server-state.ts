@@ -14,13 +14,15 @@ export interface ClientRecord {
   proof: string;
   /** Token of the current session, given at registration; '' before the first one. */
   token: string;
-  /** Where the current session registered from. */
-  address: Address;
+  /** Where the current session registered from (change it through `ServerState.moveTo`). */
+  readonly address: Address;
   /** The session proved it receives at `address` (it echoed its token from there). */
   validated: boolean;
   /** Table version this client has ACKed (updates to it start from here). */
   knownVersion: number;
-  /** A registration accepted but not yet confirmed, with the time it was accepted. */
+  /** The session ended with a `dereg`: it can no longer confirm (come back online); a new registration clears it. */
+  ended?: boolean;
+  /** A registration accepted but not yet confirmed: when it was accepted, on the monotonic clock. */
   pendingSinceMs: number | undefined;
 }
 
@@ -43,10 +45,19 @@ export interface PushTarget {
  */
 @injectable()
 export class ServerState {
+  /** The working table: every decision reads it; changes land here first. */
   readonly table = new ClientTable();
+  /**
+   * The table as clients may see it: a change reaches it only once it is durable and every
+   * earlier change is (see TableJournal), so no client ever holds a version a restarted server
+   * could fall behind.
+   */
+  readonly published = new ClientTable();
   readonly records = new Map<string, ClientRecord>();
   readonly replies: ReplyCache<Reply>;
   private readonly keysByToken = new Map<string, string>();
+  /** Names by the address their record points at, so "who else is at this address" is one lookup. */
+  private readonly keysByAddress = new Map<string, Set<string>>();
   /** Set when the server stops: requests cut short by the shutdown must not change state. */
   stopping = false;
 
@@ -84,14 +95,54 @@ export class ServerState {
     if (token !== '') this.keysByToken.set(token, key);
   }
 
+  /** Add a name's record (a new registration, or one restored at start). */
+  add(key: string, record: ClientRecord): void {
+    this.records.set(key, record);
+    this.index(key, record.address);
+  }
+
+  /** Point `key`'s record at a new address (a registration from elsewhere). */
+  moveTo(key: string, record: ClientRecord, address: Address): void {
+    this.unindex(key, record.address);
+    (record as { address: Address }).address = address;
+    this.index(key, address);
+  }
+
+  /** Names other than `key` whose record points at `address` (online, offline or registering). */
+  othersAt(address: Address, key: string): string[] {
+    return [...(this.keysByAddress.get(addressKey(address)) ?? [])].filter((k) => k !== key);
+  }
+
   /** Forget a registration that was never confirmed. */
   drop(key: string): void {
     const record = this.records.get(key);
-    if (record) this.keysByToken.delete(record.token);
+    if (record) {
+      this.keysByToken.delete(record.token);
+      this.unindex(key, record.address);
+    }
     this.records.delete(key);
+  }
+
+  /** Whether `token` is still `key`'s session: work started for an older session must not act on a newer one. */
+  isSession(key: string, token: string): boolean {
+    return token !== '' && this.records.get(key)?.token === token;
   }
 
   replyKey(from: Address, id: string): string {
     return `${addressKey(from)}|${id}`;
+  }
+
+  private index(key: string, address: Address): void {
+    const at = addressKey(address);
+    let keys = this.keysByAddress.get(at);
+    if (!keys) this.keysByAddress.set(at, (keys = new Set()));
+    keys.add(key);
+  }
+
+  private unindex(key: string, address: Address): void {
+    const at = addressKey(address);
+    const keys = this.keysByAddress.get(at);
+    keys?.delete(key);
+    if (keys?.size === 0) this.keysByAddress.delete(at);
   }
 }

@@ -4,6 +4,7 @@ import type { TableRow } from '../../domain/client-table';
 import { nameKey } from '../../domain/nickname';
 import { Clock, type TimerHandle } from '../ports/clock';
 import { Crypto } from '../ports/crypto';
+import { Logger } from '../ports/logger';
 import { MAX_DATAGRAM_BYTES, type MessageOf, type Reply } from '../protocol/envelope';
 import { ReliableSender } from '../reliable-sender';
 import { ChatSettings } from '../settings';
@@ -71,6 +72,9 @@ export class TableBroadcaster {
   private issuedThisTurn = 0;
   private pumpTimer: TimerHandle | undefined;
   private stopped = false;
+  /** Pushes made so far: with the round's base, each push's part ids are unique at any address. */
+  private pushSerial = 0;
+  private unanswered: (key: string, token: string) => void = () => undefined;
 
   constructor(
     @inject(ServerState) private readonly state: ServerState,
@@ -78,9 +82,24 @@ export class TableBroadcaster {
     @inject(Crypto) private readonly crypto: Crypto,
     @inject(Clock) private readonly clock: Clock,
     @inject(ChatSettings) private readonly settings: ChatSettings,
+    @inject(Logger) private readonly logger: Logger,
   ) {}
 
-  /** The table changed: update every online client soon (coalescing further changes). */
+  /** A push that threw (a bug, never a peer's doing) is logged; the client stays behind and is retried. */
+  private readonly pushFailed = (error: unknown): void => {
+    this.logger.error('table push failed', { error: String(error) });
+  };
+
+  /**
+   * Called with a client's name and session token when it answered none of its pushes through
+   * every retry round: the server then probes it and marks that session offline if it is gone
+   * (a silently gone client must not stay online, holding its address, for ever).
+   */
+  onUnanswered(listener: (key: string, token: string) => void): void {
+    this.unanswered = listener;
+  }
+
+  /** The published table changed: update every online client soon (coalescing further changes). */
   changed(): void {
     this.dirty = true;
     if (!this.roundActive) this.scheduleFlush();
@@ -100,7 +119,7 @@ export class TableBroadcaster {
     const record = this.state.record(name);
     if (!record) return;
     if (!this.roundActive) {
-      void this.push(nameKey(name), true);
+      this.push(nameKey(name), true).catch(this.pushFailed);
       return;
     }
     this.wantFull.add(nameKey(name));
@@ -135,7 +154,7 @@ export class TableBroadcaster {
   private flush(): void {
     if (this.stopped) return;
     this.dirty = false;
-    const version = this.state.table.version;
+    const version = this.state.published.version;
     const due = new Set<string>();
     // One whose push is in flight stays listed: that push may predate its going offline.
     for (const key of this.extra) {
@@ -168,7 +187,7 @@ export class TableBroadcaster {
       unsettled -= 1;
       if (unsettled === 0) end();
     };
-    // One id base for the round: each client gets one push from it, and its parts are numbered.
+    // One id base for the round; every push adds its own serial and part number (see push).
     const base = this.crypto.messageId();
     // Pushes start `broadcastBatch` clients per timer turn: a round to 10,000 clients never
     // holds the event loop for long, so requests and ACKs are read in between.
@@ -179,7 +198,7 @@ export class TableBroadcaster {
       for (let i = start; i < stop; i++) {
         const key = keys[i]!;
         const full = this.wantFull.delete(key);
-        void this.push(key, full, base).then(settled);
+        this.push(key, full, base).catch(this.pushFailed).finally(settled);
       }
       if (stop < keys.length) {
         this.batchTimer = this.clock.setTimer(0, () => issue(stop));
@@ -192,10 +211,11 @@ export class TableBroadcaster {
   }
 
   /**
-   * Send `key` what it lacks (or the whole table). Part ids are `<base>_<part>`: unique per
-   * client as long as `base` is used for one push per client; the reliable sender keys
-   * requests by destination too, so clients of one round share the base (a fresh random id
-   * per datagram costs more than the rest of a one-row update).
+   * Send `key` what it lacks (or the whole table). Part ids are `<base>_<serial>_<part>`, the
+   * serial counting every push this server made: unique even when two sessions share an
+   * address (an old one not yet marked gone and a new one), where a shared id once made the
+   * reliable sender refuse the second push. Clients of one round share the base (a fresh
+   * random id per datagram costs more than the rest of a one-row update).
    */
   private async push(key: string, full: boolean, base = this.crypto.messageId()): Promise<void> {
     if (this.pushing.has(key)) {
@@ -208,15 +228,16 @@ export class TableBroadcaster {
     if (!record || !row || this.stopped) return;
     this.pushing.add(key);
     let complete = false;
+    const token = record.token;
     try {
       const from = full ? 0 : record.knownVersion;
-      const to = this.state.table.version;
+      const to = this.state.published.version;
+      const serial = (this.pushSerial += 1);
       const parts = this.pagesSince(from);
       const address = { ip: row.ip, port: row.port };
-      const token = record.token;
       complete = await this.sendParts(address, parts.length, (part) => ({
         t: 'table',
-        id: `${base}_${part}`,
+        id: `${base}_${serial}_${part}`,
         token,
         from,
         to,
@@ -230,20 +251,21 @@ export class TableBroadcaster {
       this.pushing.delete(key);
     }
     if (complete) this.failedRounds.delete(key);
-    if (this.wantFull.has(key) || (complete && record.knownVersion < this.state.table.version)) this.changed();
-    else if (!complete) this.retryLater(key, full);
+    if (this.wantFull.has(key) || (complete && record.knownVersion < this.state.published.version)) this.changed();
+    else if (!complete) this.retryLater(key, full, token);
   }
 
   /** The rows changed since `from` (the whole table for 0) in datagram-sized pages, shared by every client at that version. */
   private pagesSince(from: number): TableRow[][] {
-    const version = this.state.table.version;
+    const table = this.state.published;
+    const version = table.version;
     if (this.pagesVersion !== version) {
       this.pages.clear();
       this.pagesVersion = version;
     }
     let pages = this.pages.get(from);
     if (!pages) {
-      pages = paginate(from === 0 ? this.state.table.rows() : this.state.table.changesSince(from));
+      pages = paginate(from === 0 ? table.rows() : table.changesSince(from));
       this.pages.set(from, pages);
     }
     return pages;
@@ -278,10 +300,14 @@ export class TableBroadcaster {
       this.queue.push(() => {
         if (this.stopped) return resolve(undefined);
         this.inFlight += 1;
-        void this.sender.request(address, message(), this.settings.policies.push).then((reply) => {
+        const answered = (reply: Reply | undefined): void => {
           this.inFlight -= 1;
           resolve(reply);
           this.pump();
+        };
+        this.sender.request(address, message(), this.settings.policies.push).then(answered, (error: unknown) => {
+          this.pushFailed(error);
+          answered(undefined);
         });
       });
       this.pump();
@@ -328,16 +354,18 @@ export class TableBroadcaster {
    * it to a client the table does not change for (or to one just marked offline, which must
    * learn it to confirm again), and it would stay behind.
    */
-  private retryLater(key: string, full: boolean): void {
+  private retryLater(key: string, full: boolean, token: string): void {
     const rounds = this.failedRounds.get(key) ?? 0;
-    if (this.stopped || rounds >= PUSH_RETRY_ROUNDS) {
+    if (this.stopped) return;
+    if (rounds >= PUSH_RETRY_ROUNDS) {
       this.failedRounds.delete(key);
+      this.unanswered(key, token);
       return;
     }
     this.failedRounds.set(key, rounds + 1);
     const timer = this.clock.setTimer(this.settings.policies.push.ackTimeoutMs, () => {
       this.retryTimers.delete(timer);
-      void this.push(key, full);
+      this.push(key, full).catch(this.pushFailed);
     });
     this.retryTimers.add(timer);
   }

@@ -1,10 +1,15 @@
 import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ClientInbound } from '../../../src/application/client/client-inbound';
 import { ClientSession } from '../../../src/application/client/client-session';
 import type { ChatEvent } from '../../../src/application/ports/chat-view';
 import type { SeenStore } from '../../../src/application/ports/seen-store';
 import type { Message } from '../../../src/application/protocol/envelope';
 import { ReliableSender } from '../../../src/application/reliable-sender';
+import { NodeFileSystem } from '../../../src/adapters/fs/file-system';
+import { FsSeenStore } from '../../../src/adapters/fs/fs-seen-store';
 import { InMemorySeenStore } from '../../../src/adapters/in-memory/in-memory-seen-store';
 import { SeededCrypto } from '../../../src/adapters/in-memory/seeded-crypto';
 import { SystemClock } from '../../../src/adapters/system/system-clock';
@@ -12,6 +17,7 @@ import { encodeMessage } from '../../../src/adapters/wire/envelope-codec';
 import { defaultSettings } from '../../../src/composition/config';
 import type { Address } from '../../../src/domain/address';
 import { FakeTransport } from '../../support/fake-transport';
+import { RecordingFileSystem } from '../../support/recording-file-system';
 import { RecordingLogger } from '../../support/recording-logger';
 
 const SERVER: Address = { ip: '127.0.0.1', port: 5000 };
@@ -70,11 +76,88 @@ describe('application/client-inbound: the seen store', () => {
       add: () => Promise.reject(new Error('disk full')),
       close: async () => undefined,
     };
-    const { inbound, events, logger } = inboundWith(failing);
+    const { inbound, events, logger, transport } = inboundWith(failing);
     deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', text: 'hi' }, BOB);
     await settle();
     expect(events).to.deep.equal([{ kind: 'direct-received', from: 'Bob', text: 'hi' }]);
     expect(logger.entries.filter((e) => e.level === 'warn').map((e) => e.message)).to.deep.equal(['could not remember a shown message']);
+    // The message is never lost over it: the ACK still goes.
+    expect(transport.sentOf('ack', BOB).map((s) => s.message.re)).to.deep.equal(['m1']);
+  });
+
+  describe('writes the shown id before the ACK leaves (a kill -9 after the ACK cannot show it again)', () => {
+    let dir: string;
+    let spy: RecordingFileSystem;
+    let store: FsSeenStore;
+
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-inbound-seen-'));
+      spy = new RecordingFileSystem(new NodeFileSystem());
+      store = new FsSeenStore(dir, spy);
+    });
+
+    afterEach(async () => {
+      spy.releaseSyncs();
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** The inbound, with every ACK sent noted on the file system's timeline. */
+    function rig(): ReturnType<typeof inboundWith> {
+      const parts = inboundWith(store);
+      const send = parts.transport.send.bind(parts.transport);
+      parts.transport.send = (to, message) => {
+        if (message.t === 'ack') spy.note(`ack ${message.re}`);
+        return send(to, message);
+      };
+      return parts;
+    }
+
+    async function until(condition: () => boolean, what: string): Promise<void> {
+      for (let i = 0; i < 2000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 1));
+      if (!condition()) throw new Error(`timed out waiting for ${what}`);
+    }
+
+    const cases: Array<[string, Message, Address, string]> = [
+      ['a direct message', { t: 'chat', id: 'm1', from: 'Bob', text: 'hi' }, BOB, 'm1'],
+      ['a channel message', { t: 'channel', id: 'c1', token: 'tok', from: 'Zed', text: 'all' }, SERVER, 'c1'],
+      ['stored messages', { t: 'stored', id: 's1', token: 'tok', items: [{ id: 'm1', from: 'Bob', kind: 'direct', at: 1, text: 'hi' }, { id: 'm2', from: 'carol', kind: 'channel', at: 2, text: 'yo' }] }, SERVER, 's1'],
+    ];
+    for (const [what, message, from, ackId] of cases) {
+      it(`for ${what}: shown at once, ACKed only after the fsync covering its id`, async () => {
+        const { inbound, events, transport } = rig();
+        await store.load('me');
+        spy.holdSyncs();
+        deliver(inbound, message, from);
+        await until(() => spy.count('sync-start') > 0, 'the held fsync');
+        await settle();
+        expect(events.length, 'shown before the write is done').to.be.greaterThan(0);
+        expect(transport.sentOf('ack'), spy.events.join('\n')).to.deep.equal([]);
+        spy.releaseSyncs();
+        await until(() => transport.sentOf('ack').length > 0, 'the ACK');
+        const e = spy.events;
+        const acked = e.indexOf(`ack ${ackId}`);
+        const synced = e.lastIndexOf('sync-end ' + e.find((x) => x.startsWith('sync-start '))!.slice('sync-start '.length));
+        expect(synced, e.join('\n')).to.be.within(0, acked);
+        const reader = new FsSeenStore(dir);
+        expect(await reader.load('me')).to.have.length(message.t === 'stored' ? 2 : 1);
+        await reader.close();
+      });
+    }
+
+    it('ACKs a retransmitted copy that arrives while the first copy is being written only after that write', async () => {
+      const { inbound, transport } = rig();
+      await store.load('me');
+      spy.holdSyncs();
+      deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', text: 'hi' }, BOB);
+      await until(() => spy.count('sync-start') > 0, 'the held fsync');
+      deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', text: 'hi' }, BOB);
+      await settle();
+      expect(transport.sentOf('ack')).to.deep.equal([]);
+      spy.releaseSyncs();
+      await until(() => transport.sentOf('ack').length === 2, 'both ACKs');
+      expect(spy.events.indexOf('ack m1')).to.be.greaterThan(spy.events.findIndex((x) => x.startsWith('sync-end ')));
+    });
   });
 
   it('survives a store that throws synchronously', async () => {

@@ -19,7 +19,7 @@ describe('ReliableSender (fake timers)', () => {
   const t0 = 1_000_000;
 
   beforeEach(() => {
-    clock = sinon.useFakeTimers({ now: t0, toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'Date'] });
+    clock = sinon.useFakeTimers({ now: t0, toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'Date', 'performance'] });
     transport = new FakeTransport({ ip: '127.0.0.1', port: 7000 });
     sender = new ReliableSender(transport, new SystemClock());
   });

@@ -11,6 +11,14 @@ export interface SendChannelMessageCommand {
   readonly text: string;
 }
 
+/** The server took the message; these members' mailboxes were full, so they will not get it. */
+export interface ChannelMessageAccepted {
+  /** Names the server listed (at most MAX_FULL_NAMES). */
+  readonly full: readonly string[];
+  /** How many members in all. */
+  readonly fullCount: number;
+}
+
 export type SendChannelMessageError = { code: 'no-response' } | { code: 'bad-text'; cause: MessageTooLongError | EmptyMessageError };
 
 /** `send_all <message>`: to the server, which ACKs and relays it to every other client. */
@@ -23,7 +31,7 @@ export class SendChannelMessage {
     @inject(ChatSettings) private readonly settings: ChatSettings,
   ) {}
 
-  async execute(command: SendChannelMessageCommand): Promise<Result<void, SendChannelMessageError>> {
+  async execute(command: SendChannelMessageCommand): Promise<Result<ChannelMessageAccepted, SendChannelMessageError>> {
     const text = validateMessageText(command.text);
     if (!text.ok) return err({ code: 'bad-text', cause: text.error });
     const reply = await this.sender.request(
@@ -31,6 +39,8 @@ export class SendChannelMessage {
       { t: 'send-all', id: this.crypto.messageId(), token: this.session.token, from: this.session.name, text: command.text },
       this.settings.policies.toServer,
     );
-    return reply ? ok(undefined) : err({ code: 'no-response' });
+    if (!reply) return err({ code: 'no-response' });
+    const full = reply.t === 'ack' ? (reply.full ?? []) : [];
+    return ok({ full, fullCount: reply.t === 'ack' ? Math.max(reply.fullCount ?? 0, full.length) : 0 });
   }
 }

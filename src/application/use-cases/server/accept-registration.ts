@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import { sameAddress } from '../../../domain/address';
+import { sameAddress, type Address } from '../../../domain/address';
 import { parseNickname } from '../../../domain/nickname';
 import { LivenessProbe } from '../../server/liveness-probe';
 import { PENDING_REGISTRATION_MS, PendingRegistrations } from '../../server/pending-registrations';
@@ -11,11 +11,12 @@ import { REGISTER_MIN_BYTES, type MessageOf, type RefusalReason, type Reply } fr
 import { ChatSettings } from '../../settings';
 import { MarkOffline } from './mark-offline';
 
-
 /**
  * A `register` request: checks the name, that nobody else holds it (an online holder is
- * probed; an offline one must be matched by the name's secret), and answers with a session
- * token. The name goes online only when `ConfirmRegistration` proves the address.
+ * probed; an offline one must be matched by the name's secret), that no other live session
+ * holds the address it comes from (one address, one session: an online holder there is probed
+ * and, if gone, marked offline first), and answers with a session token. The name goes online
+ * only when `ConfirmRegistration` proves the address.
  * Returns `undefined` for a request to drop unanswered.
  */
 @injectable()
@@ -37,23 +38,17 @@ export class AcceptRegistration {
     const name = parseNickname(message.name);
     if (!name.ok) return refuse('invalid-name');
     const key = name.value.key;
-    const now = this.clock.now();
+    const claim = await this.claimName(key, message.secret, from);
+    if (claim !== 'ok') return refuse(claim);
+    if (!(await this.freeAddress(from, key))) return refuse('address-in-use');
+    const now = this.clock.monotonicMs();
+    // Read again: the probes above let other requests run.
     let record = this.state.records.get(key);
     const row = this.state.table.get(key);
-    if (record && !row && !this.stillPending(record, now)) {
-      this.state.drop(key);
-      record = undefined;
-    }
+    if (record && !this.crypto.matches(message.secret, record.proof)) return refuse('name-in-use');
     if (record) {
-      const owner = this.crypto.matches(message.secret, record.proof);
-      if (!sameAddress(record.address, from) && (row?.online || this.stillPending(record, now))) {
-        if (!owner) return refuse('name-in-use');
-        if (row?.online && (await this.probe.isAlive(this.state.reach(key)))) return refuse('name-in-use');
-        // The old process is gone (it did not answer): no point telling it.
-        if (row?.online) await this.markOffline.execute(key, 'dereg');
-      }
-      if (!owner) return refuse(row?.online ? 'name-in-use' : 'name-owned');
-      record.address = from;
+      this.state.moveTo(key, record, from);
+      record.ended = false;
       record.validated = false;
       record.pendingSinceMs = now;
     } else {
@@ -61,13 +56,67 @@ export class AcceptRegistration {
       if (this.state.records.size >= this.settings.maxClients) this.pending.sweep();
       if (this.state.records.size >= this.settings.maxClients) return refuse('server-full');
       record = { name: name.value.display, proof: this.crypto.proofOf(message.secret), token: '', address: from, validated: false, knownVersion: 0, pendingSinceMs: now };
-      this.state.records.set(key, record);
+      this.state.add(key, record);
     }
     this.state.assignToken(key, record, this.crypto.secretToken());
     return { t: 'welcome', re: message.id, name: row?.name ?? name.value.display, token: record.token };
   }
 
-  private stillPending(record: ClientRecord, now: number): boolean {
-    return record.pendingSinceMs !== undefined && now - record.pendingSinceMs < PENDING_REGISTRATION_MS;
+  /**
+   * Whether the requester may have the name. Its owner (the secret matches) may always come
+   * back, after the old session, if online elsewhere, fails a probe. Anyone else is refused:
+   * `name-in-use` only while a session holds it (online and answering, or being registered
+   * now), else `name-owned`, so the refusal line is true.
+   */
+  private async claimName(key: string, secret: string, from: Address): Promise<'ok' | 'name-in-use' | 'name-owned'> {
+    let record = this.state.records.get(key);
+    if (record && !this.state.table.get(key) && !this.stillPending(record)) {
+      this.state.drop(key);
+      record = undefined;
+    }
+    if (!record) return 'ok';
+    const owner = this.crypto.matches(secret, record.proof);
+    const online = this.state.table.get(key)?.online === true;
+    if (online && !sameAddress(record.address, from)) {
+      const target = this.state.reach(key);
+      if (await this.probe.isAlive(target)) return 'name-in-use';
+      // Only the owner's return takes the old session offline: a stranger's attempt must not be
+      // a way to knock a client offline whose probe was merely lost.
+      if (!owner) return 'name-owned';
+      // The old process is gone (it did not answer): no point telling it.
+      if (target) await this.markOffline.execute(key, target.token, 'replaced');
+    }
+    if (owner) return 'ok';
+    if (!online && this.stillPending(record) && !sameAddress(record.address, from)) return 'name-in-use';
+    return 'name-owned';
+  }
+
+  /**
+   * One address, one live session: another name online at `from` is probed, and marked offline
+   * if it does not answer, before this registration takes the address (the table then says so,
+   * and its stored messages and direct messages are not handed to whoever is there now). A name
+   * only registering from there (never confirmed) gives way. False if a live session answers.
+   */
+  private async freeAddress(from: Address, key: string): Promise<boolean> {
+    for (const other of this.state.othersAt(from, key)) {
+      const record = this.state.records.get(other);
+      if (!record) continue;
+      const row = this.state.table.get(other);
+      if (row?.online && sameAddress({ ip: row.ip, port: row.port }, from)) {
+        const target = this.state.reach(other);
+        if (target && (await this.probe.isAlive(target))) return false;
+        if (target) await this.markOffline.execute(other, target.token, 'replaced');
+      } else if (this.stillPending(record)) {
+        // Unconfirmed, it never proved it receives here: its welcome token stops working.
+        record.pendingSinceMs = undefined;
+        this.state.assignToken(other, record, '');
+        if (!row) this.state.drop(other);
+      }
+    }
+    return true;
+  }
+
+  private stillPending(record: ClientRecord): boolean {
+    return record.pendingSinceMs !== undefined && this.clock.monotonicMs() - record.pendingSinceMs < PENDING_REGISTRATION_MS;
   }
 }

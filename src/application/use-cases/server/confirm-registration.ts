@@ -1,6 +1,7 @@
 import { inject, injectable } from 'inversify';
 import { sameAddress } from '../../../domain/address';
-import { RegistrySync } from '../../server/registry-sync';
+import { BackgroundTasks } from '../../server/background-tasks';
+import { TableJournal } from '../../server/table-journal';
 import { ServerState } from '../../server/server-state';
 import { TableBroadcaster } from '../../server/table-broadcaster';
 import type { Inbound } from '../../ports/transport';
@@ -16,14 +17,16 @@ import { DeliverOfflineMessages } from './deliver-offline-messages';
 export class ConfirmRegistration {
   constructor(
     @inject(ServerState) private readonly state: ServerState,
-    @inject(RegistrySync) private readonly registry: RegistrySync,
+    @inject(TableJournal) private readonly journal: TableJournal,
+    @inject(BackgroundTasks) private readonly tasks: BackgroundTasks,
     @inject(TableBroadcaster) private readonly broadcaster: TableBroadcaster,
     @inject(DeliverOfflineMessages) private readonly deliver: DeliverOfflineMessages,
   ) {}
 
   async execute({ message, from }: Inbound & { message: MessageOf<'confirm'> }): Promise<Reply | undefined> {
     const session = this.state.session(message.token, from);
-    if (!session) return undefined;
+    // After a dereg only `reg` brings the client back, never a confirm from before it.
+    if (!session || session.record.ended) return undefined;
     const { key, record } = session;
     const existing = this.state.table.get(key);
     // A copy of a confirm (late duplicate, replay) for a session already online here changes
@@ -35,11 +38,10 @@ export class ConfirmRegistration {
     record.validated = true;
     record.pendingSinceMs = undefined;
     record.knownVersion = 0;
-    this.state.table.upsert({ name, ip: from.ip, port: from.port, online: true });
-    await this.registry.persist(key);
+    // Durable (and published) before anyone, this client included, is told.
+    await this.journal.upsert({ name, ip: from.ip, port: from.port, online: true });
     this.broadcaster.sendFull(key);
-    this.broadcaster.changed();
-    void this.deliver.execute(key);
+    this.tasks.run('delivering stored messages', () => this.deliver.execute(key));
     return { t: 'ack', re: message.id, status: 'ok' };
   }
 }

@@ -11,7 +11,7 @@ import { MarkOffline } from './mark-offline';
  * Sends a client that just came online its stored messages, oldest first, one at a time;
  * each leaves the mailbox only after the client ACKs it. If the client stops answering,
  * it is marked offline and the rest stay stored until it confirms again or logs back in (where
- * copies it already saw are shown once).
+ * copies it already saw are shown once). Then it is told how many messages could not be kept.
  */
 @injectable()
 export class DeliverOfflineMessages {
@@ -47,16 +47,30 @@ export class DeliverOfflineMessages {
           if (!reply) {
             // Like an unanswered channel push: the client is told it is offline (if it is alive
             // it confirms again, which restarts delivery); the rest stay stored meanwhile.
-            await this.markOffline.execute(key);
+            await this.markOffline.execute(key, target.token);
             return delivered;
           }
           await this.mailbox.remove(key, [message.id]);
           delivered += 1;
         }
       }
+      await this.reportNotKept(key);
     } finally {
       this.running.delete(key);
     }
     return delivered;
+  }
+
+  /**
+   * After the stored messages: tell the client how many could not be kept for it (its mailbox
+   * was full). The count is cleared by what the client ACKed, so refusals made meanwhile are
+   * told next time; unanswered, it stays for the next log-in.
+   */
+  private async reportNotKept(key: string): Promise<void> {
+    const count = await this.mailbox.refused(key);
+    const target = this.state.table.get(key)?.online ? this.state.reach(key) : undefined;
+    if (count === 0 || !target) return;
+    const reply = await this.sender.request(target.address, { t: 'not-kept', id: this.crypto.messageId(), token: target.token, count }, this.settings.policies.push);
+    if (reply) await this.mailbox.clearRefused(key, count);
   }
 }

@@ -5,6 +5,7 @@ import { channelRecipients } from '../../../domain/group-channel';
 import { validateMessageText } from '../../../domain/message-text';
 import { nameKey } from '../../../domain/nickname';
 import type { StoredMessage } from '../../../domain/offline-mailbox';
+import { BackgroundTasks } from '../../server/background-tasks';
 import { LivenessProbe } from '../../server/liveness-probe';
 import { ServerState, type PushTarget } from '../../server/server-state';
 import { ChannelLog } from '../../ports/channel-log';
@@ -12,7 +13,7 @@ import { Clock } from '../../ports/clock';
 import { Logger } from '../../ports/logger';
 import { MailboxStore } from '../../ports/mailbox-store';
 import type { Inbound } from '../../ports/transport';
-import type { MessageOf, Reply } from '../../protocol/envelope';
+import { MAX_FULL_NAMES, type MessageOf, type Reply } from '../../protocol/envelope';
 import { ReliableSender } from '../../reliable-sender';
 import { ChatSettings } from '../../settings';
 import { MarkOffline } from './mark-offline';
@@ -38,7 +39,11 @@ export class RelayChannelMessage {
     @inject(Clock) private readonly clock: Clock,
     @inject(ChatSettings) private readonly settings: ChatSettings,
     @inject(Logger) private readonly logger: Logger,
+    @inject(BackgroundTasks) private readonly tasks: BackgroundTasks,
   ) {}
+
+  /** The tail of each member's queue of channel pushes. */
+  private readonly queues = new Map<string, Promise<void>>();
 
   async execute({ message, from }: Inbound & { message: MessageOf<'send-all'> }): Promise<Reply | undefined> {
     const session = this.state.session(message.token, from, message.from);
@@ -46,12 +51,15 @@ export class RelayChannelMessage {
     if (!validateMessageText(message.text).ok) return { t: 'ack', re: message.id, status: 'invalid' };
     const senderName = session.record.name;
     const { online, offline } = channelRecipients(this.state.table, senderName);
+    // One time for the message: every member's copy shows when the server took it, however
+    // much later a member found gone has it stored.
+    const storedAtMs = this.clock.now();
     const stored = (row: TableRow): StoredMessage => ({
       id: message.id,
       recipient: nameKey(row.name),
       sender: senderName,
       kind: 'channel',
-      storedAtMs: this.clock.now(),
+      storedAtMs,
       text: message.text,
     });
     // Durable for every member before the ACK: a crash right after it must not lose the message
@@ -60,34 +68,57 @@ export class RelayChannelMessage {
       id: message.id,
       sender: senderName,
       text: message.text,
-      storedAtMs: this.clock.now(),
+      storedAtMs,
       recipients: online.map((row) => nameKey(row.name)),
     });
-    await Promise.all([recorded, ...offline.map((row) => this.storeFor(row, stored(row)))]);
+    const [, ...kept] = await Promise.all([recorded, ...offline.map((row) => this.storeFor(row, stored(row)))]);
+    // Members whose mailbox is full do not get it: the sender is told who, never left to believe they will.
+    const full = offline.filter((_, i) => !kept[i]).map((row) => row.name);
     for (const row of online) {
-      this.pushTo(row, { id: message.id, from: senderName, text: message.text }, () => stored(row)).catch((error: unknown) => {
-        // Still owed in the channel log: the next start stores it for the member.
-        this.logger.error('channel delivery failed', { name: row.name, error: String(error) });
-      });
+      // A failure stays owed in the channel log: the next start stores it for the member.
+      this.inOrder(nameKey(row.name), () => this.pushTo(row, { id: message.id, from: senderName, text: message.text }, () => stored(row)));
     }
-    return { t: 'ack', re: message.id, status: 'ok' };
+    if (full.length === 0) return { t: 'ack', re: message.id, status: 'ok' };
+    return { t: 'ack', re: message.id, status: 'ok', full: full.slice(0, MAX_FULL_NAMES), fullCount: full.length };
+  }
+
+  /**
+   * Run `push` after every earlier push to the same member: each member gets channel messages
+   * in the order the server ACKed them (concurrent pushes let a retransmitted first message
+   * arrive after the second), and a member found gone gets the rest stored in that order.
+   */
+  private inOrder(key: string, push: () => Promise<void>): void {
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const next = previous.then(() => new Promise<void>((resolve) => this.tasks.run('channel delivery', () => push().finally(resolve))));
+    this.queues.set(key, next);
+    void next.then(() => {
+      if (this.queues.get(key) === next) this.queues.delete(key);
+    });
   }
 
   private async pushTo(row: TableRow, content: Omit<MessageOf<'channel'>, 't' | 'token'>, stored: () => StoredMessage): Promise<void> {
-    const target = this.state.reach(row.name);
+    // A push cut short by shutdown says nothing about the member: the log still owes it.
+    if (this.state.stopping) return;
+    const target = this.state.table.get(row.name)?.online ? this.state.reach(row.name) : undefined;
     if (!target || !(await this.reach(target, { t: 'channel', token: target.token, ...content }))) {
-      // A push cut short by shutdown says nothing about the member: the log still owes it.
       if (this.state.stopping) return;
-      this.logger.info('channel member did not answer; storing the message for it', { name: row.name });
-      await this.markOffline.execute(row.name);
+      if (target) {
+        this.logger.info('channel member did not answer; storing the message for it', { name: row.name });
+        await this.markOffline.execute(row.name, target.token);
+      }
       await this.storeFor(row, stored());
     }
     await this.channelLog.delivered(content.id, nameKey(row.name));
   }
 
-  private async storeFor(row: TableRow, message: StoredMessage): Promise<void> {
-    // The sender was (or is being) told the server has it: a full mailbox must at least show in the log.
-    if ((await this.mailbox.append(message)) === 'full') this.logger.warn('mailbox full; a channel message is not stored for this member', { name: row.name, id: message.id });
+  /**
+   * Store the message for a member; false if its mailbox is full. The store counts the refusal
+   * for the member, who is told how many were not kept when it next logs in.
+   */
+  private async storeFor(row: TableRow, message: StoredMessage): Promise<boolean> {
+    if ((await this.mailbox.append(message)) !== 'full') return true;
+    this.logger.warn('mailbox full; a channel message is not stored for this member', { name: row.name, id: message.id });
+    return false;
   }
 
   /** Push once; if unanswered, probe, and if alive push again (five tries). Nothing new once stopping. */

@@ -36,13 +36,14 @@ export class StoreOfflineMessage {
     const row = this.state.table.get(to.value.key);
     if (!row) return answer('unknown-recipient');
     if (row.online) {
-      if (await this.probe.isAlive(this.state.reach(to.value.key))) {
+      const target = this.state.reach(to.value.key);
+      if (await this.probe.isAlive(target)) {
         // After the answer: the requester prints `exists!!` before `[Client table updated.]`.
         this.clock.setTimer(0, () => this.broadcaster.sendFull(session.key));
         return answer('exists');
       }
       if (this.state.stopping) return undefined;
-      await this.markOffline.execute(to.value.key);
+      if (target) await this.markOffline.execute(to.value.key, target.token);
     }
     const outcome = await this.mailbox.append({
       id: message.id,

@@ -28,6 +28,7 @@ const GOLDEN: ReadonlyArray<[ChatEvent, string]> = [
   ],
   [{ kind: 'channel-acked' }, '>>> [Message received by Server.]'],
   [{ kind: 'channel-not-responding' }, '>>> [Server not responding.]'],
+  [{ kind: 'not-kept', count: 3 }, '>>> [3 messages could not be kept for you while you were away.]'],
   [{ kind: 'channel-received', from: 'x', text: 'hi all' }, '>>> [Channel_Message x: hi all]'],
   [{ kind: 'server-listening', addresses: ['192.168.1.157:5000'] }, '>>> [Server listening on 192.168.1.157:5000]'],
   [{ kind: 'error', text: 'you are registered as x; use dereg x' }, '>>> [Error: you are registered as x; use dereg x.]'],
@@ -45,7 +46,7 @@ describe('renderLine', () => {
       'direct-no-ack': true, 'saved-by-server': true, 'client-exists': true, offline: true,
       'server-not-responding': true, exiting: true, 'have-messages': true, 'stored-received': true,
       'channel-acked': true, 'channel-not-responding': true, 'channel-received': true,
-      'server-listening': true, error: true, info: true,
+      'server-listening': true, error: true, info: true, 'not-kept': true,
     };
     expect([...kinds].sort()).to.deep.equal(Object.keys(all).sort());
   });

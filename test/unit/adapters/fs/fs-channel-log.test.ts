@@ -7,6 +7,7 @@ import { FsChannelLog } from '../../../../src/adapters/fs/fs-channel-log';
 import { NodeFileSystem } from '../../../../src/adapters/fs/file-system';
 import { SeededRandom } from '../../../../src/adapters/in-memory/seeded-random';
 import type { ChannelEntry } from '../../../../src/application/ports/channel-log';
+import { StoreClosedError } from '../../../../src/application/ports/store-closed-error';
 import { PowerLossFileSystem } from '../../../support/power-loss-file-system';
 import { RecordingFileSystem } from '../../../support/recording-file-system';
 
@@ -31,6 +32,22 @@ describe('FsChannelLog', () => {
     dir = path.join(root, 'server-5000');
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('waits in close() for the calls under way, and refuses calls made after it began with StoreClosedError', async () => {
+    const log = new FsChannelLog(dir);
+    const inFlight = log.record(entry('ch1'));
+    const closing = log.close();
+    for (const late of [() => log.record(entry('ch2')), () => log.delivered('ch1', 'bob'), () => log.pending()]) {
+      let error: unknown;
+      await late().catch((e: unknown) => { error = e; });
+      expect(error).to.be.instanceOf(StoreClosedError);
+    }
+    await inFlight;
+    await closing;
+    const again = new FsChannelLog(dir);
+    expect((await again.pending()).map((p) => p.entry.id)).to.deep.equal(['ch1']);
+    await again.close();
+  });
 
   describe('fsync ordering (spy on the file-system port)', () => {
     let spy: RecordingFileSystem;

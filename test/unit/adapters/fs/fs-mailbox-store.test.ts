@@ -7,7 +7,8 @@ import path from 'node:path';
 import { encodeLine } from '../../../../src/adapters/fs/checksummed-lines';
 import { NodeFileSystem } from '../../../../src/adapters/fs/file-system';
 import { FsMailboxStore } from '../../../../src/adapters/fs/fs-mailbox-store';
-import type { StoredMessage } from '../../../../src/domain/offline-mailbox';
+import type { MailboxMessage, StoredMessage } from '../../../../src/domain/offline-mailbox';
+import { FaultyFileSystem } from '../../../support/faulty-file-system';
 import { powerLossScenario, runPowerLossScenario } from '../../../support/power-loss-property';
 import { RecordingFileSystem } from '../../../support/recording-file-system';
 
@@ -15,6 +16,11 @@ const POWER_LOSS_RUNS = 300;
 
 function message(id: string, recipient = 'alice', text = `text of ${id}`): StoredMessage {
   return { id, recipient, sender: 'bob', kind: 'direct', storedAtMs: 1_700_000_000_000, text };
+}
+
+/** The messages as appended, without the place the store gave them. */
+function plain(listed: readonly MailboxMessage[]): StoredMessage[] {
+  return listed.map(({ seq: _seq, ...m }) => m);
 }
 
 function logName(recipient: string): string {
@@ -46,7 +52,7 @@ describe('FsMailboxStore', () => {
   let dataDir: string;
   let stores: FsMailboxStore[];
 
-  const open = (fileSystem = new NodeFileSystem()): FsMailboxStore => {
+  const open = (fileSystem: NodeFileSystem | RecordingFileSystem | FaultyFileSystem = new NodeFileSystem()): FsMailboxStore => {
     const store = new FsMailboxStore(dataDir, undefined, fileSystem);
     stores.push(store);
     return store;
@@ -194,7 +200,7 @@ describe('FsMailboxStore', () => {
         const goodSize = fs.statSync(file()).size;
         fs.appendFileSync(file(), tail);
         const store = open();
-        expect(await store.list('alice')).to.deep.equal(kept);
+        expect(plain(await store.list('alice'))).to.deep.equal(kept);
         expect(store.tornTailsDropped).to.equal(1);
         expect(fs.statSync(file()).size).to.equal(goodSize);
         expect(await store.append(message('m4'))).to.equal('stored');
@@ -209,10 +215,58 @@ describe('FsMailboxStore', () => {
       lines[1] = lines[1]!.replace('🎉', '🎈');
       fs.writeFileSync(file(), lines.join('\n'));
       const store = open();
-      expect(await store.list('alice')).to.deep.equal([kept[0], kept[2]]);
+      expect(plain(await store.list('alice'))).to.deep.equal([kept[0], kept[2]]);
       expect(store.corruptFilesRepaired).to.equal(1);
       expect(store.tornTailsDropped).to.equal(0);
-      expect(await open().list('alice')).to.deep.equal([kept[0], kept[2]]);
+      expect(plain(await open().list('alice'))).to.deep.equal([kept[0], kept[2]]);
+    });
+  });
+
+  describe('a full disk', () => {
+    const mailboxFiles = (): string[] => fs.readdirSync(path.join(dataDir, 'mailboxes')).sort();
+
+    for (const [what, op, partialBytes] of [
+      ['a short write of the temp copy', 'append', 30],
+      ['the fsync of the temp copy', 'sync', 0],
+      ['the rename of the temp copy', 'rename', 0],
+    ] as const) {
+      it(`fails a removal cleanly at ${what}: no temp file left, the mailbox unchanged, and it works once space is back`, async () => {
+        const faulty = new FaultyFileSystem(new NodeFileSystem());
+        const store = open(faulty);
+        for (const id of ['m1', 'm2', 'm3']) await store.append(message(id));
+        faulty.fail(op, op === 'rename' ? new RegExp(`^${logName('alice')}$`) : /\.tmp$/, { partialBytes });
+        for (let attempt = 0; attempt < 3; attempt++) {
+          let error: NodeJS.ErrnoException | undefined;
+          await store.remove('alice', ['m1']).catch((e: NodeJS.ErrnoException) => { error = e; });
+          expect(error?.code, `attempt ${attempt}`).to.equal('ENOSPC');
+          expect(mailboxFiles(), `attempt ${attempt}`).to.deep.equal([logName('alice')]);
+          expect((await store.list('alice')).map((m) => m.id)).to.deep.equal(['m1', 'm2', 'm3']);
+        }
+        expect(await store.append(message('m4', 'bob'))).to.equal('stored');
+        faulty.heal();
+        await store.remove('alice', ['m1']);
+        expect((await store.list('alice')).map((m) => m.id)).to.deep.equal(['m2', 'm3']);
+        expect(await store.append(message('m5'))).to.equal('stored');
+        await store.close();
+        const again = open();
+        expect((await again.list('alice')).map((m) => m.id)).to.deep.equal(['m2', 'm3', 'm5']);
+        expect((await again.list('bob')).map((m) => m.id)).to.deep.equal(['m4']);
+        expect(again.tornTailsDropped + again.corruptFilesRepaired).to.equal(0);
+      });
+    }
+  });
+
+  describe('places in line', () => {
+    it('places the messages of a file written without them in the order of the file, and later ones after them', async () => {
+      fs.mkdirSync(path.join(dataDir, 'mailboxes'), { recursive: true });
+      const old = (id: string, storedAtMs: number): Buffer => encodeLine({ ...message(id), storedAtMs });
+      fs.writeFileSync(path.join(dataDir, 'mailboxes', logName('alice')), Buffer.concat([old('m1', 3000), old('m2', 1000), old('m3', 2000)]));
+      const store = open();
+      const listed = await store.list('alice');
+      expect(listed.map((m) => [m.id, m.seq])).to.deep.equal([['m1', 1], ['m2', 2], ['m3', 3]]);
+      await store.append({ ...message('m4'), storedAtMs: 1 });
+      await store.close();
+      expect((await open().list('alice')).map((m) => [m.id, m.seq])).to.deep.equal([['m1', 1], ['m2', 2], ['m3', 3], ['m4', 4]]);
     });
   });
 
@@ -225,8 +279,8 @@ describe('FsMailboxStore', () => {
       await first.close();
       expect(fs.readdirSync(path.join(dataDir, 'mailboxes')).sort()).to.deep.equal([logName('alice'), logName('bob')].sort());
       const second = open();
-      expect(await second.list('alice')).to.deep.equal([sent[2]]);
-      expect(await second.list('bob')).to.deep.equal([sent[1]]);
+      expect(plain(await second.list('alice'))).to.deep.equal([sent[2]]);
+      expect(plain(await second.list('bob'))).to.deep.equal([sent[1]]);
       expect(await second.append(sent[2]!)).to.equal('duplicate');
     });
 

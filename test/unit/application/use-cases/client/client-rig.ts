@@ -33,7 +33,7 @@ export const ME: Address = { ip: '127.0.0.1', port: 7000 };
 export const BOB: TableRow = { name: 'Bob', ip: '127.0.0.1', port: 6002, online: true };
 export const CAROL: TableRow = { name: 'carol', ip: '127.0.0.1', port: 6003, online: false };
 
-const FAKE_TIMERS = ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'Date'] as const;
+const FAKE_TIMERS = ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'Date', 'performance'] as const;
 
 /**
  * A client's use cases from a fresh container (the production wiring) over a fake

@@ -14,7 +14,7 @@ describe('use case (client): SendChannelMessage', () => {
 
   it('sends send-all to the server with the session token and is ok on its ACK', async () => {
     rig.serverAnswers((m) => (m.t === 'send-all' ? { t: 'ack', re: m.id, status: 'ok' } : undefined));
-    expect(await rig.settle(rig.sendChannel.execute({ text: 'hello, channel ✨' }), 10)).to.deep.equal({ ok: true, value: undefined });
+    expect(await rig.settle(rig.sendChannel.execute({ text: 'hello, channel ✨' }), 10)).to.deep.equal({ ok: true, value: { full: [], fullCount: 0 } });
     const sent = rig.transport.sentOf('send-all');
     expect(sent.length).to.equal(1);
     expect(sent[0]!.to).to.deep.equal(SERVER);

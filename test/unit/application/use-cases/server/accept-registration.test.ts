@@ -21,7 +21,7 @@ describe('use case (server): AcceptRegistration', () => {
     expect(record).to.include({ name: 'Alice', validated: false, token });
     expect(record.address).to.deep.equal(A);
     expect(record.proof).to.equal(rig.crypto.proofOf('sec1'));
-    expect(record.pendingSinceMs).to.equal(Date.now());
+    expect(record.pendingSinceMs).to.equal(performance.now());
     expect(rig.state.table.size).to.equal(0);
     expect(rig.state.table.version).to.equal(0);
     expect(rig.state.session(token, A)?.key).to.equal('alice');
@@ -55,14 +55,62 @@ describe('use case (server): AcceptRegistration', () => {
     expect(again?.t).to.equal('welcome');
   });
 
-  it('refuses name-in-use to another secret while the holder is online (case-insensitively), without probing', async () => {
+  it('refuses name-in-use to another secret while the holder is online and answers its probe (case-insensitively)', async () => {
     const token = await rig.online('Alice', A);
     const mark = rig.mark();
     const msg = rig.registerMessage('ALICE', 'someone-else');
-    expect(await rig.acceptRegistration.execute(inbound(msg, B))).to.deep.equal({ t: 'refused', re: msg.id, reason: 'name-in-use' });
-    expect(rig.sentSince(mark)).to.deep.equal([]);
+    expect(await rig.during(rig.acceptRegistration.execute(inbound(msg, B)), 10)).to.deep.equal({ t: 'refused', re: msg.id, reason: 'name-in-use' });
+    expect(rig.sentSince(mark).map((s) => [s.message.t, s.to.port])).to.deep.equal([['probe', A.port]]);
     expect(rig.state.session(token, A)?.key).to.equal('alice');
     expect(rig.state.table.get('alice')).to.include({ online: true, port: A.port });
+  });
+
+  it('tells a stranger name-owned, not "in use by an online client", when the holder does not answer (and leaves the holder be)', async () => {
+    await rig.online('alice', A);
+    rig.transport.silence(A);
+    const msg = rig.registerMessage('alice', 'someone-else');
+    expect(await rig.during(rig.acceptRegistration.execute(inbound(msg, B)), 600)).to.deep.equal({ t: 'refused', re: msg.id, reason: 'name-owned' });
+    expect(rig.state.table.get('alice')).to.include({ online: true, port: A.port });
+    expect(rig.state.record('alice')!.proof).to.equal(rig.crypto.proofOf('secret-alice'));
+  });
+
+  it('one address, one live session: a new name from the address of an online client that does not answer marks that client offline first', async () => {
+    const alice = await rig.online('alice', A);
+    await rig.online('carol', B);
+    rig.transport.silence(A);
+    const mark = rig.mark();
+    const msg = rig.registerMessage('bob', 'secret-bob');
+    const pending = rig.acceptRegistration.execute(inbound(msg, A));
+    await rig.clock.tickAsync(499);
+    expect(rig.state.table.get('alice')?.online, 'still online while the probe waits').to.equal(true);
+    const reply = await rig.during(pending, 1);
+    expect(reply?.t).to.equal('welcome');
+    expect(rig.sentSince(mark).filter((s) => s.message.t === 'probe').map((s) => s.to.port)).to.deep.equal([A.port]);
+    expect(rig.state.table.get('alice')).to.include({ online: false, port: A.port });
+    expect((await rig.registryStore.load()).find((r) => r.name === 'alice')?.online).to.equal(false);
+    // alice's session cannot speak for her from that address any more, and nobody else holds it.
+    expect(rig.state.session(alice, A)?.key).to.equal('alice');
+    expect(rig.state.othersAt(A, 'bob')).to.deep.equal(['alice']);
+    await rig.clock.tickAsync(20);
+    expect(rig.tablesTo(B, mark).flatMap((t) => t.rows)).to.deep.include({ name: 'alice', ip: A.ip, port: A.port, online: false });
+  });
+
+  it('refuses address-in-use to a new name from the address of an online client that answers its probe', async () => {
+    await rig.online('alice', A);
+    const version = rig.state.table.version;
+    const msg = rig.registerMessage('bob', 'secret-bob');
+    expect(await rig.during(rig.acceptRegistration.execute(inbound(msg, A)), 10)).to.deep.equal({ t: 'refused', re: msg.id, reason: 'address-in-use' });
+    expect(rig.state.table.get('alice')).to.include({ online: true, port: A.port });
+    expect(rig.state.record('bob')).to.equal(undefined);
+    expect(rig.state.table.version).to.equal(version);
+  });
+
+  it('a name only registering from an address (never confirmed) gives way to a new name from there', async () => {
+    const first = await rig.register('alice', A);
+    const reply = await rig.acceptRegistration.execute(inbound(rig.registerMessage('bob', 'secret-bob'), A));
+    expect(reply?.t).to.equal('welcome');
+    expect(rig.state.session(first, A)).to.equal(undefined);
+    expect(rig.state.record('alice')).to.equal(undefined);
   });
 
   it('refuses name-in-use to the owner from a new address while the old address still answers the probe', async () => {
@@ -133,5 +181,18 @@ describe('use case (server): AcceptRegistration', () => {
     await rig.offline('Alice', A, token);
     const reply = await rig.acceptRegistration.execute(inbound(rig.registerMessage('aLiCe', 'secret-alice'), A));
     expect(reply).to.include({ t: 'welcome', name: 'Alice' });
+  });
+
+  it('an unconfirmed registration expires on the monotonic clock, whatever the wall clock does', async () => {
+    await rig.register('alice', A, 'first');
+    // The wall clock is stepped an hour ahead: the registration still holds the name.
+    rig.clock.setSystemTime(Date.now() + 3_600_000);
+    const early = rig.registerMessage('alice', 'second');
+    expect(await rig.acceptRegistration.execute(inbound(early, B))).to.deep.equal({ t: 'refused', re: early.id, reason: 'name-in-use' });
+    // Stepped back a day, it does not hold the name longer than PENDING_REGISTRATION_MS.
+    rig.clock.setSystemTime(Date.now() - 86_400_000);
+    await rig.clock.tickAsync(PENDING_REGISTRATION_MS);
+    const later = await rig.acceptRegistration.execute(inbound(rig.registerMessage('alice', 'second'), B));
+    expect(later?.t).to.equal('welcome');
   });
 });

@@ -8,6 +8,7 @@ import { FsMailboxStore } from '../../../../../src/adapters/fs/fs-mailbox-store'
 import { NodeFileSystem } from '../../../../../src/adapters/fs/file-system';
 import { SystemClock } from '../../../../../src/adapters/system/system-clock';
 import type { MessageOf, Reply } from '../../../../../src/application/protocol/envelope';
+import { BackgroundTasks } from '../../../../../src/application/server/background-tasks';
 import { RelayChannelMessage } from '../../../../../src/application/use-cases/server/relay-channel-message';
 import { StoreOfflineMessage } from '../../../../../src/application/use-cases/server/store-offline-message';
 import { RecordingFileSystem } from '../../../../support/recording-file-system';
@@ -112,7 +113,7 @@ describe('use case (server): every ACK of a save or send_all follows the fsync o
   });
 
   it('a send_all is ACKed only after the fsyncs of its channel-log record (online members) and mailbox record (offline ones)', async () => {
-    const relay = new RelayChannelMessage(rig.state, rig.sender, rig.probe, rig.markOffline, mailbox, channelLog, new SystemClock(), rig.settings, rig.logger);
+    const relay = new RelayChannelMessage(rig.state, rig.sender, rig.probe, rig.markOffline, mailbox, channelLog, new SystemClock(), rig.settings, rig.logger, rig.container.get(BackgroundTasks));
     await channelLog.pending();
     spy.holdSyncs();
     const sendAll: MessageOf<'send-all'> = { t: 'send-all', id: 'ch1', token: aliceToken, from: 'alice', text: 'to everyone' };

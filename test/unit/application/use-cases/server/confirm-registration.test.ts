@@ -1,3 +1,4 @@
+import sinon from 'sinon';
 import { expect } from 'chai';
 import { A, B, C, inbound, ServerRig } from './server-rig';
 
@@ -75,5 +76,26 @@ describe('use case (server): ConfirmRegistration', () => {
     expect(reply?.t).to.equal('ack');
     await rig.clock.tickAsync(20);
     void C;
+  });
+
+  it('a confirm still in flight from before a dereg (a rejoin after a lost probe) cannot put the client back online', async () => {
+    const token = await rig.online('alice', A);
+    await rig.offline('alice', A, token);
+    const reply = await rig.confirmRegistration.execute(inbound({ t: 'confirm', id: rig.nextId(), token, have: 0 }, A));
+    expect(reply).to.equal(undefined);
+    expect(rig.state.table.get('alice')?.online).to.equal(false);
+    // reg starts a new session, which confirms as usual.
+    await rig.online('alice', A);
+    expect(rig.state.table.get('alice')?.online).to.equal(true);
+  });
+
+  it('a failure while delivering stored messages is logged, never an unhandled rejection', async () => {
+    await rig.online('bob', B);
+    await rig.mailbox.append({ id: 'm1', recipient: 'alice', sender: 'bob', kind: 'direct', storedAtMs: 1, text: 'hi' });
+    sinon.stub(rig.mailbox, 'list').rejects(new Error('EIO: i/o error, read'));
+    await rig.online('alice', A);
+    await rig.clock.tickAsync(20);
+    expect(rig.logger.entries.filter((e) => e.level === 'error').map((e) => e.message)).to.deep.equal(['delivering stored messages failed']);
+    expect(rig.state.table.get('alice')?.online).to.equal(true);
   });
 });

@@ -13,22 +13,24 @@ const stored = (id: string, storedAtMs: number, kind: 'direct' | 'channel' = 'di
 
 describe('use case (server): DeliverOfflineMessages', () => {
   let rig: ServerRig;
+  let alice: string;
   beforeEach(async () => {
     rig = new ServerRig();
-    await rig.online('alice', A);
+    alice = await rig.online('alice', A);
     await rig.online('bob', B);
   });
   afterEach(async () => {
     expect(await rig.stop(), 'timers left').to.equal(0);
   });
 
+  /** Stored in the order early, middle, late, while the wall clock was stepped back each time. */
   async function fill(): Promise<void> {
-    await rig.mailbox.append(stored('late', 3000));
-    await rig.mailbox.append(stored('early', 1000, 'channel'));
+    await rig.mailbox.append(stored('early', 3000, 'channel'));
     await rig.mailbox.append(stored('middle', 2000));
+    await rig.mailbox.append(stored('late', 1000));
   }
 
-  it('sends stored messages oldest first, one at a time, each removed only after its ACK', async () => {
+  it('sends stored messages in the order stored (not by their times), one at a time, each removed only after its ACK', async () => {
     await fill();
     rig.transport.silence(A);
     const mark = rig.mark();
@@ -37,12 +39,12 @@ describe('use case (server): DeliverOfflineMessages', () => {
     let sent = rig.sentSince(mark).filter((s) => s.message.t === 'stored');
     expect(sent.length).to.equal(1);
     const first = sent[0]!.message as { id: string; items: Array<{ id: string }> };
-    expect(first.items).to.deep.equal([{ id: 'early', from: 'bob', kind: 'channel', at: 1000, text: 'text of early' }]);
+    expect(first.items).to.deep.equal([{ id: 'early', from: 'bob', kind: 'channel', at: 3000, text: 'text of early' }]);
     expect((await rig.mailbox.list('alice')).length).to.equal(3);
 
     rig.transport.inject({ t: 'ack', re: first.id }, A);
     await rig.clock.tickAsync(10);
-    expect((await rig.mailbox.list('alice')).map((m) => m.id)).to.deep.equal(['late', 'middle']);
+    expect((await rig.mailbox.list('alice')).map((m) => m.id)).to.deep.equal(['middle', 'late']);
     sent = rig.sentSince(mark).filter((s) => s.message.t === 'stored');
     expect(sent.length).to.equal(2);
 
@@ -74,7 +76,7 @@ describe('use case (server): DeliverOfflineMessages', () => {
 
   it('sends nothing to an offline client', async () => {
     await fill();
-    await rig.markOffline.execute('alice', 'dereg');
+    await rig.markOffline.execute('alice', alice, 'dereg');
     await rig.clock.tickAsync(20);
     const mark = rig.mark();
     expect(await rig.deliver.execute('alice')).to.equal(0);
@@ -99,11 +101,11 @@ describe('use case (server): DeliverOfflineMessages', () => {
     const run = rig.deliver.execute('alice');
     await rig.clock.tickAsync(10);
     const first = rig.sentSince(mark).find((s) => s.message.t === 'stored')!.message as { id: string };
-    await rig.markOffline.execute('alice', 'dereg');
+    await rig.markOffline.execute('alice', alice, 'dereg');
     rig.transport.inject({ t: 'ack', re: first.id }, A);
     await rig.clock.tickAsync(50);
     expect(await run).to.equal(1);
-    expect((await rig.mailbox.list('alice')).map((m) => m.id)).to.deep.equal(['late', 'middle']);
+    expect((await rig.mailbox.list('alice')).map((m) => m.id)).to.deep.equal(['middle', 'late']);
     expect(rig.sentSince(mark).filter((s) => s.message.t === 'stored').length).to.equal(1);
   });
 

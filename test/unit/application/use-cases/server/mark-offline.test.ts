@@ -12,13 +12,13 @@ describe('use case (server): MarkOffline', () => {
   });
 
   it('marks an online client offline (it left), persists it, and sends the change to the clients still online', async () => {
-    await rig.online('alice', A);
+    const alice = await rig.online('alice', A);
     await rig.online('bob', B);
     await rig.online('carol', C);
     const version = rig.state.table.version;
     const save = sinon.spy(rig.registryStore, 'save');
     const mark = rig.mark();
-    await rig.markOffline.execute('ALICE', 'dereg');
+    await rig.markOffline.execute('ALICE', alice, 'dereg');
     expect(rig.state.table.get('alice')?.online).to.equal(false);
     expect(rig.state.table.version).to.equal(version + 1);
     expect(save.callCount).to.equal(1);
@@ -34,11 +34,11 @@ describe('use case (server): MarkOffline', () => {
   });
 
   it('a client marked offline for not answering is told too (it may be alive and confirm again)', async () => {
-    await rig.online('alice', A);
+    const alice = await rig.online('alice', A);
     await rig.online('bob', B);
     const version = rig.state.table.version;
     const mark = rig.mark();
-    await rig.markOffline.execute('alice', 'unresponsive');
+    await rig.markOffline.execute('alice', alice, 'unresponsive');
     await rig.clock.tickAsync(20);
     const update = { from: version, to: version + 1, rows: [{ name: 'alice', ip: A.ip, port: A.port, online: false }] };
     expect(rig.tablesTo(A, mark).map((t) => ({ from: t.from, to: t.to, rows: t.rows }))).to.deep.equal([update]);
@@ -47,28 +47,40 @@ describe('use case (server): MarkOffline', () => {
 
   it('changes nothing for an unknown or already offline name', async () => {
     await rig.online('alice', A);
-    await rig.online('bob', B);
-    await rig.markOffline.execute('bob');
+    const bob = await rig.online('bob', B);
+    await rig.markOffline.execute('bob', bob);
     await rig.clock.tickAsync(20);
     const version = rig.state.table.version;
     const save = sinon.spy(rig.registryStore, 'save');
     const mark = rig.mark();
-    await rig.markOffline.execute('bob');
-    await rig.markOffline.execute('nobody');
+    await rig.markOffline.execute('bob', bob);
+    await rig.markOffline.execute('nobody', bob);
     await rig.clock.tickAsync(20);
     expect(rig.state.table.version).to.equal(version);
     expect(save.callCount).to.equal(0);
     expect(rig.sentSince(mark)).to.deep.equal([]);
   });
 
+  it("marks only the session it was given: a probe of bob's old process never takes his new session offline", async () => {
+    const old = await rig.online('bob', B);
+    // bob comes back from another port (his old process was killed); a check of the old session ends after that.
+    rig.transport.silence(B);
+    const current = await rig.during(rig.online('bob', C), 600);
+    expect(current).to.not.equal(old);
+    expect(await rig.markOffline.execute('bob', old)).to.equal(false);
+    expect(rig.state.table.get('bob')).to.include({ online: true, port: C.port });
+    expect(await rig.markOffline.execute('bob', current)).to.equal(true);
+    expect(rig.state.table.get('bob')?.online).to.equal(false);
+  });
+
   it('coalesces several changes in one turn into one update per client', async () => {
     await rig.online('alice', A);
-    await rig.online('bob', B);
-    await rig.online('carol', C);
+    const bob = await rig.online('bob', B);
+    const carol = await rig.online('carol', C);
     const version = rig.state.table.version;
     const mark = rig.mark();
-    await rig.markOffline.execute('bob');
-    await rig.markOffline.execute('carol');
+    await rig.markOffline.execute('bob', bob);
+    await rig.markOffline.execute('carol', carol);
     await rig.clock.tickAsync(20);
     const toAlice = rig.tablesTo(A, mark);
     expect(toAlice.length).to.equal(1);

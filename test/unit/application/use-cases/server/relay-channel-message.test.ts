@@ -24,7 +24,7 @@ describe('use case (server): RelayChannelMessage', () => {
     const reply = await rig.relayChannel.execute(inbound(sendAll(), A));
     expect(reply).to.deep.equal({ t: 'ack', re: 'ch1', status: 'ok' });
     expect(await rig.mailbox.list('carol')).to.deep.equal([
-      { id: 'ch1', recipient: 'carol', sender: 'Alice', kind: 'channel', storedAtMs: Date.now(), text: 'hello all ✓' },
+      { id: 'ch1', recipient: 'carol', sender: 'Alice', kind: 'channel', storedAtMs: Date.now(), text: 'hello all ✓', seq: 1 },
     ]);
     await rig.clock.tickAsync(20);
     const pushes = rig.sentSince(mark).filter((s) => s.message.t === 'channel');

@@ -39,7 +39,7 @@ export const B: Address = { ip: '127.0.0.1', port: 6002 };
 export const C: Address = { ip: '127.0.0.1', port: 6003 };
 export const D: Address = { ip: '127.0.0.1', port: 6004 };
 
-export const FAKE_TIMERS = ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'Date'] as const;
+export const FAKE_TIMERS = ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'Date', 'performance'] as const;
 
 /** A request as it arrived (with its size on the wire, which registration checks). */
 export function inbound<M extends Message>(message: M, from: Address): { message: M; from: Address; bytes: number } {

@@ -23,7 +23,7 @@ describe('use case (server): StoreOfflineMessage', () => {
     const reply = await rig.storeOffline.execute(inbound(save({ to: 'BOB' }), A));
     expect(reply).to.deep.equal({ t: 'ack', re: 'm1', status: 'saved' });
     expect(await rig.mailbox.list('bob')).to.deep.equal([
-      { id: 'm1', recipient: 'bob', sender: 'Alice', kind: 'direct', storedAtMs: Date.now(), text: 'hi bob 😀' },
+      { id: 'm1', recipient: 'bob', sender: 'Alice', kind: 'direct', storedAtMs: Date.now(), text: 'hi bob 😀', seq: 1 },
     ]);
     expect(rig.sentSince(mark)).to.deep.equal([]);
   });

@@ -1,0 +1,81 @@
+import { inject, injectable } from 'inversify';
+import type { TableRow } from '../../domain/client-table';
+import { Clock } from '../ports/clock';
+import { Logger } from '../ports/logger';
+import { RegistrySync } from './registry-sync';
+import { ServerState } from './server-state';
+import { TableBroadcaster } from './table-broadcaster';
+
+/** First wait before a failed registry write is made again; doubled up to the cap. */
+const RETRY_FIRST_MS = 50;
+const RETRY_MAX_MS = 2000;
+
+/**
+ * The only way the server's table changes. A change lands in the working table at once (every
+ * decision sees it), is written to the registry, and is published to clients only once it is
+ * durable and every earlier version is too. So a version a client has seen is always on disk:
+ * a server killed at any moment resumes at or above it, and clients never take its next
+ * changes for stale ones. A failed write is made again (the store recovers from a transient
+ * failure) until it succeeds or the server stops; meanwhile later changes wait to be published.
+ */
+@injectable()
+export class TableJournal {
+  /** Durable changes not yet published because an earlier version is still being written. */
+  private readonly durable = new Map<number, TableRow>();
+
+  constructor(
+    @inject(ServerState) private readonly state: ServerState,
+    @inject(RegistrySync) private readonly registry: RegistrySync,
+    @inject(TableBroadcaster) private readonly broadcaster: TableBroadcaster,
+    @inject(Clock) private readonly clock: Clock,
+    @inject(Logger) private readonly logger: Logger,
+  ) {}
+
+  /** Start both tables from what the registry held. */
+  restore(version: number, rows: readonly TableRow[]): void {
+    this.state.table.restore(version, rows);
+    this.state.published.restore(version, rows);
+  }
+
+  /** Set a row; resolves (true) once the change is durable and published, false if nothing changed. */
+  async upsert(row: TableRow): Promise<boolean> {
+    if (!this.state.table.upsert(row)) return false;
+    await this.commit(row.name);
+    return true;
+  }
+
+  /** Set a name online or offline; resolves like `upsert`. */
+  async setOnline(name: string, online: boolean): Promise<boolean> {
+    if (!this.state.table.setOnline(name, online)) return false;
+    await this.commit(name);
+    return true;
+  }
+
+  private async commit(name: string): Promise<void> {
+    const version = this.state.table.version;
+    const row = this.state.table.get(name)!;
+    for (let waitMs = RETRY_FIRST_MS; ; waitMs = Math.min(RETRY_MAX_MS, waitMs * 2)) {
+      try {
+        await this.registry.persist(name);
+        break;
+      } catch (error) {
+        if (this.state.stopping) throw error;
+        this.logger.error('could not write the registry; trying again', { name, version, error: String(error) });
+        await new Promise<void>((resolve) => this.clock.setTimer(waitMs, resolve));
+      }
+    }
+    this.durable.set(version, row);
+    this.publish();
+  }
+
+  private publish(): void {
+    const published = this.state.published;
+    let advanced = false;
+    for (let next = published.version + 1, row = this.durable.get(next); row; next += 1, row = this.durable.get(next)) {
+      this.durable.delete(next);
+      published.applyChange(next, row);
+      advanced = true;
+    }
+    if (advanced) this.broadcaster.changed();
+  }
+}
