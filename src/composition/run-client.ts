@@ -80,21 +80,33 @@ export async function runClient(
 
   return new Promise<number>((resolve) => {
     let ended = false;
-    const end = async (code: number, finishInFlight: boolean): Promise<void> => {
-      if (ended) return;
-      ended = true;
+    const finish = async (code: number, finishInFlight: boolean): Promise<void> => {
       if (finishInFlight) await chat.drain();
       ui.close();
       await chat.stop();
       logger.info('client stopped', { code });
-      onLogger(undefined);
-      await logger.close();
-      resolve(code);
     };
-    chat.onExit((code) => void end(code, false));
+    const end = (code: number, finishInFlight: boolean): void => {
+      if (ended) return;
+      ended = true;
+      finish(code, finishInFlight)
+        .catch((error: unknown) => logger.error('the client did not stop cleanly', { error: String(error) }))
+        .then(() => {
+          onLogger(undefined);
+          return logger.close();
+        })
+        .finally(() => resolve(code))
+        .catch(() => undefined);
+    };
+    // A command that throws is a bug or an I/O failure: said on the console and logged, never unhandled.
+    const failed = (error: unknown): void => {
+      logger.error('command failed', { error: String(error) });
+      ui.print(renderLine({ kind: 'error', text: 'that command failed unexpectedly; the details are in the log' }), 'error');
+    };
+    chat.onExit((code) => end(code, false));
     // A silent leave (SPEC §3): the server is not told; others learn when a message is not ACKed.
-    for (const signal of ['SIGINT', 'SIGHUP', 'SIGTERM'] as const) signals.on(signal, () => void end(0, false));
-    ui.onClose((reason) => void end(0, reason === 'eof'));
+    for (const signal of ['SIGINT', 'SIGHUP', 'SIGTERM'] as const) signals.on(signal, () => end(0, false));
+    ui.onClose((reason) => end(0, reason === 'eof'));
     ui.onLine((line) => {
       // After quit (or any end): lines typed or pasted after it are not run; what came before finishes.
       if (ended) return;
@@ -105,15 +117,17 @@ export async function runClient(
         case 'error':
           return ui.print(renderLine({ kind: 'error', text: parsed.text }), 'error');
         case 'command':
-          void chat.submit(parsed.command);
+          chat.submit(parsed.command).catch(failed);
           return;
         case 'local': {
-          if (parsed.command.kind === 'quit') return void end(0, true);
+          if (parsed.command.kind === 'quit') return end(0, true);
           const kind = parsed.command.kind;
           // In turn with the commands typed before it, like every other command.
-          void chat.submitLocal(() => {
-            for (const l of kind === 'help' ? helpLines() : listLines(chat)) ui.print(l, 'plain');
-          });
+          chat
+            .submitLocal(() => {
+              for (const l of kind === 'help' ? helpLines() : listLines(chat)) ui.print(l, 'plain');
+            })
+            .catch(failed);
         }
       }
     });
@@ -128,7 +142,7 @@ export async function runClient(
           : error.code === 'EACCES' ? `no permission to use port ${args.clientPort}; choose a port from 1024 to 65535`
           : `cannot start the client: ${error.message}`;
         ui.print(renderLine({ kind: 'error', text }), 'error');
-        void end(1, false);
+        end(1, false);
       });
   });
 }

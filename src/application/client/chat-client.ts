@@ -63,7 +63,9 @@ export class ChatClient {
   /** Bind the client port and register; resolves false if the client must exit. */
   async start(): Promise<boolean> {
     this.transport.onReceive((inbound) => this.inbound.handle(inbound));
-    this.inbound.onMarkedOffline(() => void this.rejoin());
+    this.inbound.onMarkedOffline(() => {
+      this.rejoin().catch((error: unknown) => this.logger.error('could not confirm the session again', { error: String(error) }));
+    });
     this.inbound.onUnknownSession(() => {
       this.sessionLost = true;
     });
