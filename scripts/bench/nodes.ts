@@ -3,7 +3,7 @@ import { ContainerModule, type Container } from 'inversify';
 import { ChatClient } from '../../src/application/client/chat-client';
 import { ChatView, type ChatEvent } from '../../src/application/ports/chat-view';
 import { Logger } from '../../src/application/ports/logger';
-import { Transport, type Inbound } from '../../src/application/ports/transport';
+import { Transport, type Inbound, type SendOutcome } from '../../src/application/ports/transport';
 import type { Message } from '../../src/application/protocol/envelope';
 import { ReliableSender } from '../../src/application/reliable-sender';
 import { ChatServer } from '../../src/application/server/chat-server';
@@ -71,9 +71,10 @@ export class CountingTransport implements Transport {
     return this.inner.close();
   }
 
-  send(to: Address, message: Message): Promise<number> {
-    return this.inner.send(to, message).then((bytes) => {
-      if (bytes > 0) {
+  send(to: Address, message: Message): Promise<SendOutcome> {
+    return this.inner.send(to, message).then((outcome) => {
+      if (outcome.sent) {
+        const bytes = outcome.bytes;
         this.datagrams += 1;
         this.bytes += bytes;
         if (bytes > this.maxDatagramBytes) this.maxDatagramBytes = bytes;
@@ -93,7 +94,7 @@ export class CountingTransport implements Transport {
           this.byDestination.set(key, d);
         }
       }
-      return bytes;
+      return outcome;
     });
   }
 

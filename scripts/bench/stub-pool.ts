@@ -2,6 +2,8 @@ import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { parentPort, Worker } from 'node:worker_threads';
 import path from 'node:path';
+import type { Message } from '../../src/application/protocol/envelope';
+import { decodeDatagram, encodeMessage } from '../../src/adapters/wire/envelope-codec';
 
 /**
  * Thousands of lightweight clients in a worker thread (its own core): each is one UDP
@@ -85,7 +87,7 @@ function runPool(): void {
   const nextId = (): string => `${idBase}${(ids++).toString(36)}`;
 
   const send = (stub: Stub, message: Record<string, unknown>): void => {
-    stub.socket.send(JSON.stringify({ v: 1, ...message }), server.port, server.ip);
+    stub.socket.send(encodeMessage(message as unknown as Message), server.port, server.ip);
   };
 
   const request = (stub: Stub, message: Record<string, unknown> & { id: string }, onReply: (reply: Record<string, unknown>) => void): void => {
@@ -144,12 +146,9 @@ function runPool(): void {
       stub.socket.send(RAW_REPLY, rinfo.port, rinfo.address);
       return;
     }
-    let m: Record<string, unknown>;
-    try {
-      m = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
-    } catch {
-      return;
-    }
+    const decoded = decodeDatagram(data);
+    if (!decoded.ok) return;
+    const m = decoded.message as unknown as Record<string, unknown>;
     const t = m['t'];
     if (t === 'ack' || t === 'welcome' || t === 'refused') {
       const pending = stub.pending.get(m['re'] as string);
@@ -160,7 +159,7 @@ function runPool(): void {
       return;
     }
     if (typeof m['id'] !== 'string') return;
-    stub.socket.send(`{"v":1,"t":"ack","re":"${m['id']}"}`, server.port, server.ip);
+    stub.socket.send(encodeMessage({ t: 'ack', re: m['id'] }), server.port, server.ip);
     if (t === 'table') onTable(stub, m as never);
   };
 

@@ -2,21 +2,34 @@ import { inject, injectable } from 'inversify';
 import { addressKey, type Address } from '../domain/address';
 import type { RetryPolicy } from '../domain/retry-policy';
 import { Clock, type TimerHandle } from './ports/clock';
-import { Transport } from './ports/transport';
+import { Transport, type SendOutcome, type SendRefusal } from './ports/transport';
 import type { Message, Reply } from './protocol/envelope';
 
+/**
+ * How an exchange ended: answered, unanswered after every transmission, or refused by the
+ * transport (nothing left this node, so waiting or blaming the peer would be wrong).
+ */
+export type ExchangeOutcome =
+  | { readonly kind: 'reply'; readonly reply: Reply }
+  | { readonly kind: 'no-reply' }
+  | { readonly kind: 'refused'; readonly refusal: SendRefusal };
+
 interface Pending {
-  readonly resolve: (reply: Reply | undefined) => void;
+  readonly done: Promise<ExchangeOutcome>;
+  readonly resolve: (outcome: ExchangeOutcome) => void;
   timer: TimerHandle | undefined;
 }
 
 type Request = Extract<Message, { id: string }>;
 
+const NO_REPLY: ExchangeOutcome = { kind: 'no-reply' };
+
 /**
  * Sends requests that need an answer and retransmits them on the retry policy's schedule
  * until a reply naming the request's id arrives from the address it was sent to. The id
  * is the key: a late, duplicate or forged reply never completes another request and never
- * triggers a resend.
+ * triggers a resend. Nothing here throws or rejects: a request already in flight is joined,
+ * and a transport that refuses (or fails) ends the exchange at once as `refused`.
  */
 @injectable()
 export class ReliableSender {
@@ -30,25 +43,46 @@ export class ReliableSender {
     @inject(Clock) private readonly clock: Clock,
   ) {}
 
-  /** Resolves with the reply, or `undefined` once every transmission went unanswered. */
-  request(to: Address, message: Request, policy: RetryPolicy): Promise<Reply | undefined> {
+  /** Resolves with the reply, or `undefined` once every transmission went unanswered or the transport refused. */
+  async request(to: Address, message: Request, policy: RetryPolicy): Promise<Reply | undefined> {
+    const outcome = await this.exchange(to, message, policy);
+    return outcome.kind === 'reply' ? outcome.reply : undefined;
+  }
+
+  /**
+   * Like `request`, but tells a refusal apart from silence. A request for a (destination, id)
+   * already in flight joins it: both callers get the one outcome, and the datagram is not
+   * sent twice (two sessions behind one address, or a retried command, must not crash a node).
+   */
+  exchange(to: Address, message: Request, policy: RetryPolicy): Promise<ExchangeOutcome> {
     // Keyed by destination and id: one channel message goes to many clients under one id.
     const key = `${addressKey(to)}|${message.id}`;
-    if (this.pending.has(key)) throw new Error(`request ${key} is already in flight`);
-    if (this.closed) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      const entry: Pending = { resolve, timer: undefined };
-      this.pending.set(key, entry);
-      const transmit = (sent: number): void => {
-        void this.transport.send(to, message);
-        entry.timer = this.clock.setTimer(policy.ackTimeoutMs, () => {
-          if (this.pending.get(key) !== entry) return;
-          if (sent + 1 < policy.transmissions) transmit(sent + 1);
-          else this.finish(key, undefined);
-        });
-      };
-      transmit(0);
-    });
+    const inFlight = this.pending.get(key);
+    if (inFlight) return inFlight.done;
+    if (this.closed) return Promise.resolve(NO_REPLY);
+    let resolve!: (outcome: ExchangeOutcome) => void;
+    const done = new Promise<ExchangeOutcome>((r) => (resolve = r));
+    const entry: Pending = { done, resolve, timer: undefined };
+    this.pending.set(key, entry);
+    const transmit = (sent: number): void => {
+      let sending: Promise<SendOutcome>;
+      try {
+        sending = Promise.resolve(this.transport.send(to, message));
+      } catch (error) {
+        sending = Promise.reject(error);
+      }
+      sending.then(
+        (outcome) => this.checkSent(key, entry, outcome),
+        (error: unknown) => this.checkSent(key, entry, { sent: false, refusal: { reason: 'failed', detail: String(error) } }),
+      );
+      entry.timer = this.clock.setTimer(policy.ackTimeoutMs, () => {
+        if (this.pending.get(key) !== entry) return;
+        if (sent + 1 < policy.transmissions) transmit(sent + 1);
+        else this.finish(key, NO_REPLY);
+      });
+    };
+    transmit(0);
+    return done;
   }
 
   /** Offer an inbound reply; true if it completed a request in flight. */
@@ -56,7 +90,7 @@ export class ReliableSender {
     // Only the address the request went to can answer it: a forged reply from elsewhere misses.
     const key = `${addressKey(from)}|${reply.re}`;
     if (!this.pending.has(key)) return false;
-    this.finish(key, reply);
+    this.finish(key, { kind: 'reply', reply });
     return true;
   }
 
@@ -73,15 +107,21 @@ export class ReliableSender {
   /** Abandon everything in flight (shutdown): each request resolves unanswered, no timer stays. */
   cancelAll(): void {
     this.closed = true;
-    for (const key of [...this.pending.keys()]) this.finish(key, undefined);
+    for (const key of [...this.pending.keys()]) this.finish(key, NO_REPLY);
   }
 
-  private finish(key: string, reply: Reply | undefined): void {
+  private checkSent(key: string, entry: Pending, outcome: SendOutcome): void {
+    // Only the exchange that sent it ends: a refusal that lands after a reply changes nothing.
+    if (outcome.sent || this.pending.get(key) !== entry) return;
+    this.finish(key, { kind: 'refused', refusal: outcome.refusal });
+  }
+
+  private finish(key: string, outcome: ExchangeOutcome): void {
     const entry = this.pending.get(key);
     if (!entry) return;
     this.pending.delete(key);
     if (entry.timer !== undefined) this.clock.clearTimer(entry.timer);
-    entry.resolve(reply);
+    entry.resolve(outcome);
     if (this.pending.size === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];

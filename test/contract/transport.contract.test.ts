@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import dgram from 'node:dgram';
 import type { Inbound, Transport } from '../../src/application/ports/transport';
-import type { Message } from '../../src/application/protocol/envelope';
+import { PROTOCOL_VERSION, type Message } from '../../src/application/protocol/envelope';
 import { InMemoryNetwork } from '../../src/adapters/in-memory/in-memory-network';
 import { InMemoryTransport } from '../../src/adapters/in-memory/in-memory-transport';
 import { UdpTransport } from '../../src/adapters/udp/udp-transport';
@@ -67,9 +67,10 @@ function transportContract(name: string, makeFactory: () => TransportFactory): v
     it('delivers a message from A to B with from = A and bytes = the encoded length; send returns that count', async () => {
       const a = await started();
       const b = await started();
-      const message: Message = { t: 'chat', id: 'm1', from: 'alice', text: 'hello' };
-      const bytes = await a.transport.send(b.address, message);
-      expect(bytes).to.equal(encodeMessage(message).length);
+      const message: Message = { t: 'chat', id: 'm1', from: 'alice', to: 'bob', text: 'hello' };
+      const outcome = await a.transport.send(b.address, message);
+      expect(outcome).to.deep.equal({ sent: true, bytes: encodeMessage(message).length });
+      const bytes = encodeMessage(message).length;
       await until(() => b.received.length === 1, 'the message at B');
       const got = b.received[0]!;
       expect(got.message).to.deep.equal(message);
@@ -87,6 +88,7 @@ function transportContract(name: string, makeFactory: () => TransportFactory): v
         { t: 'refused', re: 'r1', reason: 'name-in-use' },
         { t: 'confirm', id: 'c1', token: 'tok', have: 0 },
         { t: 'table-request', id: 'q1', token: 'tok', have: 7 },
+        { t: 'chat', id: 'm1', from: 'alice', to: 'bob', text: 'hi "there" \\ \t' },
         { t: 'table', id: 't1', token: 'tok', from: 0, to: 3, part: 0, parts: 1, full: true, rows: [{ name: 'alice', ip: '127.0.0.1', port: 6000, online: true }] },
         { t: 'save', id: 's1', token: 'tok', from: 'alice', to: 'bob', text: 'later' },
         { t: 'dereg', id: 'd1', token: 'tok', name: 'alice' },
@@ -96,7 +98,7 @@ function transportContract(name: string, makeFactory: () => TransportFactory): v
         { t: 'ack', re: 's1', status: 'saved', version: 4 },
         { t: 'ack', re: 's2' },
       ];
-      for (const m of messages) expect(await a.transport.send(b.address, m), m.t).to.be.greaterThan(0);
+      for (const m of messages) expect((await a.transport.send(b.address, m)).sent, m.t).to.equal(true);
       await until(() => b.received.length === messages.length, 'every message');
       expect(b.received.map((i) => i.message)).to.have.deep.members(messages);
     });
@@ -105,7 +107,7 @@ function transportContract(name: string, makeFactory: () => TransportFactory): v
       const a = await started();
       const b = await started();
       const texts = ['héllo wörld', '日本語のテキスト', '😀👩‍👩‍👧‍👦🇫🇷', 'e\u0301 combining', 'עברית RTL', '\u0000\u001b[31m control', 'quote " backslash \\ newline \n'];
-      for (const [i, text] of texts.entries()) await a.transport.send(b.address, { t: 'chat', id: `u${i}`, from: 'alice', text });
+      for (const [i, text] of texts.entries()) await a.transport.send(b.address, { t: 'chat', id: `u${i}`, from: 'alice', to: 'bob', text });
       await until(() => b.received.length === texts.length, 'the Unicode messages');
       const got = new Map(b.received.map((r) => [(r.message as { id: string }).id, (r.message as { text: string }).text]));
       texts.forEach((text, i) => expect(got.get(`u${i}`)).to.equal(text));
@@ -113,23 +115,37 @@ function transportContract(name: string, makeFactory: () => TransportFactory): v
 
     it('never delivers invalid datagrams to the handler', async () => {
       const b = await started();
-      const valid = JSON.parse(encodeMessage({ t: 'chat', id: 'ok1', from: 'alice', text: 'hi' }).toString()) as Record<string, unknown>;
-      const raw = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
+      const valid = encodeMessage({ t: 'chat', id: 'ok1', from: 'alice', to: 'bob', text: 'hi' });
+      const header = ['chat', 'ok1', 'alice', 'bob', 2];
+      const frame = (head: unknown, body: string | Buffer = 'hi', version = PROTOCOL_VERSION): Buffer => {
+        const h = Buffer.from(JSON.stringify(head));
+        return Buffer.concat([Buffer.from([version, h.length >> 8, h.length & 0xff]), h, Buffer.from(body)]);
+      };
+      expect(frame(header).equals(valid), 'the frame helper writes what the codec writes').to.equal(true);
       const invalid: Array<[string, Buffer]> = [
         ['garbage bytes', Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x80, 0x7f])],
-        ['text that is not JSON', Buffer.from('hello there')],
-        ['truncated JSON', encodeMessage({ t: 'chat', id: 'tr', from: 'alice', text: 'cut' }).subarray(0, 20)],
-        ['a JSON array', raw([1, 2, 3])],
-        ['JSON null', raw(null)],
-        ['an unknown type', raw({ ...valid, t: 'launch-missiles' })],
-        ['no type', raw({ v: 1, id: 'x' })],
-        ['an extra field', raw({ ...valid, admin: true })],
-        ['a missing field', raw({ v: 1, t: 'chat', id: 'x', from: 'alice' })],
-        ['a mistyped field', raw({ ...valid, text: 42 })],
-        ['a hostile name', raw({ ...valid, from: '../etc/passwd' })],
-        ['a wrong protocol version', raw({ ...valid, v: 2 })],
-        ['no protocol version', raw({ t: 'chat', id: 'x', from: 'alice', text: 'hi' })],
-        ['more than 1200 bytes', raw({ ...valid, text: 'x'.repeat(1200) })],
+        ['text that is not a frame', Buffer.from('hello there')],
+        ['a JSON datagram of protocol 1', Buffer.from(JSON.stringify({ v: 1, t: 'chat', id: 'x', from: 'alice', text: 'hi' }))],
+        ['a truncated prefix', valid.subarray(0, 2)],
+        ['a truncated header', valid.subarray(0, 10)],
+        ['a truncated body', valid.subarray(0, valid.length - 1)],
+        ['a body longer than its length says', Buffer.concat([valid, Buffer.from('!')])],
+        ['a header that is not JSON', Buffer.concat([Buffer.from([PROTOCOL_VERSION, 0, 3]), Buffer.from('[1,hi')])],
+        ['a header that is an object', frame({ t: 'chat', id: 'x', from: 'alice', to: 'bob', text: 2 })],
+        ['a header that is null', frame(null)],
+        ['an unknown type', frame(['launch-missiles', 'ok1', 'alice', 'bob', 2])],
+        ['a __proto__ type', frame(['__proto__', 'ok1', 'alice', 'bob', 2])],
+        ['no type', frame(['ok1', 'alice', 'bob', 2])],
+        ['an extra field', frame([...header, true])],
+        ['a missing field', frame(['chat', 'ok1', 'alice', 2])],
+        ['a mistyped field', frame(['chat', 'ok1', 'alice', 'bob', '2'])],
+        ['a negative body length', frame(['chat', 'ok1', 'alice', 'bob', -1])],
+        ['a body length past the end', frame(['chat', 'ok1', 'alice', 'bob', 3])],
+        ['a body that is not UTF-8', frame(header, Buffer.from([0xff, 0xfe]))],
+        ['a hostile name', frame(['chat', 'ok1', '../etc/passwd', 'bob', 2])],
+        ['an id over 32 characters', frame(['chat', 'x'.repeat(33), 'alice', 'bob', 2])],
+        ['a wrong protocol version', frame(header, 'hi', PROTOCOL_VERSION + 1)],
+        ['more than 1200 bytes', frame(['chat', 'ok1', 'alice', 'bob', 1200], 'x'.repeat(1200))],
         ['an empty datagram', Buffer.alloc(0)],
       ];
       for (const [, data] of invalid) await factory.sendRaw(data, b.address);
@@ -142,29 +158,31 @@ function transportContract(name: string, makeFactory: () => TransportFactory): v
 
     it('accepts a datagram of exactly 1200 bytes', async () => {
       const b = await started();
-      const base = encodeMessage({ t: 'chat', id: 'big', from: 'alice', text: '' }).length;
-      const message: Message = { t: 'chat', id: 'big', from: 'alice', text: 'x'.repeat(1200 - base) };
+      // The header names the text's length, so a text of 1,000+ bytes adds 3 digits to it.
+      const base = encodeMessage({ t: 'chat', id: 'big', from: 'alice', to: 'bob', text: 'x'.repeat(1000) }).length - 1000;
+      const message: Message = { t: 'chat', id: 'big', from: 'alice', to: 'bob', text: 'x'.repeat(1200 - base) };
       expect(encodeMessage(message).length).to.equal(1200);
       await factory.sendRaw(encodeMessage(message), b.address);
       await until(() => b.received.length === 1, 'the 1200-byte datagram');
       expect(b.received[0]!.bytes).to.equal(1200);
     });
 
-    it('refuses to send a datagram over 1200 bytes: returns 0 and nothing arrives', async () => {
+    it('refuses to send a datagram over 1200 bytes: says so, and nothing arrives', async () => {
       const a = await started();
       const b = await started();
-      expect(await a.transport.send(b.address, { t: 'chat', id: 'huge', from: 'alice', text: 'x'.repeat(1300) })).to.equal(0);
+      const huge: Message = { t: 'chat', id: 'huge', from: 'alice', to: 'bob', text: 'x'.repeat(1300) };
+      expect(await a.transport.send(b.address, huge)).to.deep.equal({ sent: false, refusal: { reason: 'oversize', bytes: encodeMessage(huge).length, limitBytes: 1200 } });
       await a.transport.send(b.address, marker('after'));
       await until(() => b.received.length >= 1, 'the marker');
       await sleep(SETTLE_MS);
       expect(b.received.map((r) => r.message)).to.deep.equal([marker('after')]);
     });
 
-    it('send before start resolves 0', async () => {
+    it('send before start resolves as refused: closed', async () => {
       const b = await started();
       const idle = factory.create(0);
       open.push(idle);
-      expect(await idle.send(b.address, marker('early'))).to.equal(0);
+      expect(await idle.send(b.address, marker('early'))).to.deep.equal({ sent: false, refusal: { reason: 'closed' } });
     });
 
     it('close stops delivery and frees the port for a new transport', async () => {
@@ -174,7 +192,7 @@ function transportContract(name: string, makeFactory: () => TransportFactory): v
       await a.transport.send(b.address, marker('into-the-void'));
       await sleep(SETTLE_MS);
       expect(b.received).to.deep.equal([]);
-      expect(await b.transport.send(a.address, marker('from-closed'))).to.equal(0);
+      expect(await b.transport.send(a.address, marker('from-closed'))).to.deep.equal({ sent: false, refusal: { reason: 'closed' } });
 
       const again = await started(b.address.port);
       expect(again.address.port).to.equal(b.address.port);

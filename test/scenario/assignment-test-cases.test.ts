@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { decodeDatagram } from '../../src/adapters/wire/envelope-codec';
 import { Scenario } from '../support/scenario';
 
 describe('scenario: the assignment test cases (SPEC §6)', () => {
@@ -70,7 +71,8 @@ describe('scenario: the assignment test cases (SPEC §6)', () => {
     await server.server.stop();
     let saves = 0;
     s.network.onSend = (data) => {
-      if (data.toString().includes('"t":"save"')) saves += 1;
+      const decoded = decodeDatagram(data);
+      if (decoded.ok && decoded.message.t === 'save') saves += 1;
     };
     const mark = x.lines.length;
     void x.type('send y are you there');

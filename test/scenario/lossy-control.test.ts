@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Address } from '../../src/domain/address';
 import type { TableRow } from '../../src/domain/client-table';
 import { InMemorySecretStore } from '../../src/adapters/in-memory/in-memory-secret-store';
+import { decodeDatagram } from '../../src/adapters/wire/envelope-codec';
 import { SeededRandom } from '../../src/adapters/in-memory/seeded-random';
 import { Scenario, SERVER_PORT, type ServerNode, type TestClient } from '../support/scenario';
 
@@ -16,7 +17,8 @@ function byName(rows: readonly TableRow[]): TableRow[] {
 }
 
 function typeOf(data: Buffer): string {
-  return (JSON.parse(data.toString('utf8')) as { t: string }).t;
+  const decoded = decodeDatagram(data);
+  return decoded.ok ? decoded.message.t : 'invalid';
 }
 
 /** Control datagrams (SPEC §5: retried reg/dereg/save/send_all change state once) under loss and replay. */

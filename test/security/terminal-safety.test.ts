@@ -83,7 +83,7 @@ describe('security: terminal safety of names and texts', () => {
       const xAddress: Address = { ip: row.ip, port: row.port };
       const forger = new MemoryAttacker(s.network);
       const mark = y.lines.length;
-      forger.spoof(xAddress, { ip: yRow.ip, port: yRow.port }, { t: 'chat', id: 'esc1', from: 'x', text: hostile });
+      forger.spoof(xAddress, { ip: yRow.ip, port: yRow.port }, { t: 'chat', id: 'esc1', from: 'x', to: 'y', text: hostile });
       void x.type(`send_all ${HOSTILE_TEXTS.slice(0, 7).join(' ')}`);
       await s.run(200);
       const printed = y.view.since(mark);

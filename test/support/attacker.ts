@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import type { Address } from '../../src/domain/address';
 import type { InMemoryNetwork } from '../../src/adapters/in-memory/in-memory-network';
-import { encodeMessage } from '../../src/adapters/wire/envelope-codec';
+import { decodeDatagram, encodeMessage } from '../../src/adapters/wire/envelope-codec';
 import { REGISTER_MIN_BYTES, type Message, type MessageOf, type MessageType } from '../../src/application/protocol/envelope';
 
 /** What an attacker's socket saw come back. */
@@ -16,13 +16,10 @@ export function toBytes(payload: Payload): Buffer {
   return Buffer.isBuffer(payload) ? payload : encodeMessage(payload);
 }
 
-/** Decode what came back, for assertions (`undefined` if it was not JSON). */
+/** Decode what came back, for assertions (`undefined` if it is not a valid datagram). */
 export function peek(data: Buffer): { t?: string; [k: string]: unknown } | undefined {
-  try {
-    return JSON.parse(data.toString('utf8')) as { t?: string };
-  } catch {
-    return undefined;
-  }
+  const decoded = decodeDatagram(data);
+  return decoded.ok ? (decoded.message as { t: string; [k: string]: unknown }) : undefined;
 }
 
 /** A register the way a real client sends it: padded so no reply to it is larger. */
@@ -48,7 +45,7 @@ export function messageOfEveryType(c: Claims): { [T in MessageType]: MessageOf<T
     confirm: { t: 'confirm', id: c.id, token: c.token, have: 0 },
     'table-request': { t: 'table-request', id: c.id, token: c.token, have: 0 },
     table: { t: 'table', id: c.id, token: c.token, from: 0, to: 1_000_000, part: 0, parts: 1, full: true, rows: [{ name: c.name, ip: c.peer.ip, port: c.peer.port, online: true }] },
-    chat: { t: 'chat', id: c.id, from: c.name, text: 'forged hello' },
+    chat: { t: 'chat', id: c.id, from: c.name, to: c.name, text: 'forged hello' },
     save: { t: 'save', id: c.id, token: c.token, from: c.name, to: c.name, text: 'forged save' },
     dereg: { t: 'dereg', id: c.id, token: c.token, name: c.name },
     'send-all': { t: 'send-all', id: c.id, token: c.token, from: c.name, text: 'forged channel' },

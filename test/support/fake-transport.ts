@@ -1,5 +1,5 @@
 import { addressKey, type Address } from '../../src/domain/address';
-import type { Inbound, Transport } from '../../src/application/ports/transport';
+import type { Inbound, SendOutcome, SendRefusal, Transport } from '../../src/application/ports/transport';
 import type { Message } from '../../src/application/protocol/envelope';
 import { encodeMessage } from '../../src/adapters/wire/envelope-codec';
 
@@ -24,6 +24,8 @@ export class FakeTransport implements Transport {
   private readonly responders = new Map<string, Responder>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private started = false;
+  /** Set by `refuse`: every send resolves as this refusal (nothing recorded, nothing answered). */
+  private refusal: SendRefusal | undefined;
 
   constructor(
     readonly address: Address = { ip: '127.0.0.1', port: 5000 },
@@ -39,12 +41,24 @@ export class FakeTransport implements Transport {
     return this.address;
   }
 
-  async send(to: Address, message: Message): Promise<number> {
+  async send(to: Address, message: Message): Promise<SendOutcome> {
+    if (this.refusal) {
+      this.refused.push({ to, message, atMs: Date.now() });
+      return { sent: false, refusal: this.refusal };
+    }
     this.sent.push({ to, message, atMs: Date.now() });
     const responder = this.responders.get(addressKey(to));
     const answer = responder?.(message, to);
     if (answer) this.later(() => this.inject(answer, to));
-    return encodeMessage(message).length;
+    return { sent: true, bytes: encodeMessage(message).length };
+  }
+
+  /** Sends refused (with `refuse`), recorded apart from `sent`: none of them left. */
+  readonly refused: SentDatagram[] = [];
+
+  /** From now on refuse every send with `refusal` (undefined: send again). */
+  refuse(refusal: SendRefusal | undefined): void {
+    this.refusal = refusal;
   }
 
   async close(): Promise<void> {

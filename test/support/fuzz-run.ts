@@ -5,12 +5,13 @@ import { ContainerModule } from 'inversify';
 import { ChatClient } from '../../src/application/client/chat-client';
 import { ChatView } from '../../src/application/ports/chat-view';
 import { Logger } from '../../src/application/ports/logger';
-import { MAX_DATAGRAM_BYTES, type Message, type MessageType } from '../../src/application/protocol/envelope';
+import { MAX_DATAGRAM_BYTES, PROTOCOL_VERSION, type Message, type MessageType } from '../../src/application/protocol/envelope';
 import { ChatServer } from '../../src/application/server/chat-server';
 import type { ChatSettings } from '../../src/application/settings';
 import type { Address } from '../../src/domain/address';
 import { parseLine } from '../../src/adapters/console/command-parser';
-import { decodeDatagram } from '../../src/adapters/wire/envelope-codec';
+import { decodeDatagram, encodeMessage } from '../../src/adapters/wire/envelope-codec';
+import { ID_MAX_CHARS } from '../../src/adapters/wire/message-schema';
 import { defaultSettings, type ClientConfig, type ServerConfig } from '../../src/composition/config';
 import { createContainer } from '../../src/composition/create-container';
 import { fsStoresModule } from '../../src/composition/fs-stores-module';
@@ -31,7 +32,7 @@ export interface FuzzDatagram {
   readonly data: Buffer;
 }
 
-const ID_ARB = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
+const ID_ARB = fc.stringMatching(new RegExp(`^[A-Za-z0-9_-]{1,${ID_MAX_CHARS}}$`));
 const MESSAGE_TYPES: MessageType[] = ['register', 'welcome', 'refused', 'confirm', 'table-request', 'table', 'chat', 'save', 'dereg', 'send-all', 'channel', 'probe', 'stored', 'ack'];
 
 /**
@@ -48,8 +49,16 @@ export function fuzzTemplates(names: readonly string[], peer: Address): Message[
   return out;
 }
 
-function encodeRaw(value: unknown): Buffer {
-  return Buffer.from(JSON.stringify(value) ?? 'null', 'utf8');
+/** A frame around any header value and body: the codec's layout, with nothing checked. */
+function frameRaw(header: unknown, body: Uint8Array = Buffer.alloc(0), version = PROTOCOL_VERSION): Buffer {
+  const head = Buffer.from(JSON.stringify(header) ?? 'null', 'utf8');
+  return Buffer.concat([Buffer.from([version & 0xff, (head.length >> 8) & 0xff, head.length & 0xff]), head, body]);
+}
+
+/** The header (a JSON array) and body of a valid frame, to mutate. */
+function unframe(data: Buffer): { header: unknown[]; body: Buffer } {
+  const headLength = data.readUInt16BE(1);
+  return { header: JSON.parse(data.subarray(3, 3 + headLength).toString('utf8')) as unknown[], body: data.subarray(3 + headLength) };
 }
 
 /** Control characters, escape sequences, bidi overrides, lone surrogates: text that attacks terminals and encoders. */
@@ -60,13 +69,13 @@ const HOSTILE_TEXT = fc.oneof(
 
 /**
  * Every kind of bad input, built from valid encoded messages of every type: random bytes,
- * empty, oversize, truncated, bit flips, spliced bytes, a field removed/retyped/added (and
- * `__proto__` keys), random JSON, deep nesting, hostile text in valid messages, and valid
- * messages with fresh ids.
+ * empty, oversize, truncated, bit flips, spliced bytes, a header field removed/retyped/added
+ * (and `__proto__` keys), a body length that does not match, random JSON headers, deep
+ * nesting, hostile text in valid messages, and valid messages with fresh ids.
  */
 export function fuzzDatagramArbitrary(templates: readonly Message[]): fc.Arbitrary<FuzzDatagram> {
   const template = fc.constantFrom(...templates);
-  const encoded = template.map((m) => Buffer.from(JSON.stringify({ v: 1, ...m }), 'utf8'));
+  const encoded = template.map((m) => encodeMessage(m));
   const as = (kind: FuzzKind) => (data: Buffer | Uint8Array): FuzzDatagram => ({ kind, data: Buffer.from(data) });
   return fc.oneof(
     { weight: 3, arbitrary: fc.uint8Array({ maxLength: MAX_DATAGRAM_BYTES + 100 }).map(as('random-bytes')) },
@@ -74,7 +83,7 @@ export function fuzzDatagramArbitrary(templates: readonly Message[]): fc.Arbitra
     {
       weight: 1,
       arbitrary: fc.tuple(encoded, fc.integer({ min: MAX_DATAGRAM_BYTES + 1, max: 4 * MAX_DATAGRAM_BYTES })).map(([data, size]) =>
-        as('oversize')(Buffer.concat([data.subarray(0, data.length - 1), Buffer.from(`,"x":"${'y'.repeat(Math.max(0, size - data.length))}"}`)])),
+        as('oversize')(Buffer.concat([data, Buffer.alloc(Math.max(0, size - data.length), 0x79)])),
       ),
     },
     { weight: 2, arbitrary: encoded.chain((data) => fc.nat(Math.max(0, data.length - 1)).map((cut) => as('truncated')(data.subarray(0, cut)))) },
@@ -100,45 +109,51 @@ export function fuzzDatagramArbitrary(templates: readonly Message[]): fc.Arbitra
       weight: 4,
       arbitrary: fc
         .tuple(
-          template,
-          fc.constantFrom('delete', 'retype', 'add', 'proto', 'type', 'version'),
+          encoded,
+          fc.constantFrom('delete', 'retype', 'add', 'proto', 'type', 'version', 'body'),
           fc.nat(),
           fc.jsonValue({ maxDepth: 3 }),
           fc.constantFrom(...MESSAGE_TYPES),
         )
-        .map(([message, op, pick, value, type]) => {
-          const obj: Record<string, unknown> = { v: 1, ...message };
-          const keys = Object.keys(obj);
-          const key = keys[pick % keys.length]!;
-          if (op === 'delete') delete obj[key];
-          else if (op === 'retype') obj[key] = value;
-          else if (op === 'add') obj[`extra${pick % 3}`] = value;
-          else if (op === 'type') obj['t'] = type;
-          else if (op === 'version') obj['v'] = value;
-          else return as('field-mutation')(Buffer.from(JSON.stringify(obj).replace(/^\{/, '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},'), 'utf8'));
-          return as('field-mutation')(encodeRaw(obj));
+        .map(([data, op, pick, value, type]) => {
+          const { header, body } = unframe(data);
+          const at = pick % header.length;
+          if (op === 'delete') header.splice(at, 1);
+          else if (op === 'retype') header[at] = value;
+          else if (op === 'add') header.splice(at, 0, value);
+          else if (op === 'type') header[0] = type;
+          else if (op === 'version') return as('field-mutation')(frameRaw(header, body, PROTOCOL_VERSION + 1 + (pick % 254)));
+          else if (op === 'body') return as('field-mutation')(frameRaw(header, Buffer.concat([body, Buffer.alloc(1 + (pick % 8), 0x78)]).subarray(pick % 2 === 0 ? 0 : 2 + (pick % 8))));
+          else {
+            // A header holding `__proto__` and `constructor` keys (written as text: an object literal would set the prototype instead).
+            const polluted = JSON.stringify(header).replace(/^\[/, '[{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}},');
+            const head = Buffer.from(polluted, 'utf8');
+            return as('field-mutation')(Buffer.concat([Buffer.from([PROTOCOL_VERSION, head.length >> 8, head.length & 0xff]), head, body]));
+          }
+          return as('field-mutation')(frameRaw(header, body));
         }),
     },
-    { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((v) => as('random-json')(encodeRaw(v))) },
+    { weight: 2, arbitrary: fc.tuple(fc.jsonValue({ maxDepth: 4 }), fc.uint8Array({ maxLength: 64 })).map(([v, body]) => as('random-json')(frameRaw(v, body))) },
     {
       weight: 1,
-      arbitrary: fc.tuple(fc.integer({ min: 1, max: 599 }), fc.constantFrom('[', '{"a":')).map(([depth, open]) =>
-        as('deep-nesting')(Buffer.from(open.repeat(depth) + (open === '[' ? ']' : '1}').repeat(depth), 'utf8')),
-      ),
+      arbitrary: fc.tuple(fc.integer({ min: 1, max: 599 }), fc.constantFrom('[', '{"a":')).map(([depth, open]) => {
+        const head = Buffer.from(open.repeat(depth) + (open === '[' ? ']' : '1}').repeat(depth), 'utf8');
+        return as('deep-nesting')(Buffer.concat([Buffer.from([PROTOCOL_VERSION, head.length >> 8, head.length & 0xff]), head]));
+      }),
     },
     {
       weight: 2,
-      arbitrary: fc.tuple(template, ID_ARB).map(([message, id]) => as('valid')(encodeRaw({ v: 1, ...message, ...('id' in message ? { id } : {}) }))),
+      arbitrary: fc.tuple(template, ID_ARB).map(([message, id]) => as('valid')(encodeMessage({ ...message, ...('id' in message ? { id } : {}) } as Message))),
     },
     {
       weight: 2,
       arbitrary: fc.tuple(template, HOSTILE_TEXT, ID_ARB).map(([message, text, id]) => {
-        const obj: Record<string, unknown> = { v: 1, ...message };
+        const obj: Record<string, unknown> = { ...message };
         if ('id' in message) obj['id'] = id;
         if ('text' in message) obj['text'] = text;
         else if ('name' in message) obj['name'] = text;
         else if (message.t === 'stored') obj['items'] = [{ ...message.items[0]!, text }];
-        return as('hostile-text')(encodeRaw(obj));
+        return as('hostile-text')(encodeMessage(obj as unknown as Message));
       }),
     },
   );
@@ -420,7 +435,7 @@ export function amplificationProbes(server: Address, client: Address, victim: st
     at(`client ${victim}`, client, type, (n) => messageOfEveryType(claims(fresh(`c${type.slice(0, 2)}`)(n)))[type]);
   }
   at('server', server, 'garbage', () => Buffer.from('not json at all'));
-  at(`client ${victim}`, client, 'garbage', () => Buffer.from('{"v":1,"t":"chat"'));
+  at(`client ${victim}`, client, 'garbage', () => frameRaw(['chat']).subarray(0, 6));
   return probes;
 }
 

@@ -112,6 +112,15 @@ export class FsSeenStore implements SeenStore {
     // Appending after a torn or damaged line would glue the next line to it: rewrite first.
     if (decoded.tornTail || decoded.corruptBeforeGood || partial.lines > 2 * this.kept) await this.compact(partial);
     const handle = await this.fs.open(file, 'append', SEEN_FILE_MODE);
+    // Before anything is acknowledged through this log: what a killed predecessor left only in
+    // the page cache becomes durable, and so does the file's name if this open created it.
+    try {
+      await handle.sync();
+      await this.fs.syncDir(this.seenDir);
+    } catch (e) {
+      await handle.close().catch(() => undefined);
+      throw e;
+    }
     const log: NameLog = { ...partial, handle, sync: new GroupSync(handle) };
     this.logs.set(nameKey, log);
     return log;

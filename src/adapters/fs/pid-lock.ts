@@ -84,12 +84,16 @@ export class PidLock {
     return true;
   }
 
-  /** The pid in the lock file; a file still empty after a short wait (its writer died right after creating it) has none. */
+  /**
+   * The pid in the lock file. Only a whole line counts: a file still empty or torn after a short
+   * wait (its writer died right after creating it, or a power cut kept `7` of `7123\n`, which
+   * may name a live stranger) has none, and the lock is stale.
+   */
   private async owner(): Promise<number | undefined> {
     for (let attempt = 0; attempt < OWNER_READ_ATTEMPTS; attempt++) {
-      const text = (await this.fs.readFile(this.file))?.toString('ascii').trim();
+      const text = (await this.fs.readFile(this.file))?.toString('ascii');
       if (text === undefined) return undefined;
-      if (/^\d+$/.test(text)) return Number(text);
+      if (/^\d+\n$/.test(text)) return Number(text.trimEnd());
       await new Promise((resolve) => setTimeout(resolve, OWNER_READ_PAUSE_MS));
     }
     return undefined;

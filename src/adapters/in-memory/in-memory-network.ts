@@ -1,4 +1,5 @@
 import { addressKey, type Address } from '../../domain/address';
+import { MAX_DATAGRAM_BYTES } from '../../application/protocol/envelope';
 import { SeededRandom } from './seeded-random';
 
 /** Faults applied to every datagram; each is drawn independently per datagram and direction. */
@@ -45,6 +46,12 @@ export class InMemoryNetwork {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private nextPort = 40000;
   private faults: NetworkFaults;
+  /**
+   * Largest datagram a transport on this network may send; larger ones are refused at the
+   * sender, as a host refuses a datagram over its path MTU. Tests lower it to make a
+   * transport refuse.
+   */
+  sendLimitBytes = MAX_DATAGRAM_BYTES;
   /** Optional tap on every datagram sent (tests count and size them). */
   onSend: ((data: Buffer, from: Address, to: Address) => void) | undefined;
 

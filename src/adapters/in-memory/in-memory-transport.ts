@@ -1,9 +1,9 @@
 import type { Address } from '../../domain/address';
 import type { Logger } from '../../application/ports/logger';
-import type { Inbound, Transport } from '../../application/ports/transport';
-import { MAX_DATAGRAM_BYTES, type Message } from '../../application/protocol/envelope';
+import type { Inbound, SendOutcome, Transport } from '../../application/ports/transport';
+import type { Message } from '../../application/protocol/envelope';
 import { DatagramIntake } from '../wire/datagram-intake';
-import { encodeMessage } from '../wire/envelope-codec';
+import { encodeForSending } from '../wire/envelope-codec';
 import type { InMemoryNetwork } from './in-memory-network';
 
 /** A transport on an in-memory network: same codec and same drop rules as UDP. */
@@ -29,15 +29,15 @@ export class InMemoryTransport implements Transport {
     return this.address;
   }
 
-  async send(to: Address, message: Message): Promise<number> {
-    if (!this.address) return 0;
-    const data = encodeMessage(message);
-    if (data.length > MAX_DATAGRAM_BYTES) {
-      this.logger.error('refused to send an oversized datagram', { type: message.t, bytes: data.length });
-      return 0;
+  async send(to: Address, message: Message): Promise<SendOutcome> {
+    if (!this.address) return { sent: false, refusal: { reason: 'closed' } };
+    const encoded = encodeForSending(message, this.network.sendLimitBytes);
+    if (!encoded.ok) {
+      this.logger.error('refused to send a datagram', { type: message.t, ...encoded.refusal });
+      return { sent: false, refusal: encoded.refusal };
     }
-    this.network.send(data, this.address, to);
-    return data.length;
+    this.network.send(encoded.data, this.address, to);
+    return { sent: true, bytes: encoded.data.length };
   }
 
   async close(): Promise<void> {

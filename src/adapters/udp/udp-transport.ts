@@ -2,10 +2,10 @@ import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Address } from '../../domain/address';
 import type { Logger } from '../../application/ports/logger';
-import type { Inbound, Transport } from '../../application/ports/transport';
-import { MAX_DATAGRAM_BYTES, type Message } from '../../application/protocol/envelope';
+import type { Inbound, SendOutcome, SendRefusal, Transport } from '../../application/ports/transport';
+import type { Message } from '../../application/protocol/envelope';
 import { DatagramIntake } from '../wire/datagram-intake';
-import { encodeMessage } from '../wire/envelope-codec';
+import { encodeForSending } from '../wire/envelope-codec';
 
 /** Socket buffers large enough for a burst of table updates to thousands of clients. */
 const SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
@@ -51,14 +51,15 @@ export class UdpTransport implements Transport {
     return this.bind(isIPv6(host) ? 'udp6' : 'udp4', host, false);
   }
 
-  send(to: Address, message: Message): Promise<number> {
+  send(to: Address, message: Message): Promise<SendOutcome> {
     const socket = this.socket;
-    if (!socket) return Promise.resolve(0);
-    const data = encodeMessage(message);
-    if (data.length > MAX_DATAGRAM_BYTES) {
-      this.logger.error('refused to send an oversized datagram', { type: message.t, bytes: data.length });
-      return Promise.resolve(0);
+    if (!socket) return Promise.resolve(refused({ reason: 'closed' }));
+    const encoded = encodeForSending(message);
+    if (!encoded.ok) {
+      this.logger.error('refused to send a datagram', { type: message.t, ...encoded.refusal });
+      return Promise.resolve(refused(encoded.refusal));
     }
+    const data = encoded.data;
     const ip = this.dualStack && !isIPv6(to.ip) ? `::ffff:${to.ip}` : to.ip;
     try {
       // No completion callback: Node then tries the send at once (uv_udp_try_send) instead of
@@ -67,11 +68,11 @@ export class UdpTransport implements Transport {
       // the reliable sender retransmits whatever is not ACKed.
       socket.send(data, to.port, ip);
     } catch (error) {
-      // Node throws synchronously for an invalid port or address; the port promises 0 instead.
+      // Node throws synchronously for an invalid port or address: nothing left, say so.
       this.logger.debug('send failed', { to: `${to.ip}:${to.port}`, error: (error as Error).message });
-      return Promise.resolve(0);
+      return Promise.resolve(refused({ reason: 'failed', detail: (error as Error).message }));
     }
-    return Promise.resolve(data.length);
+    return Promise.resolve({ sent: true, bytes: data.length });
   }
 
   async close(): Promise<void> {
@@ -116,4 +117,8 @@ export class UdpTransport implements Transport {
       this.logger.error('handler failed on a datagram', { type: inbound.message.t, error: String(error) });
     }
   }
+}
+
+function refused(refusal: SendRefusal): SendOutcome {
+  return { sent: false, refusal };
 }

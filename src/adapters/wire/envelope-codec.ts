@@ -1,48 +1,198 @@
+import type { SendRefusal } from '../../application/ports/transport';
 import { MAX_DATAGRAM_BYTES, PROTOCOL_VERSION, type Message } from '../../application/protocol/envelope';
-import { checkField, MESSAGE_SCHEMA } from './message-schema';
+import { checkHeaderField, isBodyRule, isMessageType, MAX_STORED_ITEMS, schemaOf, STORED_ITEM_SCHEMA, type FieldRule, type HeaderRule } from './message-schema';
 
 /** Why a datagram was not accepted. */
-export type DecodeFailure = 'oversize' | 'not-json' | 'wrong-version' | 'unknown-type' | 'bad-fields';
+export type DecodeFailure = 'oversize' | 'wrong-version' | 'truncated' | 'not-json' | 'unknown-type' | 'bad-fields' | 'bad-body';
 
 export type Decoded = { ok: true; message: Message } | { ok: false; reason: DecodeFailure };
 
-/**
- * The wire format shared by every transport: one JSON object per datagram with the
- * protocol version `v` and the message type `t`. Decoding checks the whole object against
- * the schema (no missing, extra or mistyped field), so the application only ever sees
- * well-formed messages.
+/** Version byte and the header's length (16 bits, big-endian). */
+export const FRAME_PREFIX_BYTES = 3;
+
+/*
+ * The wire format shared by every transport: one binary frame per datagram.
+ *
+ *   byte 0        PROTOCOL_VERSION
+ *   bytes 1-2     H, the header's length in bytes (big-endian)
+ *   H bytes       the header: a JSON array [type, required fields…, optional fields… (null
+ *                 when absent)] in the order of MESSAGE_SCHEMA; a field carried in the body
+ *                 appears here as its length in bytes; a stored item is an array of its
+ *                 fields in the order of STORED_ITEM_SCHEMA
+ *   the rest      the body: the body fields' raw bytes back to back, in header order (a
+ *                 text as UTF-8, opaque bytes as they are); their lengths add up to exactly
+ *                 the rest of the datagram
+ *
+ * Free text never passes through JSON, so a quote, a backslash or a control character costs
+ * one byte, not up to six: a datagram is its header plus the text's UTF-8 bytes. The header
+ * holds only ids, tokens and names ([A-Za-z0-9_-]), numbers, booleans, fixed words and table
+ * rows, all of which JSON writes as themselves. Opaque payloads (sealed messages, keys) go
+ * in the body the same way, with no base64.
+ *
+ * Worst case per path carrying a text of 1000 bytes (MESSAGE_MAX_BYTES), with ids and tokens
+ * of ID_MAX_CHARS = 32, names of 32, the text length as 4 digits and a time of 16 digits
+ * (Number.MAX_SAFE_INTEGER); `"x"` counts 2 quotes, `,` 1 byte each:
+ *
+ *   chat      ["chat","<id>","<from>","<to>",1000]                    = 8+35+35+35+5    = 118
+ *   save      ["save","<id>","<token>","<from>",32,1000]              = 8+35+35+35+3+5  = 121
+ *             (`to` is a name of at most 32 bytes, carried in the body: +32 body bytes)
+ *   send-all  ["send-all","<id>","<token>","<from>",1000]             = 12+35+35+35+5   = 122
+ *   channel   ["channel","<id>","<token>","<from>",1000]              = 11+35+35+35+5   = 121
+ *   stored    ["stored","<id>","<token>",[["<id>","<from>","channel",<at>,1000]]]
+ *             = 10+35+35 + 2+35+35+10+17+4 + 3                                     = 186
+ *
+ * Add the 3-byte prefix: chat 121, save 124 (+32 for `to` = 156), send-all 125, channel 124,
+ * stored 189. The largest, 189 + 1000 = 1189 <= MAX_DATAGRAM_BYTES = 1200 (11 bytes to spare).
+ * The server sends one stored message per `stored` datagram (DeliverOfflineMessages), so no
+ * datagram ever holds two texts. The envelope-codec unit test recomputes every bound with
+ * the longest legal fields.
+ *
+ * The longest answer, a send-all ACK naming MAX_FULL_NAMES = 32 members whose mailboxes are
+ * full, as the server sends it: ["ack","<re>","ok",null,[32 × "<name>"],<count>] = 7+35+5+5 +
+ * (2 + 32×35 - 1) + 16+1 = 1191, plus the prefix = 1194 <= 1200 (no text in it).
+ *
+ * `table` rows keep their JSON object form, so the table broadcaster's page sizing (rowBytes
+ * per row within PAGE_ROW_BYTES = 1200 - 300) still holds: the rest of a table header is at
+ * most 3 + ["table","<id>","<token>",<16 digits>×4,false,[]] = 3 + 9+35+35+68+6+3 = 159 < 300.
  */
+
+/** Encodes `message` as one frame. Throws RangeError only for a header over 64 KiB (never a valid datagram). */
 export function encodeMessage(message: Message): Buffer {
-  return Buffer.from(JSON.stringify({ v: PROTOCOL_VERSION, ...message }), 'utf8');
+  const schema = schemaOf(message.t);
+  const fields = message as unknown as Record<string, unknown>;
+  const header: unknown[] = [message.t];
+  const bodies: Uint8Array[] = [];
+  const put = (rule: FieldRule, value: unknown): unknown => {
+    if (!isBodyRule(rule)) return rule === 'items' ? (value as Array<Record<string, unknown>>).map(encodeItem) : value;
+    const bytes = toBytes(value);
+    bodies.push(bytes);
+    return bytes.length;
+  };
+  const encodeItem = (item: Record<string, unknown>): unknown[] => Object.entries(STORED_ITEM_SCHEMA).map(([field, rule]) => put(rule, item[field]));
+  for (const [field, rule] of Object.entries(schema.required)) header.push(put(rule, fields[field]));
+  for (const [field, rule] of Object.entries(schema.optional)) header.push(fields[field] === undefined ? null : put(rule, fields[field]));
+  const head = Buffer.from(JSON.stringify(header), 'utf8');
+  if (head.length > 0xffff) throw new RangeError(`header of ${head.length} bytes`);
+  const prefix = Buffer.from([PROTOCOL_VERSION, head.length >> 8, head.length & 0xff]);
+  return Buffer.concat([prefix, head, ...bodies]);
 }
 
+/**
+ * The datagram a transport may send for `message`, or the refusal to report: every
+ * transport applies the same limit the same way.
+ */
+export function encodeForSending(message: Message, limitBytes = MAX_DATAGRAM_BYTES): { ok: true; data: Buffer } | { ok: false; refusal: SendRefusal } {
+  let data: Buffer;
+  try {
+    data = encodeMessage(message);
+  } catch (error) {
+    return { ok: false, refusal: { reason: 'failed', detail: `it cannot be encoded: ${(error as Error).message}` } };
+  }
+  if (data.length > limitBytes) return { ok: false, refusal: { reason: 'oversize', bytes: data.length, limitBytes } };
+  return { ok: true, data };
+}
+
+function toBytes(value: unknown): Uint8Array {
+  // A lone surrogate (not valid Unicode) is written as U+FFFD, as every UTF-8 encoder does.
+  return value instanceof Uint8Array ? value : Buffer.from(String(value), 'utf8');
+}
+
+/** A strict UTF-8 reader: a body text that is not valid UTF-8 makes the datagram invalid. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+class Invalid extends Error {
+  constructor(readonly reason: DecodeFailure) {
+    super(reason);
+  }
+}
+
+/**
+ * Decodes one datagram, checking it whole against the schema: the version, the header's
+ * length, no missing, extra or mistyped field, and body lengths that account for every byte.
+ * The application only ever sees well-formed messages.
+ */
 export function decodeDatagram(data: Buffer | Uint8Array): Decoded {
   // Oversized datagrams are dropped before any parsing work is spent on them.
   if (data.length > MAX_DATAGRAM_BYTES || data.length === 0) return { ok: false, reason: 'oversize' };
-  let value: unknown;
+  if (data[0] !== PROTOCOL_VERSION) return { ok: false, reason: 'wrong-version' };
+  if (data.length < FRAME_PREFIX_BYTES) return { ok: false, reason: 'truncated' };
+  const headLength = (data[1]! << 8) | data[2]!;
+  const bodyStart = FRAME_PREFIX_BYTES + headLength;
+  if (bodyStart > data.length) return { ok: false, reason: 'truncated' };
+  let header: unknown;
   try {
-    value = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.length).toString('utf8'));
+    header = JSON.parse(UTF8.decode(data.subarray(FRAME_PREFIX_BYTES, bodyStart)));
   } catch {
     return { ok: false, reason: 'not-json' };
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: 'not-json' };
-  const obj = value as Record<string, unknown>;
-  if (obj['v'] !== PROTOCOL_VERSION) return { ok: false, reason: 'wrong-version' };
-  const type = obj['t'];
-  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(MESSAGE_SCHEMA, type)) return { ok: false, reason: 'unknown-type' };
-  const schema = MESSAGE_SCHEMA[type as Message['t']];
-  const message: Record<string, unknown> = { t: type };
-  for (const [field, rule] of Object.entries(schema.required)) {
-    if (!Object.prototype.hasOwnProperty.call(obj, field) || !checkField(rule, obj[field])) return { ok: false, reason: 'bad-fields' };
-    message[field] = obj[field];
+  if (!Array.isArray(header)) return { ok: false, reason: 'not-json' };
+  const type = header[0];
+  if (!isMessageType(type)) return { ok: false, reason: 'unknown-type' };
+  const schema = schemaOf(type);
+  const required = Object.entries(schema.required);
+  const optional = Object.entries(schema.optional);
+  if (header.length !== 1 + required.length + optional.length) return { ok: false, reason: 'bad-fields' };
+  const body = new BodyReader(data.subarray(bodyStart));
+  try {
+    const message: Record<string, unknown> = { t: type };
+    let at = 1;
+    for (const [field, rule] of required) message[field] = take(rule, header[at++], body);
+    for (const [field, rule] of optional) {
+      const value = header[at++];
+      if (value !== null) message[field] = take(rule, value, body);
+    }
+    if (!body.done) return { ok: false, reason: 'bad-body' };
+    return { ok: true, message: message as unknown as Message };
+  } catch (error) {
+    if (error instanceof Invalid) return { ok: false, reason: error.reason };
+    throw error;
   }
-  let known = 2 + Object.keys(schema.required).length;
-  for (const [field, rule] of Object.entries(schema.optional ?? {})) {
-    if (!Object.prototype.hasOwnProperty.call(obj, field)) continue;
-    if (!checkField(rule, obj[field])) return { ok: false, reason: 'bad-fields' };
-    message[field] = obj[field];
-    known += 1;
+}
+
+/** The value of one field: checked as is from the header, or read from the body by its length. */
+function take(rule: FieldRule, value: unknown, body: BodyReader): unknown {
+  if (isBodyRule(rule)) {
+    if (!checkHeaderField('uint', value)) throw new Invalid('bad-fields');
+    const bytes = body.read(value as number);
+    if (rule === 'bytes') return bytes;
+    try {
+      return UTF8.decode(bytes);
+    } catch {
+      throw new Invalid('bad-body');
+    }
   }
-  if (Object.keys(obj).length !== known) return { ok: false, reason: 'bad-fields' };
-  return { ok: true, message: message as unknown as Message };
+  if (rule === 'items') return takeItems(value, body);
+  if (!checkHeaderField(rule as Exclude<HeaderRule, 'items'>, value)) throw new Invalid('bad-fields');
+  return value;
+}
+
+function takeItems(value: unknown, body: BodyReader): unknown[] {
+  if (!Array.isArray(value) || value.length < 1 || value.length > MAX_STORED_ITEMS) throw new Invalid('bad-fields');
+  const fields = Object.entries(STORED_ITEM_SCHEMA);
+  return value.map((raw: unknown) => {
+    if (!Array.isArray(raw) || raw.length !== fields.length) throw new Invalid('bad-fields');
+    const item: Record<string, unknown> = {};
+    fields.forEach(([field, rule], i) => {
+      item[field] = take(rule, raw[i], body);
+    });
+    return item;
+  });
+}
+
+/** Reads the body front to back; a length past its end makes the datagram invalid. */
+class BodyReader {
+  private offset = 0;
+
+  constructor(private readonly data: Uint8Array) {}
+
+  read(length: number): Buffer {
+    if (length > this.data.length - this.offset) throw new Invalid('bad-body');
+    const bytes = Buffer.from(this.data.subarray(this.offset, this.offset + length));
+    this.offset += length;
+    return bytes;
+  }
+
+  get done(): boolean {
+    return this.offset === this.data.length;
+  }
 }

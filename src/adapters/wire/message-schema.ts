@@ -1,45 +1,117 @@
-import { MAX_FULL_NAMES, type MessageType } from '../../application/protocol/envelope';
+import type { TableRow } from '../../domain/client-table';
+import { MAX_FULL_NAMES, type Message, type MessageOf, type MessageType, type StoredItem } from '../../application/protocol/envelope';
 
+/**
+ * Rules for values carried in a frame's header (compact JSON). Every string rule here is
+ * restricted to characters JSON writes as themselves, so the header's size is known from
+ * the field lengths alone.
+ */
+export type HeaderRule = 'id' | 'name' | 'token' | 'uint' | 'bool' | 'rows' | 'items' | 'names' | 'reason' | 'status' | 'kind';
+/**
+ * Rules for values carried as raw bytes in a frame's body, named in the header by their
+ * length: free text as UTF-8 (`text`), opaque bytes such as a sealed payload as is (`bytes`).
+ * Neither can grow in encoding, whatever the content.
+ */
+export type BodyRule = 'text' | 'bytes';
 /** A field's expected shape. */
-type FieldRule = 'id' | 'name' | 'token' | 'text' | 'pad' | 'uint' | 'bool' | 'rows' | 'items' | 'reason' | 'status' | 'names';
+export type FieldRule = HeaderRule | BodyRule;
 
-/** Required and optional fields of each message type; anything else makes the datagram invalid. */
-export const MESSAGE_SCHEMA: Record<MessageType, { required: Record<string, FieldRule>; optional?: Record<string, FieldRule> }> = {
-  register: { required: { id: 'id', name: 'text', secret: 'token' }, optional: { pad: 'pad' } },
+type StringRule = 'id' | 'name' | 'token' | 'text' | 'reason' | 'status' | 'kind';
+
+/** The rules a field of type `V` may have: a schema cannot call a number `text`. */
+export type RuleFor<V> = [V] extends [boolean]
+  ? 'bool'
+  : [V] extends [number]
+    ? 'uint'
+    : [V] extends [string]
+      ? StringRule
+      : [V] extends [Uint8Array]
+        ? 'bytes'
+        : [V] extends [readonly string[]]
+          ? 'names'
+          : [V] extends [readonly TableRow[]]
+            ? 'rows'
+            : [V] extends [readonly StoredItem[]]
+              ? 'items'
+              : never;
+
+type RequiredKeys<M> = { [K in keyof M]-?: object extends Pick<M, K> ? never : K }[keyof M];
+type OptionalKeys<M> = { [K in keyof M]-?: object extends Pick<M, K> ? K : never }[keyof M];
+
+/** Exactly the fields of `M`, each with a rule that fits its type. */
+export type FieldsOf<M> = { readonly [K in keyof M]-?: RuleFor<Exclude<M[K], undefined>> };
+
+/**
+ * The schema of one message type, derived from its declaration: every required field of `M`
+ * (but `t`) under `required`, every optional one under `optional`, nothing else. Tying the
+ * schema to the types this way makes a field added to, or dropped from, either side fail to
+ * compile instead of silently failing to decode.
+ */
+export type MessageSchemaOf<M> = {
+  readonly required: { readonly [K in Exclude<RequiredKeys<M>, 't'>]-?: RuleFor<Exclude<M[K], undefined>> };
+} & ([OptionalKeys<M>] extends [never]
+  ? { readonly optional?: undefined }
+  : { readonly optional: { readonly [K in OptionalKeys<M>]-?: RuleFor<Exclude<M[K], undefined>> } });
+
+/** One schema per message type of the protocol. */
+export type MessageSchema = { readonly [T in MessageType]: MessageSchemaOf<MessageOf<T>> };
+
+/**
+ * Required and optional fields of each message type; anything else makes the datagram
+ * invalid. The order of the fields here is their order on the wire (the header is a JSON
+ * array: the type, the required fields, then the optional ones, `null` when absent), so
+ * reordering them changes the protocol and needs a new PROTOCOL_VERSION.
+ */
+export const MESSAGE_SCHEMA = {
+  register: { required: { id: 'id', name: 'text', secret: 'token' }, optional: { pad: 'text' } },
   welcome: { required: { re: 'id', name: 'name', token: 'token' } },
   refused: { required: { re: 'id', reason: 'reason' } },
   confirm: { required: { id: 'id', token: 'token', have: 'uint' } },
   'table-request': { required: { id: 'id', token: 'token', have: 'uint' } },
   table: { required: { id: 'id', token: 'token', from: 'uint', to: 'uint', part: 'uint', parts: 'uint', full: 'bool', rows: 'rows' } },
-  chat: { required: { id: 'id', from: 'name', text: 'text' } },
+  chat: { required: { id: 'id', from: 'name', to: 'name', text: 'text' } },
   save: { required: { id: 'id', token: 'token', from: 'name', to: 'text', text: 'text' } },
   dereg: { required: { id: 'id', token: 'token', name: 'name' } },
   'send-all': { required: { id: 'id', token: 'token', from: 'name', text: 'text' } },
   channel: { required: { id: 'id', token: 'token', from: 'name', text: 'text' } },
   probe: { required: { id: 'id', token: 'token' } },
-  stored: { required: { id: 'id', token: 'token', items: 'items' } },
   'not-kept': { required: { id: 'id', token: 'token', count: 'uint' } },
+  stored: { required: { id: 'id', token: 'token', items: 'items' } },
   ack: { required: { re: 'id' }, optional: { status: 'status', version: 'uint', full: 'names', fullCount: 'uint' } },
-};
+} as const satisfies MessageSchema;
 
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
-const NAME = /^[A-Za-z0-9_-]{1,32}$/;
+/** A stored item in the header is a JSON array of these fields, in this order. */
+export const STORED_ITEM_SCHEMA = { id: 'id', from: 'name', kind: 'kind', at: 'uint', text: 'text' } as const satisfies FieldsOf<StoredItem>;
+
+/** Longest id or token; the worst-case frame sizes in `envelope-codec.ts` rely on it. */
+export const ID_MAX_CHARS = 32;
+/** Longest name (SPEC §5). */
+export const NAME_MAX_CHARS = 32;
+/** Most items in one `stored` datagram (the server sends one: see envelope-codec.ts). */
+export const MAX_STORED_ITEMS = 16;
+/** Most rows in one `table` datagram. */
+export const MAX_ROWS = 64;
+/** Longest IP literal accepted in a table row. */
+export const ROW_IP_MAX_CHARS = 64;
+
+const ID = new RegExp(`^[A-Za-z0-9_-]{1,${ID_MAX_CHARS}}$`);
+const NAME = new RegExp(`^[A-Za-z0-9_-]{1,${NAME_MAX_CHARS}}$`);
 const REASONS = new Set(['name-in-use', 'name-owned', 'invalid-name', 'server-full', 'address-in-use']);
 const STATUSES = new Set(['saved', 'exists', 'full', 'unknown-recipient', 'invalid', 'ok', 'unknown-session']);
-const MAX_TEXT_CHARS = 4000;
-const MAX_ROWS = 64;
+const KINDS = new Set(['direct', 'channel']);
 
-export function checkField(rule: FieldRule, value: unknown): boolean {
+export function isBodyRule(rule: FieldRule): rule is BodyRule {
+  return rule === 'text' || rule === 'bytes';
+}
+
+/** Checks a header value; `items` is checked (and its bodies taken) by the codec. */
+export function checkHeaderField(rule: Exclude<HeaderRule, 'items'>, value: unknown): boolean {
   switch (rule) {
     case 'id':
     case 'token':
       return typeof value === 'string' && ID.test(value);
     case 'name':
       return typeof value === 'string' && NAME.test(value);
-    case 'text':
-      return typeof value === 'string' && value.length <= MAX_TEXT_CHARS;
-    case 'pad':
-      return typeof value === 'string' && value.length <= 1200;
     case 'uint':
       return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
     case 'bool':
@@ -48,30 +120,34 @@ export function checkField(rule: FieldRule, value: unknown): boolean {
       return typeof value === 'string' && REASONS.has(value);
     case 'status':
       return typeof value === 'string' && STATUSES.has(value);
+    case 'kind':
+      return typeof value === 'string' && KINDS.has(value);
     case 'rows':
       return Array.isArray(value) && value.length <= MAX_ROWS && value.every(isRow);
     case 'names':
-      return Array.isArray(value) && value.length >= 1 && value.length <= MAX_FULL_NAMES && value.every((n) => checkField('name', n));
-    case 'items':
-      return Array.isArray(value) && value.length >= 1 && value.length <= 16 && value.every(isItem);
+      return Array.isArray(value) && value.length >= 1 && value.length <= MAX_FULL_NAMES && value.every((n) => checkHeaderField('name', n));
   }
 }
 
 function isRow(v: unknown): boolean {
-  if (typeof v !== 'object' || v === null) return false;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const r = v as Record<string, unknown>;
-  return exactKeys(r, ['name', 'ip', 'port', 'online']) && checkField('name', r['name']) && typeof r['ip'] === 'string' && r['ip'].length <= 64 &&
+  return exactKeys(r, ['name', 'ip', 'port', 'online']) && checkHeaderField('name', r['name']) && typeof r['ip'] === 'string' && r['ip'].length <= ROW_IP_MAX_CHARS &&
     typeof r['port'] === 'number' && Number.isInteger(r['port']) && r['port'] > 0 && r['port'] < 65536 && typeof r['online'] === 'boolean';
-}
-
-function isItem(v: unknown): boolean {
-  if (typeof v !== 'object' || v === null) return false;
-  const r = v as Record<string, unknown>;
-  return exactKeys(r, ['id', 'from', 'kind', 'at', 'text']) && checkField('id', r['id']) && checkField('name', r['from']) &&
-    (r['kind'] === 'direct' || r['kind'] === 'channel') && checkField('uint', r['at']) && checkField('text', r['text']);
 }
 
 function exactKeys(obj: Record<string, unknown>, keys: string[]): boolean {
   const own = Object.keys(obj);
   return own.length === keys.length && keys.every((k) => Object.prototype.hasOwnProperty.call(obj, k));
+}
+
+/** True for the name of a message type (an own key of the schema: `__proto__` is not). */
+export function isMessageType(type: unknown): type is MessageType {
+  return typeof type === 'string' && Object.prototype.hasOwnProperty.call(MESSAGE_SCHEMA, type);
+}
+
+/** The schema of `type` as plain records, for the codec's loops. */
+export function schemaOf(type: Message['t']): { required: Record<string, FieldRule>; optional: Record<string, FieldRule> } {
+  const schema: { required: Record<string, FieldRule>; optional?: Record<string, FieldRule> } = MESSAGE_SCHEMA[type];
+  return { required: schema.required, optional: schema.optional ?? {} };
 }

@@ -6,7 +6,7 @@ import { ChatView, type ChatEvent } from '../ports/chat-view';
 import { Clock } from '../ports/clock';
 import { Logger } from '../ports/logger';
 import { SeenStore } from '../ports/seen-store';
-import { Transport } from '../ports/transport';
+import { Transport, type SendRefusal } from '../ports/transport';
 import type { RefusalReason } from '../protocol/envelope';
 import { ReliableSender } from '../reliable-sender';
 import { ConfirmRegistration } from '../use-cases/client/confirm-registration';
@@ -166,6 +166,10 @@ export class ChatClient {
       if (registered.error.code === 'refused') {
         this.error(refusalText(registered.error.reason, this.session.name));
         this.exit();
+      } else if (registered.error.code === 'not-sent') {
+        // Nothing reached the server: say what was refused, never that the server is silent.
+        this.error(`the registration could not be sent (${refusalDetail(registered.error.refusal)})${first ? '; exiting' : ''}`);
+        if (first) this.exit();
       } else if (first) {
         this.error(`server ${formatAddress(this.session.server)} is not responding; check the address and that the server is running`);
         this.exit();
@@ -177,7 +181,14 @@ export class ChatClient {
     this.show({ kind: 'registered' });
     const confirmed = await this.confirm.execute();
     if (!confirmed.ok) {
-      this.serverGone();
+      if (confirmed.error.code !== 'not-sent') {
+        this.serverGone();
+        return false;
+      }
+      // The server lists us online only once it hears the confirm, which never left.
+      this.error(`the registration could not be confirmed (${refusalDetail(confirmed.error.refusal)})${first ? '; exiting' : `; use reg ${this.session.name} to try again`}`);
+      if (first) this.exit();
+      else this.session.state = 'offline';
       return false;
     }
     return true;
@@ -189,6 +200,7 @@ export class ChatClient {
       const e = result.error;
       if (e.code === 'invalid-name') return this.error(`${clip(to)} is not a valid name; names are 1-32 letters, digits, _ or -`);
       if (e.code === 'bad-text') return this.error(`${e.cause.message}; nothing was sent`);
+      if (e.code === 'not-sent') return this.notSent(e.refusal);
       const hint = e.suggestions.length > 0 ? `did you mean ${e.suggestions.join(' or ')}?` : 'use list to see the table';
       return this.error(`no client named ${to} in the table; ${hint}`);
     }
@@ -206,6 +218,7 @@ export class ChatClient {
       return;
     }
     if (saved.error.code === 'no-response') return this.serverGone();
+    if (saved.error.code === 'not-sent') return this.error(`the message could not be sent to the server to be saved (${refusalDetail(saved.error.refusal)}); it was not saved`);
     if (saved.error.code === 'mailbox-full') return this.error(`the server's mailbox for ${fallback.to} is full; the message was not saved`);
     this.error(`the server refused to save the message (${saved.error.status})`);
   }
@@ -220,6 +233,7 @@ export class ChatClient {
       return;
     }
     if (result.error.code === 'bad-text') return this.error(`${result.error.cause.message}; nothing was sent`);
+    if (result.error.code === 'not-sent') return this.notSent(result.error.refusal);
     this.show({ kind: 'channel-not-responding' });
   }
 
@@ -229,6 +243,7 @@ export class ChatClient {
     if (result.ok) return this.show({ kind: 'offline' });
     if (result.error.code === 'not-own-name') return this.error(`you are registered as ${this.session.name}; use dereg ${this.session.name}`);
     if (result.error.code === 'not-online') return this.error('you are not online');
+    if (result.error.code === 'not-sent') return this.error(`the de-registration could not be sent (${refusalDetail(result.error.refusal)}); you are still online`);
     this.serverGone();
   }
 
@@ -309,11 +324,28 @@ export class ChatClient {
   private error(text: string): void {
     this.show({ kind: 'error', text });
   }
+
+  /** The transport refused the datagram: nothing left this client, and it keeps running. */
+  private notSent(refusal: SendRefusal): void {
+    this.error(`the message could not be sent (${refusalDetail(refusal)}); nothing was sent`);
+  }
 }
 
 /** A user-typed word as an error line repeats it: never the whole of a pasted line. */
 function clip(word: string): string {
   return word.length > ECHO_MAX_CHARS ? `${word.slice(0, ECHO_MAX_CHARS)}…` : word;
+}
+
+/** What the transport refused, in the words of an error line. */
+function refusalDetail(refusal: SendRefusal): string {
+  switch (refusal.reason) {
+    case 'oversize':
+      return `it would be ${refusal.bytes} bytes, over the ${refusal.limitBytes}-byte datagram limit`;
+    case 'closed':
+      return 'the network socket is closed';
+    case 'failed':
+      return refusal.detail;
+  }
 }
 
 /** "the mailbox of carol is", "the mailboxes of carol and dave are", "… carol, dave and 3 others are". */

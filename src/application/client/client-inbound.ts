@@ -114,6 +114,12 @@ export class ClientInbound {
   private onChat(message: MessageOf<'chat'>, from: Address): void {
     // Offline after dereg: not ACKing lets the sender fall back to the server, which stores it.
     if (this.session.state !== 'online') return;
+    // Meant for another name (an earlier holder of this address): neither shown nor ACKed, so
+    // its sender falls back to the server, which keeps it for the real recipient.
+    if (!this.session.isMe(message.to)) {
+      this.logger.debug('chat message addressed to another name', { to: message.to, from: `${from.ip}:${from.port}` });
+      return;
+    }
     const row = this.session.table.get(message.from);
     if (!row || !sameAddress({ ip: row.ip, port: row.port }, from)) {
       this.logger.debug('chat message not from the address the table lists for its sender', {

@@ -11,6 +11,21 @@ export interface Inbound {
 }
 
 /**
+ * Why a transport did not put a datagram on the wire. A refusal is local and certain (the
+ * datagram never left), unlike a loss, so callers report it at once instead of retrying.
+ */
+export type SendRefusal =
+  /** The encoded datagram is larger than the transport may send. */
+  | { readonly reason: 'oversize'; readonly bytes: number; readonly limitBytes: number }
+  /** The transport is not started, or already closed. */
+  | { readonly reason: 'closed' }
+  /** The system would not send to that address (invalid address or port, or an error at once). */
+  | { readonly reason: 'failed'; readonly detail: string };
+
+/** What became of one `send`: the bytes put on the wire, or why none were. */
+export type SendOutcome = { readonly sent: true; readonly bytes: number } | { readonly sent: false; readonly refusal: SendRefusal };
+
+/**
  * Unreliable datagram delivery between nodes: UDP in production, an in-memory network in
  * scenario tests. Adapters encode through the shared wire codec and drop (and log) anything
  * that does not decode into a valid message; they never deliver garbage to the application.
@@ -18,8 +33,11 @@ export interface Inbound {
 export interface Transport {
   /** Bind and begin receiving; resolves with the local address actually bound. */
   start(): Promise<Address>;
-  /** Send one datagram; resolves with the bytes put on the wire (0 if it could not be sent). */
-  send(to: Address, message: Message): Promise<number>;
+  /**
+   * Send one datagram. Never rejects: a datagram the transport cannot send resolves as a
+   * refusal saying why (a `void send(…)` can never become an unhandled rejection).
+   */
+  send(to: Address, message: Message): Promise<SendOutcome>;
   /** Register the single receiver of inbound messages (set before `start`). */
   onReceive(handler: (inbound: Inbound) => void): void;
   /** Stop receiving and release the socket. */

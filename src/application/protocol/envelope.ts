@@ -1,8 +1,11 @@
 import type { TableRow } from '../../domain/client-table';
 import type { StoredKind } from '../../domain/offline-mailbox';
 
-/** Bumped when a datagram's meaning changes; receivers drop other versions. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped when a datagram's meaning or layout changes; receivers drop other versions.
+ * 2: binary frames (raw UTF-8 bodies instead of JSON strings), and `chat` names its recipient.
+ */
+export const PROTOCOL_VERSION = 2;
 /** No datagram larger than this is ever sent (fits any path MTU, SPEC §5). */
 export const MAX_DATAGRAM_BYTES = 1200;
 /** Names listed in a `send-all` answer at most: 32 of 32 characters stay well inside one datagram. */
@@ -45,8 +48,8 @@ export type Message =
   | { t: 'table-request'; id: string; token: string; have: number }
   /** Server → client: part of a table update (`full`: the whole table, else rows changed since `from`). */
   | { t: 'table'; id: string; token: string; from: number; to: number; part: number; parts: number; full: boolean; rows: TableRow[] }
-  /** Client → client: a direct message. */
-  | { t: 'chat'; id: string; from: string; text: string }
+  /** Client → client: a direct message to the client registered as `to`. */
+  | { t: 'chat'; id: string; from: string; to: string; text: string }
   /** Client → server: store a message for an offline recipient. */
   | { t: 'save'; id: string; token: string; from: string; to: string; text: string }
   /** Client → server: notified leave. */
@@ -67,9 +70,6 @@ export type Message =
    * MAX_FULL_NAMES of them) and how many there were in all (`fullCount`).
    */
   | { t: 'ack'; re: string; status?: SaveStatus | 'ok' | 'unknown-session'; version?: number; full?: string[]; fullCount?: number };
-
-/** A message on the wire: the protocol version plus the message. */
-export type Envelope = Message & { v: typeof PROTOCOL_VERSION };
 
 export type MessageType = Message['t'];
 export type MessageOf<T extends MessageType> = Extract<Message, { t: T }>;

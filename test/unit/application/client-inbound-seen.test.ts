@@ -50,8 +50,8 @@ describe('application/client-inbound: the seen store', () => {
   it('remembers each shown message once under its sender|id key, for this name', async () => {
     const seen = new InMemorySeenStore();
     const { inbound, events } = inboundWith(seen);
-    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', text: 'hi' }, BOB);
-    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', text: 'hi' }, BOB);
+    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', text: 'hi' }, BOB);
+    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', text: 'hi' }, BOB);
     deliver(inbound, { t: 'stored', id: 's1', token: 'tok', items: [{ id: 'm1', from: 'BOB', kind: 'direct', at: 1, text: 'hi' }, { id: 'm2', from: 'carol', kind: 'direct', at: 2, text: 'yo' }] }, SERVER);
     deliver(inbound, { t: 'channel', id: 'c1', token: 'tok', from: 'Zed', text: 'all' }, SERVER);
     await settle();
@@ -77,7 +77,7 @@ describe('application/client-inbound: the seen store', () => {
       close: async () => undefined,
     };
     const { inbound, events, logger, transport } = inboundWith(failing);
-    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', text: 'hi' }, BOB);
+    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', text: 'hi' }, BOB);
     await settle();
     expect(events).to.deep.equal([{ kind: 'direct-received', from: 'Bob', text: 'hi' }]);
     expect(logger.entries.filter((e) => e.level === 'warn').map((e) => e.message)).to.deep.equal(['could not remember a shown message']);
@@ -119,7 +119,7 @@ describe('application/client-inbound: the seen store', () => {
     }
 
     const cases: Array<[string, Message, Address, string]> = [
-      ['a direct message', { t: 'chat', id: 'm1', from: 'Bob', text: 'hi' }, BOB, 'm1'],
+      ['a direct message', { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', text: 'hi' }, BOB, 'm1'],
       ['a channel message', { t: 'channel', id: 'c1', token: 'tok', from: 'Zed', text: 'all' }, SERVER, 'c1'],
       ['stored messages', { t: 'stored', id: 's1', token: 'tok', items: [{ id: 'm1', from: 'Bob', kind: 'direct', at: 1, text: 'hi' }, { id: 'm2', from: 'carol', kind: 'channel', at: 2, text: 'yo' }] }, SERVER, 's1'],
     ];
@@ -149,9 +149,9 @@ describe('application/client-inbound: the seen store', () => {
       const { inbound, transport } = rig();
       await store.load('me');
       spy.holdSyncs();
-      deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', text: 'hi' }, BOB);
+      deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', text: 'hi' }, BOB);
       await until(() => spy.count('sync-start') > 0, 'the held fsync');
-      deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', text: 'hi' }, BOB);
+      deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', text: 'hi' }, BOB);
       await settle();
       expect(transport.sentOf('ack')).to.deep.equal([]);
       spy.releaseSyncs();
@@ -169,7 +169,7 @@ describe('application/client-inbound: the seen store', () => {
       close: async () => undefined,
     };
     const { inbound, events, logger } = inboundWith(throwing);
-    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', text: 'hi' }, BOB);
+    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', text: 'hi' }, BOB);
     await settle();
     expect(events).to.have.length(1);
     expect(logger.entries.some((e) => e.level === 'warn')).to.equal(true);

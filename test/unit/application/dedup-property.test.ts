@@ -6,7 +6,7 @@ import type { ChatEvent } from '../../../src/application/ports/chat-view';
 import type { Clock, TimerHandle } from '../../../src/application/ports/clock';
 import type { Message, MessageOf } from '../../../src/application/protocol/envelope';
 import { ReliableSender } from '../../../src/application/reliable-sender';
-import { encodeMessage } from '../../../src/adapters/wire/envelope-codec';
+import { decodeDatagram, encodeMessage } from '../../../src/adapters/wire/envelope-codec';
 import { SeededCrypto } from '../../../src/adapters/in-memory/seeded-crypto';
 import { InMemorySeenStore } from '../../../src/adapters/in-memory/in-memory-seen-store';
 import { defaultSettings } from '../../../src/composition/config';
@@ -125,7 +125,7 @@ function buildDeliveries(messages: GenMessage[], updates: GenUpdate[]): Delivery
     const peer = PEERS.find((p) => p.name === m.sender);
     for (let c = 0; c < m.live; c++) {
       if (m.kind === 'direct') {
-        out.push({ message: { t: 'chat', id: m.id, from: m.sender, text }, from: { ip: peer!.ip, port: peer!.port }, ref: { kind: 'msg', index, via: 'live' } });
+        out.push({ message: { t: 'chat', id: m.id, from: m.sender, to: ME.name, text }, from: { ip: peer!.ip, port: peer!.port }, ref: { kind: 'msg', index, via: 'live' } });
       } else {
         out.push({ message: { t: 'channel', id: m.id, token: 'tok', from: m.sender, text }, from: SERVER, ref: { kind: 'msg', index, via: 'live' } });
       }
@@ -297,7 +297,9 @@ describe('dedup (property): a client shows each message once and ACKs every copy
             const yAddr = addressOfClient(x.client.tableRows(), 'y');
             const acks = new Map<string, number>();
             s.network.onSend = (data, from) => {
-              const msg = JSON.parse(data.toString('utf8')) as Message;
+              const decoded = decodeDatagram(data);
+              if (!decoded.ok) return;
+              const msg = decoded.message;
               if (msg.t === 'ack' && addressKey(from) === addressKey(xAddr)) acks.set(msg.re, (acks.get(msg.re) ?? 0) + 1);
             };
             const mark = x.lines.length;
@@ -311,7 +313,7 @@ describe('dedup (property): a client shows each message once and ACKs every copy
               for (let c = 0; c < m.live; c++) {
                 copies.push(
                   m.kind === 'direct'
-                    ? { message: { t: 'chat', id: m.id, from: 'y', text }, from: yAddr }
+                    ? { message: { t: 'chat', id: m.id, from: 'y', to: 'x', text }, from: yAddr }
                     : { message: { t: 'channel', id: m.id, token: xToken, from: 'y', text }, from: SERVER },
                 );
               }

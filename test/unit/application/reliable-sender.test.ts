@@ -1,11 +1,14 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { ReliableSender } from '../../../src/application/reliable-sender';
+import type { Transport } from '../../../src/application/ports/transport';
 import type { Message, Reply } from '../../../src/application/protocol/envelope';
 import { SystemClock } from '../../../src/adapters/system/system-clock';
 import { defaultRetryPolicies } from '../../../src/domain/retry-policy';
 import { FakeTransport } from '../../support/fake-transport';
 
+/** Taken before the fake clock is installed: a real turn of the event loop. */
+const realSetImmediate = globalThis.setImmediate;
 const SERVER = { ip: '127.0.0.1', port: 5000 };
 const OTHER = { ip: '127.0.0.1', port: 6000 };
 const policies = defaultRetryPolicies();
@@ -63,7 +66,7 @@ describe('ReliableSender (fake timers)', () => {
   });
 
   it('a direct policy transmits once and gives up at 500 ms', async () => {
-    const result = track(sender.request(OTHER, { t: 'chat', id: 'c1', from: 'x', text: 'hi' }, policies.direct));
+    const result = track(sender.request(OTHER, { t: 'chat', id: 'c1', from: 'x', to: 'y', text: 'hi' }, policies.direct));
     await clock.tickAsync(499);
     expect(result.done).to.equal(false);
     await clock.tickAsync(1);
@@ -160,14 +163,73 @@ describe('ReliableSender (fake timers)', () => {
     expect(transport.sentOf('channel', OTHER).map((s) => s.atMs - t0)).to.deep.equal([0, 500]);
   });
 
-  it('refuses a second request with the same id to the same address while the first is in flight', async () => {
-    void sender.request(SERVER, dereg('dup'), policies.toServer);
-    expect(() => sender.request(SERVER, dereg('dup'), policies.toServer)).to.throw(/already in flight/);
-    await clock.tickAsync(2500);
+  it('a second request with the same id to the same address joins the first: no throw, one datagram, one outcome', async () => {
+    const first = track(sender.request(SERVER, dereg('dup'), policies.toServer));
+    let second: ReturnType<typeof track<Reply | undefined>> | undefined;
+    expect(() => {
+      second = track(sender.request(SERVER, dereg('dup'), policies.toServer));
+    }).to.not.throw();
+    const third = track(sender.exchange(SERVER, dereg('dup'), policies.toServer));
+    await clock.tickAsync(600);
+    expect(sender.inFlight).to.equal(1);
+    expect(sendTimes()).to.deep.equal([0, 500]);
+    expect(sender.handleReply(ack('dup'), SERVER)).to.equal(true);
+    await clock.tickAsync(0);
+    expect(first.value).to.deep.equal(ack('dup'));
+    expect(second!.value).to.deep.equal(ack('dup'));
+    expect(third.value).to.deep.equal({ kind: 'reply', reply: ack('dup') });
     // Once finished, the id may be used again.
     const again = track(sender.request(SERVER, dereg('dup'), policies.toServer));
     await clock.tickAsync(2500);
     expect(again.done).to.equal(true);
+  });
+
+  it('a transport that rejects or throws: the request ends at once, unanswered, and no rejection goes unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const rejecting = new ReliableSender({ ...transport, send: () => Promise.reject(new Error('socket gone')) } as unknown as Transport, new SystemClock());
+      const throwing = new ReliableSender({ ...transport, send: () => { throw new Error('bug'); } } as unknown as Transport, new SystemClock());
+      const a = track(rejecting.request(SERVER, dereg('r1'), policies.toServer));
+      let b: ReturnType<typeof track<Reply | undefined>> | undefined;
+      expect(() => {
+        b = track(throwing.request(SERVER, dereg('r2'), policies.toServer));
+      }).to.not.throw();
+      await clock.tickAsync(0);
+      expect(a.done && b!.done, 'both ended before any ACK wait').to.equal(true);
+      expect(a.value).to.equal(undefined);
+      expect(rejecting.inFlight + throwing.inFlight).to.equal(0);
+      await clock.tickAsync(5000);
+      // A real turn of the event loop: Node reports a rejection nobody handled before it.
+      await new Promise((resolve) => realSetImmediate(resolve));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).to.deep.equal([]);
+  });
+
+  it('exchange tells a transport failure apart from silence: refused, with what failed', async () => {
+    const rejecting = new ReliableSender({ ...transport, send: () => Promise.reject(new Error('socket gone')) } as unknown as Transport, new SystemClock());
+    const outcome = track(rejecting.exchange(SERVER, dereg('r1'), policies.toServer));
+    await clock.tickAsync(0);
+    expect(outcome.value).to.deep.equal({ kind: 'refused', refusal: { reason: 'failed', detail: 'Error: socket gone' } });
+  });
+
+  it('a refused send ends the exchange at once as refused: no retransmission, no 2.5 s wait', async () => {
+    transport.refuse({ reason: 'oversize', bytes: 1300, limitBytes: 1200 });
+    const outcome = track(sender.exchange(SERVER, dereg('big'), policies.toServer));
+    const plain = track(sender.request(SERVER, dereg('big2'), policies.toServer));
+    await clock.tickAsync(0);
+    expect(outcome.value).to.deep.equal({ kind: 'refused', refusal: { reason: 'oversize', bytes: 1300, limitBytes: 1200 } });
+    expect(plain.done).to.equal(true);
+    expect(plain.value).to.equal(undefined);
+    expect(sender.inFlight).to.equal(0);
+    expect(transport.refused.map((s) => s.atMs - t0)).to.deep.equal([0, 0]);
+    await clock.tickAsync(5000);
+    expect(transport.refused.length, 'no retransmission of a refused datagram').to.equal(2);
   });
 
   it('cancelAll resolves every request unanswered and leaves no timers', async () => {

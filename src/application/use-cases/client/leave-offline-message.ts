@@ -1,6 +1,7 @@
 import { inject, injectable } from 'inversify';
 import { err, ok, type Result } from '../../../domain/result';
 import { ClientSession } from '../../client/client-session';
+import type { SendRefusal } from '../../ports/transport';
 import { ReliableSender } from '../../reliable-sender';
 import { ChatSettings } from '../../settings';
 
@@ -14,9 +15,16 @@ export interface LeaveOfflineMessageCommand {
 /** `saved`: stored for later. `exists`: the server found the recipient online (and sends the table). */
 export type LeaveOfflineOutcome = 'saved' | 'exists';
 
-export type LeaveOfflineMessageError = { code: 'no-response' } | { code: 'mailbox-full' } | { code: 'refused'; status: string };
+export type LeaveOfflineMessageError =
+  | { code: 'no-response' }
+  | { code: 'not-sent'; refusal: SendRefusal }
+  | { code: 'mailbox-full' }
+  | { code: 'refused'; status: string };
 
-/** Asks the server to keep a message for a recipient who did not ACK it (five tries, SPEC §3). */
+/**
+ * Asks the server to keep a message for a recipient who did not ACK it (five tries, SPEC §3).
+ * A save the transport refuses is `not-sent` at once: the server was never asked.
+ */
 @injectable()
 export class LeaveOfflineMessage {
   constructor(
@@ -26,12 +34,14 @@ export class LeaveOfflineMessage {
   ) {}
 
   async execute(command: LeaveOfflineMessageCommand): Promise<Result<LeaveOfflineOutcome, LeaveOfflineMessageError>> {
-    const reply = await this.sender.request(
+    const outcome = await this.sender.exchange(
       this.session.server,
       { t: 'save', id: command.id, token: this.session.token, from: this.session.name, to: command.to, text: command.text },
       this.settings.policies.toServer,
     );
-    if (!reply) return err({ code: 'no-response' });
+    if (outcome.kind === 'refused') return err({ code: 'not-sent', refusal: outcome.refusal });
+    if (outcome.kind !== 'reply') return err({ code: 'no-response' });
+    const reply = outcome.reply;
     const status = reply.t === 'ack' ? reply.status : undefined;
     if (status === 'saved') return ok('saved');
     if (status === 'exists') return ok('exists');

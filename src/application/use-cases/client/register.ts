@@ -4,10 +4,11 @@ import { ClientSession } from '../../client/client-session';
 import { Crypto } from '../../ports/crypto';
 import { SecretStore } from '../../ports/secret-store';
 import { REGISTER_MIN_BYTES, type RefusalReason } from '../../protocol/envelope';
+import type { SendRefusal } from '../../ports/transport';
 import { ReliableSender } from '../../reliable-sender';
 import { ChatSettings } from '../../settings';
 
-export type RegisterError = { code: 'refused'; reason: RefusalReason } | { code: 'no-response' };
+export type RegisterError = { code: 'refused'; reason: RefusalReason } | { code: 'no-response' } | { code: 'not-sent'; refusal: SendRefusal };
 
 /**
  * Registers the client's name with the server, proving ownership with the name's secret
@@ -26,14 +27,16 @@ export class Register {
 
   async execute(): Promise<Result<void, RegisterError>> {
     const secret = await this.secrets.secretFor(this.session.key, () => this.crypto.secretToken());
-    const reply = await this.sender.request(
+    const outcome = await this.sender.exchange(
       this.session.server,
       // The padding makes the request larger than any answer to it, so the server can
       // answer an address that has not proven itself without amplifying.
       { t: 'register', id: this.crypto.messageId(), name: this.session.name, secret, pad: '.'.repeat(REGISTER_MIN_BYTES) },
       this.settings.policies.toServer,
     );
-    if (!reply) return err({ code: 'no-response' });
+    if (outcome.kind === 'refused') return err({ code: 'not-sent', refusal: outcome.refusal });
+    if (outcome.kind !== 'reply') return err({ code: 'no-response' });
+    const reply = outcome.reply;
     if (reply.t === 'refused') return err({ code: 'refused', reason: reply.reason });
     if (reply.t !== 'welcome') return err({ code: 'no-response' });
     this.session.token = reply.token;

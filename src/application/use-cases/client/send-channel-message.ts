@@ -4,6 +4,7 @@ import { validateMessageText } from '../../../domain/message-text';
 import { err, ok, type Result } from '../../../domain/result';
 import { ClientSession } from '../../client/client-session';
 import { Crypto } from '../../ports/crypto';
+import type { SendRefusal } from '../../ports/transport';
 import { ReliableSender } from '../../reliable-sender';
 import { ChatSettings } from '../../settings';
 
@@ -19,9 +20,15 @@ export interface ChannelMessageAccepted {
   readonly fullCount: number;
 }
 
-export type SendChannelMessageError = { code: 'no-response' } | { code: 'bad-text'; cause: MessageTooLongError | EmptyMessageError };
+export type SendChannelMessageError =
+  | { code: 'no-response' }
+  | { code: 'not-sent'; refusal: SendRefusal }
+  | { code: 'bad-text'; cause: MessageTooLongError | EmptyMessageError };
 
-/** `send_all <message>`: to the server, which ACKs and relays it to every other client. */
+/**
+ * `send_all <message>`: to the server, which ACKs and relays it to every other client. A
+ * datagram the transport refuses is `not-sent` at once, never mistaken for a silent server.
+ */
 @injectable()
 export class SendChannelMessage {
   constructor(
@@ -34,12 +41,14 @@ export class SendChannelMessage {
   async execute(command: SendChannelMessageCommand): Promise<Result<ChannelMessageAccepted, SendChannelMessageError>> {
     const text = validateMessageText(command.text);
     if (!text.ok) return err({ code: 'bad-text', cause: text.error });
-    const reply = await this.sender.request(
+    const outcome = await this.sender.exchange(
       this.session.server,
       { t: 'send-all', id: this.crypto.messageId(), token: this.session.token, from: this.session.name, text: command.text },
       this.settings.policies.toServer,
     );
-    if (!reply) return err({ code: 'no-response' });
+    if (outcome.kind === 'refused') return err({ code: 'not-sent', refusal: outcome.refusal });
+    if (outcome.kind !== 'reply') return err({ code: 'no-response' });
+    const reply = outcome.reply;
     const full = reply.t === 'ack' ? (reply.full ?? []) : [];
     return ok({ full, fullCount: reply.t === 'ack' ? Math.max(reply.fullCount ?? 0, full.length) : 0 });
   }

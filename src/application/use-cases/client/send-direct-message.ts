@@ -5,6 +5,7 @@ import { parseNickname } from '../../../domain/nickname';
 import { err, ok, type Result } from '../../../domain/result';
 import { ClientSession } from '../../client/client-session';
 import { Crypto } from '../../ports/crypto';
+import type { SendRefusal } from '../../ports/transport';
 import { ReliableSender } from '../../reliable-sender';
 import { ChatSettings } from '../../settings';
 
@@ -19,7 +20,8 @@ export type SendDirectOutcome = { kind: 'acked'; to: string } | { kind: 'fallbac
 export type SendDirectMessageError =
   | { code: 'invalid-name' }
   | { code: 'unknown-recipient'; suggestions: string[] }
-  | { code: 'bad-text'; cause: MessageTooLongError | EmptyMessageError };
+  | { code: 'bad-text'; cause: MessageTooLongError | EmptyMessageError }
+  | { code: 'not-sent'; refusal: SendRefusal };
 
 /**
  * `send <name> <message>`: straight to the recipient's address from the local table, one
@@ -43,12 +45,15 @@ export class SendDirectMessage {
     if (!row) return err({ code: 'unknown-recipient', suggestions: this.suggest(command.to) });
     const id = this.crypto.messageId();
     if (!row.online) return ok({ kind: 'fallback', to: row.name, id });
-    const reply = await this.sender.request(
+    const outcome = await this.sender.exchange(
       { ip: row.ip, port: row.port },
-      { t: 'chat', id, from: this.session.name, text: command.text },
+      // `to` lets the receiver drop a message meant for whoever held that address before it.
+      { t: 'chat', id, from: this.session.name, to: row.name, text: command.text },
       this.settings.policies.direct,
     );
-    return ok(reply ? { kind: 'acked', to: row.name } : { kind: 'fallback', to: row.name, id });
+    // Refused locally: nothing reached the recipient, and the server would not be asked either.
+    if (outcome.kind === 'refused') return err({ code: 'not-sent', refusal: outcome.refusal });
+    return ok(outcome.kind === 'reply' ? { kind: 'acked', to: row.name } : { kind: 'fallback', to: row.name, id });
   }
 
   private suggest(name: string): string[] {

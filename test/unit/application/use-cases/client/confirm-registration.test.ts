@@ -23,7 +23,7 @@ describe('use case (client): ConfirmRegistration', () => {
   it('returns no-response after five unanswered transmissions', async () => {
     const pending = rig.confirm.execute();
     await rig.clock.tickAsync(2500);
-    expect(await pending).to.deep.equal({ ok: false, error: 'no-response' });
+    expect(await pending).to.deep.equal({ ok: false, error: { code: 'no-response' } });
     expect(rig.sendTimes('confirm')).to.deep.equal([0, 500, 1000, 1500, 2000]);
   });
 });

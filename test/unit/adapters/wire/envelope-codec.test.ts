@@ -1,0 +1,171 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { decodeDatagram, encodeMessage, FRAME_PREFIX_BYTES } from '../../../../src/adapters/wire/envelope-codec';
+import { ID_MAX_CHARS, NAME_MAX_CHARS } from '../../../../src/adapters/wire/message-schema';
+import { MAX_DATAGRAM_BYTES, MAX_FULL_NAMES, PROTOCOL_VERSION, type Message, type MessageOf } from '../../../../src/application/protocol/envelope';
+import { MESSAGE_MAX_BYTES } from '../../../../src/domain/message-text';
+
+const SEED = Number(process.env['CODEC_SEED'] ?? 20261130);
+const RUNS = 200;
+
+/** The longest legal values of every non-text field. */
+const LONG_ID = 'I'.repeat(ID_MAX_CHARS);
+const LONG_TOKEN = 'T'.repeat(ID_MAX_CHARS);
+const LONG_NAME = 'N'.repeat(NAME_MAX_CHARS);
+const LONG_AT = Number.MAX_SAFE_INTEGER;
+
+/** Each path that carries a text, as its message with the longest legal other fields. */
+const PATHS: Record<string, (text: string) => Message> = {
+  'direct chat': (text) => ({ t: 'chat', id: LONG_ID, from: LONG_NAME, to: LONG_NAME, text }),
+  save: (text) => ({ t: 'save', id: LONG_ID, token: LONG_TOKEN, from: LONG_NAME, to: LONG_NAME, text }),
+  'stored delivery': (text) => ({ t: 'stored', id: LONG_ID, token: LONG_TOKEN, items: [{ id: LONG_ID, from: LONG_NAME, kind: 'channel', at: LONG_AT, text }] }),
+  'send-all': (text) => ({ t: 'send-all', id: LONG_ID, token: LONG_TOKEN, from: LONG_NAME, text }),
+  'channel push': (text) => ({ t: 'channel', id: LONG_ID, token: LONG_TOKEN, from: LONG_NAME, text }),
+};
+
+/**
+ * The frame sizes worked out in envelope-codec.ts, without the text (save: with its `to` of 32
+ * bytes). If the layout changes, this table and that comment change together.
+ */
+const DOCUMENTED_OVERHEAD: Record<string, number> = { 'direct chat': 121, save: 156, 'stored delivery': 189, 'send-all': 125, 'channel push': 124 };
+
+/** Adversarial alphabets: characters JSON escapes (up to 6 bytes each) and the longest UTF-8. */
+const ALPHABETS: Record<string, string[]> = {
+  quotes: ['"'],
+  backslashes: ['\\'],
+  tabs: ['\t'],
+  'control characters': [...Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)), '\u007f', '\u0085', '\u2028', '\u2029'],
+  '4-byte emoji': ['😀', '👩', '🇫', '𝄞', '\u{10FFFF}', '🧑'],
+  mixed: ['"', '\\', '\t', '\n', '\u0000', '\u001b', 'é', '€', '日', '😀', '\u{1F469}\u200D\u{1F467}', 'a', ' ', '\u2028', '\uFEFF'],
+};
+
+const utf8 = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+/** Repeat `pattern` until no character of it fits `MESSAGE_MAX_BYTES` any more: a text at the limit. */
+function fillToLimit(pattern: readonly string[]): string {
+  let text = '';
+  let bytes = 0;
+  for (let i = 0, misses = 0; misses < pattern.length; i++) {
+    const ch = pattern[i % pattern.length]!;
+    const size = utf8(ch);
+    if (bytes + size > MESSAGE_MAX_BYTES) {
+      misses += 1;
+      continue;
+    }
+    misses = 0;
+    text += ch;
+    bytes += size;
+  }
+  return text;
+}
+
+/** Texts at the limit (within 10 bytes of it: the longest character here, a family emoji, is 11 bytes) from one alphabet. */
+const textAtLimit = (alphabet: string[]): fc.Arbitrary<string> =>
+  fc.array(fc.constantFrom(...alphabet), { minLength: 1, maxLength: 300 }).map(fillToLimit);
+
+function roundTrip(message: Message): { bytes: number; back: Message } {
+  const data = encodeMessage(message);
+  const decoded = decodeDatagram(data);
+  if (!decoded.ok) throw new Error(`did not decode: ${decoded.reason}`);
+  return { bytes: data.length, back: decoded.message };
+}
+
+describe('adapters/wire/envelope-codec: every text within the limit fits one datagram', () => {
+  before(() => console.log(`      fast-check seed ${SEED} (set CODEC_SEED to replay)`));
+
+  describe('worst case per path, longest ids, tokens, names and times', () => {
+    for (const [path, make] of Object.entries(PATHS)) {
+      it(`${path}: the frame without the text is ${DOCUMENTED_OVERHEAD[path]} bytes, so any 1,000-byte text fits in 1,200`, () => {
+        const text = 'x'.repeat(MESSAGE_MAX_BYTES);
+        const bytes = encodeMessage(make(text)).length;
+        expect(bytes - MESSAGE_MAX_BYTES, 'overhead as documented in envelope-codec.ts').to.equal(DOCUMENTED_OVERHEAD[path]);
+        expect(bytes).to.be.at.most(MAX_DATAGRAM_BYTES);
+        for (const [name, alphabet] of Object.entries(ALPHABETS)) {
+          const worst = fillToLimit(alphabet);
+          const message = make(worst);
+          const { bytes: size, back } = roundTrip(message);
+          expect(size, `${path}, 1,000 bytes of ${name}`).to.equal(bytes - MESSAGE_MAX_BYTES + utf8(worst)).and.at.most(MAX_DATAGRAM_BYTES);
+          expect(back, `${path}, ${name}`).to.deep.equal(message);
+        }
+      });
+    }
+
+    it('a table datagram with no rows and the longest fields leaves the table broadcaster its 900 bytes of rows', () => {
+      const biggest = Number.MAX_SAFE_INTEGER;
+      const empty: MessageOf<'table'> = { t: 'table', id: LONG_ID, token: LONG_TOKEN, from: biggest, to: biggest, part: biggest, parts: biggest, full: false, rows: [] };
+      // PAGE_ROW_BYTES = MAX_DATAGRAM_BYTES - 300 in table-broadcaster.ts: the rest must stay within 300.
+      expect(encodeMessage(empty).length).to.equal(159).and.at.most(300);
+    });
+  });
+
+  describe('the longest answer: a send-all ACK naming MAX_FULL_NAMES members of the longest names', () => {
+    it('fits one datagram (as the server sends it: status ok, no version)', () => {
+      const names = Array.from({ length: MAX_FULL_NAMES }, (_, i) => `${i}`.padStart(NAME_MAX_CHARS, 'N'));
+      const ack: Message = { t: 'ack', re: LONG_ID, status: 'ok', full: names, fullCount: Number.MAX_SAFE_INTEGER };
+      const { bytes, back } = roundTrip(ack);
+      expect(bytes).to.be.at.most(MAX_DATAGRAM_BYTES);
+      expect(back).to.deep.equal(ack);
+    });
+  });
+
+  describe('property: random texts at the limit from adversarial alphabets, through the real codec', () => {
+    for (const [name, alphabet] of Object.entries(ALPHABETS)) {
+      it(`${name}: every path encodes within 1,200 bytes and decodes to exactly the message sent`, () => {
+        fc.assert(
+          fc.property(textAtLimit(alphabet), fc.constantFrom(...Object.keys(PATHS)), (text, path) => {
+            expect(utf8(text)).to.be.within(MESSAGE_MAX_BYTES - 10, MESSAGE_MAX_BYTES);
+            const message = PATHS[path]!(text);
+            const { bytes, back } = roundTrip(message);
+            expect(bytes, path).to.be.at.most(MAX_DATAGRAM_BYTES);
+            expect(back).to.deep.equal(message);
+          }),
+          { seed: SEED, numRuns: RUNS },
+        );
+      });
+    }
+
+    it('any well-formed string of up to 1,000 bytes: every path fits and round-trips', () => {
+      const text = fc.string({ unit: 'grapheme', maxLength: 400 }).filter((t) => t.length > 0 && utf8(t) <= MESSAGE_MAX_BYTES);
+      fc.assert(
+        fc.property(text, fc.constantFrom(...Object.keys(PATHS)), (t, path) => {
+          const message = PATHS[path]!(t);
+          const { bytes, back } = roundTrip(message);
+          expect(bytes).to.be.at.most(MAX_DATAGRAM_BYTES);
+          expect(back).to.deep.equal(message);
+        }),
+        { seed: SEED + 1, numRuns: RUNS },
+      );
+    });
+  });
+
+  describe('strict decoding', () => {
+    const chat: Message = { t: 'chat', id: 'm1', from: 'alice', to: 'bob', text: 'a "b" \\ c' };
+    const data = encodeMessage(chat);
+
+    it('writes the version byte, the header length and the header, then the raw text', () => {
+      expect(data[0]).to.equal(PROTOCOL_VERSION);
+      const headLength = data.readUInt16BE(1);
+      expect(JSON.parse(data.subarray(FRAME_PREFIX_BYTES, FRAME_PREFIX_BYTES + headLength).toString())).to.deep.equal(['chat', 'm1', 'alice', 'bob', 9]);
+      expect(data.subarray(FRAME_PREFIX_BYTES + headLength).toString()).to.equal('a "b" \\ c');
+    });
+
+    it('drops a body longer or shorter than the header says, a cut header and a wrong version', () => {
+      expect(decodeDatagram(Buffer.concat([data, Buffer.from('x')]))).to.deep.equal({ ok: false, reason: 'bad-body' });
+      expect(decodeDatagram(data.subarray(0, data.length - 1))).to.deep.equal({ ok: false, reason: 'bad-body' });
+      expect(decodeDatagram(data.subarray(0, 8))).to.deep.equal({ ok: false, reason: 'truncated' });
+      expect(decodeDatagram(Buffer.concat([Buffer.from([PROTOCOL_VERSION - 1]), data.subarray(1)]))).to.deep.equal({ ok: false, reason: 'wrong-version' });
+      expect(decodeDatagram(Buffer.from(JSON.stringify({ v: 1, ...chat })))).to.deep.equal({ ok: false, reason: 'wrong-version' });
+    });
+
+    it('drops a stored datagram whose item lengths do not add up to its body', () => {
+      const stored = encodeMessage({ t: 'stored', id: 's1', token: 'tok', items: [{ id: 'a', from: 'x', kind: 'direct', at: 1, text: 'one' }, { id: 'b', from: 'y', kind: 'channel', at: 2, text: 'two!' }] });
+      expect(decodeDatagram(stored).ok).to.equal(true);
+      const headLength = stored.readUInt16BE(1);
+      const header = JSON.parse(stored.subarray(3, 3 + headLength).toString()) as [string, string, string, Array<[string, string, string, number, number]>];
+      header[3][0][4] = 4;
+      const head = Buffer.from(JSON.stringify(header));
+      const forged = Buffer.concat([Buffer.from([PROTOCOL_VERSION, 0, head.length]), head, stored.subarray(3 + headLength)]);
+      expect(decodeDatagram(forged)).to.deep.equal({ ok: false, reason: 'bad-body' });
+    });
+  });
+});
