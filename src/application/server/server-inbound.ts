@@ -3,6 +3,7 @@ import type { Address } from '../../domain/address';
 import { Clock } from '../ports/clock';
 import { Logger } from '../ports/logger';
 import { Transport, type Inbound } from '../ports/transport';
+import { WireSize } from '../ports/wire-size';
 import { isReply, REGISTER_MIN_BYTES, type MessageOf, type MessageType, type Reply } from '../protocol/envelope';
 import { ReliableSender } from '../reliable-sender';
 import { AcceptDeregistration } from '../use-cases/server/accept-deregistration';
@@ -34,6 +35,7 @@ export class ServerInbound {
     @inject(Clock) private readonly clock: Clock,
     @inject(Logger) private readonly logger: Logger,
     @inject(BackgroundTasks) private readonly tasks: BackgroundTasks,
+    @inject(WireSize) private readonly wire: WireSize,
     @inject(AcceptRegistration) register: AcceptRegistration,
     @inject(ConfirmRegistration) confirm: ConfirmRegistration,
     @inject(AcceptDeregistration) dereg: AcceptDeregistration,
@@ -114,14 +116,15 @@ export class ServerInbound {
    * restarted on an empty or another data directory, or the client moved) is answered with
    * `ack`/`unknown-session`, so the client registers again instead of taking silence for a dead
    * server. The answer is never cached and changes nothing. No amplification: it is sent only
-   * when the request carried a token at least as long as the status word, and it repeats only
-   * the request's id, so it is never larger than the request (the security suite measures it).
+   * when it is no larger on the wire than the request it answers (a client's requests carry
+   * their token, so they always are; the security suite measures it).
    */
-  private answerUnknownSession({ message, from }: Inbound): void {
+  private answerUnknownSession({ message, from, bytes }: Inbound): void {
     if (this.state.stopping || !('token' in message) || !('id' in message)) return;
-    if (message.token.length < UNKNOWN_SESSION.length) return;
     // A session that exists here but names someone else in the request is a forgery, not a lost session.
     if (this.state.session(message.token, from)) return;
-    this.reply(from, { t: 'ack', re: message.id, status: UNKNOWN_SESSION });
+    const answer: Reply = { t: 'ack', re: message.id, status: UNKNOWN_SESSION };
+    if (this.wire.bytesOf(answer) > bytes) return;
+    this.reply(from, answer);
   }
 }
