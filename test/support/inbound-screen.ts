@@ -6,7 +6,7 @@ import { ChatView, type ChatEvent } from '../../src/application/ports/chat-view'
 import { Clock } from '../../src/application/ports/clock';
 import { Crypto } from '../../src/application/ports/crypto';
 import { Logger } from '../../src/application/ports/logger';
-import { Transport, type Inbound } from '../../src/application/ports/transport';
+import { Transport, type Inbound, type SendOutcome } from '../../src/application/ports/transport';
 import type { Message } from '../../src/application/protocol/envelope';
 import type { Address } from '../../src/domain/address';
 import { SeededCrypto } from '../../src/adapters/in-memory/seeded-crypto';
@@ -24,9 +24,9 @@ class HandOverTransport implements Transport {
   async start(): Promise<Address> {
     return { ip: '127.0.0.1', port: 0 };
   }
-  async send(_to: Address, message: Message): Promise<number> {
+  async send(_to: Address, message: Message): Promise<SendOutcome> {
     this.onSend(message);
-    return encodeMessage(message).length;
+    return { sent: true, bytes: encodeMessage(message).length };
   }
   async close(): Promise<void> {}
 }
