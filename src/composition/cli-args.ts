@@ -1,3 +1,5 @@
+import { isReservedName } from '../domain/nickname';
+
 /** What the command line asks for. */
 export type CliRequest =
   | { kind: 'server'; port: number; options: CliOptions }
@@ -32,10 +34,15 @@ const PORT_MIN = 1024;
 const PORT_MAX = 65535;
 const LEVELS = new Set(['error', 'warn', 'info', 'debug']);
 
+/** The program's own name as a first word (`ChatApp`, `chatapp`, any case), which the seed's form repeats. */
+export function isProgramName(word: string | undefined): boolean {
+  return word !== undefined && word.toLowerCase() === 'chatapp';
+}
+
 /** Parse argv (without node and script). Both `-s 5000` and the seed's `ChatApp -s 5000` forms work. */
 export function parseCliArgs(argv: readonly string[]): CliRequest {
   const args = [...argv];
-  if (args[0] === 'ChatApp' || args[0] === 'chatapp') args.shift();
+  if (isProgramName(args[0])) args.shift();
   const positional: string[] = [];
   const options: { -readonly [K in keyof CliOptions]: CliOptions[K] } = {};
   for (let i = 0; i < args.length; i++) {
@@ -96,6 +103,7 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
     if (rest.length !== 4) return { kind: 'error', message: '-c takes exactly four arguments: <name> <server-ip> <server-port> <client-port>' };
     const [name, serverHost, sp, cp] = rest as [string, string, string, string];
     if (!/^[A-Za-z0-9_-]{1,32}$/.test(name)) return { kind: 'error', message: `invalid name ${JSON.stringify(name).slice(0, 40)}: names are 1-32 letters, digits, _ or -` };
+    if (isReservedName(name)) return { kind: 'error', message: `the name ${name} is reserved for the server; choose another name` };
     const serverPort = parsePort(sp);
     if (typeof serverPort === 'string') return { kind: 'error', message: `server port ${serverPort}` };
     const clientPort = parsePort(cp);

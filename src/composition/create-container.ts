@@ -14,6 +14,8 @@ import { TableBroadcaster } from '../application/server/table-broadcaster';
 import { TableJournal } from '../application/server/table-journal';
 import { BackgroundTasks } from '../application/server/background-tasks';
 import { ChatSettings, ClientIdentity } from '../application/settings';
+import { WireSize } from '../application/ports/wire-size';
+import { CodecWireSize } from '../adapters/wire/codec-wire-size';
 import { ConfirmRegistration } from '../application/use-cases/client/confirm-registration';
 import { Deregister } from '../application/use-cases/client/deregister';
 import { LeaveOfflineMessage } from '../application/use-cases/client/leave-offline-message';
@@ -54,6 +56,8 @@ export function createContainer(config: NodeConfig, modules: readonly ContainerM
   container.bind(NodeConfigToken).toConstantValue(config);
   container.bind(ChatSettings).toConstantValue(config.settings);
   container.bind(ReliableSender).toSelf().inSingletonScope();
+  // Every transport encodes with the one wire codec, so its sizes are the transports' sizes.
+  container.bind(WireSize).toConstantValue(new CodecWireSize());
   const classes = config.role === 'server' ? SERVER_CLASSES : CLIENT_CLASSES;
   for (const cls of classes) container.bind<object>(cls).toSelf().inSingletonScope();
   if (config.role === 'client') container.bind(ClientIdentity).toConstantValue({ name: config.name, server: config.server });

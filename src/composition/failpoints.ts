@@ -12,10 +12,18 @@ import type { FileHandle, FileSystem, OpenMode } from '../adapters/fs/file-syste
  */
 export const FAILPOINTS = ['before-fsync', 'after-fsync-before-ack', 'after-ack', 'during-rewrite', 'torn-write'] as const;
 
+/**
+ * Points that do not kill, for tests of the process-level policy:
+ * - `unhandled-rejection`: just after an fsync, leaves a rejected promise that nothing handles
+ *   (the fsync itself succeeds), as a forgotten `void promise` that fails would.
+ */
+export const FAULT_POINTS = ['unhandled-rejection'] as const;
+
 export type FailpointName = (typeof FAILPOINTS)[number];
+export type FaultPointName = (typeof FAULT_POINTS)[number];
 
 export interface Failpoint {
-  readonly name: FailpointName;
+  readonly name: FailpointName | FaultPointName;
   /** Chance that each pass through the point kills the process. */
   readonly probability: number;
 }
@@ -32,10 +40,11 @@ const LOG_SUFFIX = '.log';
 export function parseFailpoint(value: string | undefined): Failpoint | undefined | Error {
   if (value === undefined || value === '') return undefined;
   const [name, rawProbability] = value.split(':');
-  if (!FAILPOINTS.includes(name as FailpointName)) return new Error(`unknown failpoint ${JSON.stringify(name)}; use one of ${FAILPOINTS.join(', ')}`);
+  const known: readonly string[] = [...FAILPOINTS, ...FAULT_POINTS];
+  if (name === undefined || !known.includes(name)) return new Error(`unknown failpoint ${JSON.stringify(name)}; use one of ${known.join(', ')}`);
   const probability = rawProbability === undefined ? DEFAULT_PROBABILITY : Number(rawProbability);
   if (!Number.isFinite(probability) || probability < 0 || probability > 1) return new Error(`failpoint probability must be between 0 and 1, got ${rawProbability}`);
-  return { name: name as FailpointName, probability };
+  return { name: name as FailpointName | FaultPointName, probability };
 }
 
 /**
@@ -120,6 +129,11 @@ export class FailpointFileSystem implements FileSystem {
   }
 
   private afterSync(where: string): void {
+    if (this.roll('unhandled-rejection')) {
+      writeSync(2, `chatapp: failpoint unhandled-rejection fired (${where})\n`);
+      // Deliberately without a handler: this is what the process-level policy must survive.
+      void Promise.reject(new Error(`failpoint unhandled-rejection (${where})`));
+    }
     this.maybe('after-fsync-before-ack', where);
     if (this.afterAckArmed || !this.roll('after-ack')) return;
     this.afterAckArmed = true;
@@ -127,7 +141,7 @@ export class FailpointFileSystem implements FileSystem {
     setTimeout(() => this.fire('after-ack', `${where}, ACK sent`), Math.floor(this.random() * AFTER_ACK_MAX_DELAY_MS));
   }
 
-  private roll(name: FailpointName): boolean {
+  private roll(name: FailpointName | FaultPointName): boolean {
     return this.failpoint.name === name && this.random() < this.failpoint.probability;
   }
 

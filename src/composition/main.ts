@@ -1,11 +1,10 @@
 import 'reflect-metadata';
-import readline from 'node:readline';
-import { PassThrough } from 'node:stream';
-import type { LineStyle } from '../adapters/console/console-ui';
+import { ConsoleUi, type LineStyle } from '../adapters/console/console-ui';
 import { paint } from '../adapters/console/colors';
 import path from 'node:path';
-import { parseCliArgs, USAGE, type CliRequest } from './cli-args';
+import { isProgramName, parseCliArgs, USAGE, type CliRequest } from './cli-args';
 import { baseDataDir } from './data-dir';
+import { ProcessFaults } from './process-faults';
 import { runClient } from './run-client';
 import { runServer } from './run-server';
 import { VERSION } from './version';
@@ -13,20 +12,35 @@ import { VERSION } from './version';
 /** Exit status for wrong arguments (SPEC §1). */
 const EXIT_USAGE = 2;
 
+/** The prompt of the seed's interactive start. */
+const START_PROMPT = '$ ';
+
 /**
  * The `chatapp` command. The only place that reads argv, the environment and stdin, and
- * installs signal handlers.
+ * installs signal handlers and the process-level failure policy (see ProcessFaults).
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  const faults = new ProcessFaults(process);
+  faults.install();
+  const onLogger = faults.useLogger.bind(faults);
   let request = parseCliArgs(argv);
-  let input: NodeJS.ReadableStream = process.stdin;
-  if (request.kind === 'interactive') {
-    const first = await promptForCommand();
-    if (!first) return 0;
-    request = first.request;
-    input = first.rest;
-  }
   const color = Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'];
+  const terminal = Boolean(process.stdin.isTTY && process.stdout.isTTY) && process.env['TERM'] !== 'dumb';
+  let ui: ConsoleUi | undefined;
+  if (request.kind === 'interactive') {
+    ui = new ConsoleUi({ input: process.stdin, output: process.stdout, terminal, color, prompt: START_PROMPT, completions: () => ({ commands: [], names: [] }) });
+    // Piped, readline writes nothing of its own: the seed's `$ ` is written here, as a script expects it.
+    const first = await promptForCommand(ui, terminal ? () => undefined : () => process.stdout.write(START_PROMPT));
+    if (!first) return 0;
+    // Options given with the bare command (`chatapp --data-dir d`) hold unless the line repeats them.
+    const given = request.options;
+    request = first.kind === 'client' || first.kind === 'server' ? { ...first, options: { ...given, ...first.options } } : first;
+    // Only a client goes on reading the console; everything else ends the prompt here.
+    if (request.kind !== 'client') {
+      ui.close();
+      ui = undefined;
+    }
+  }
   const out = { print: (line: string, style?: LineStyle) => process.stdout.write(`${color && style ? paint(line, style) : line}\n`) };
   switch (request.kind) {
     case 'help':
@@ -44,53 +58,46 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`chatapp: ${request.kind === 'error' ? request.message : 'no command given'}\n${USAGE}\n`);
       return EXIT_USAGE;
     case 'server': {
-      const running = await runServer(request.port, request.options, process.env, out);
+      const running = await runServer(request.port, request.options, process.env, out, onLogger);
       if (typeof running === 'number') return running;
       return new Promise((resolve) => {
         const stop = (): void => {
-          void running.stop().then(() => resolve(0));
+          running.stop().then(
+            () => resolve(0),
+            () => resolve(1),
+          );
         };
         for (const signal of ['SIGINT', 'SIGHUP', 'SIGTERM'] as const) process.once(signal, stop);
       });
     }
     case 'client':
-      return runClient(request, { input, output: process.stdout, terminal: Boolean(process.stdin.isTTY && process.stdout.isTTY) && process.env['TERM'] !== 'dumb', color }, process.env, process);
+      return runClient(request, { input: process.stdin, output: process.stdout, terminal, color, ...(ui ? { ui } : {}) }, process.env, process, onLogger);
   }
 }
 
 /**
- * The seed's interactive start: a `$ ` prompt taking one `ChatApp -s …` or `ChatApp -c …`
- * line. Lines typed after it are handed on untouched (piped input may carry them already).
+ * The seed's interactive start: a `$ ` prompt taking one `ChatApp -s …` or `ChatApp -c …` line
+ * (the program name in any case, or left out). The console that reads it is the session's one
+ * console: it is held after that line, so what is typed or piped next waits for the client.
  */
-async function promptForCommand(): Promise<{ request: CliRequest; rest: NodeJS.ReadableStream } | undefined> {
-  const stdin = process.stdin;
-  const rest = new PassThrough();
-  const rl = readline.createInterface({ input: stdin, output: process.stdout, terminal: Boolean(stdin.isTTY && process.stdout.isTTY), prompt: '$ ' });
-  let chosen: CliRequest | undefined;
-  const leftover: string[] = [];
-  await new Promise<void>((resolve) => {
-    rl.on('line', (line) => {
-      if (chosen) {
-        leftover.push(line);
+function promptForCommand(ui: ConsoleUi, pipedPrompt: () => void): Promise<CliRequest | undefined> {
+  return new Promise((resolve) => {
+    ui.onClose(() => resolve(undefined));
+    ui.onLine((line) => {
+      const words = line.trim().split(/\s+/).filter((w) => w !== '');
+      if (words.length === 0) return;
+      const request = parseCliArgs(words);
+      const shaped = isProgramName(words[0]) || words[0]!.startsWith('-');
+      if (request.kind === 'error' || request.kind === 'interactive' || !shaped) {
+        const message = request.kind === 'error' && shaped ? request.message : 'type ChatApp -s <port> or ChatApp -c <name> <server-ip> <server-port> <client-port>';
+        ui.print(`chatapp: ${message}`, 'error');
+        pipedPrompt();
         return;
       }
-      const words = line.trim().split(/\s+/).filter((w) => w !== '');
-      if (words.length === 0) return rl.prompt();
-      const request = parseCliArgs(words);
-      if (request.kind === 'error' || request.kind === 'interactive' || !/^(chatapp|ChatApp)$/.test(words[0]!)) {
-        process.stdout.write(`chatapp: ${request.kind === 'error' ? request.message : 'type ChatApp -s <port> or ChatApp -c <name> <server-ip> <server-port> <client-port>'}\n`);
-        return rl.prompt();
-      }
-      chosen = request;
-      // Let readline hand over any lines it already buffered before closing.
-      setImmediate(() => rl.close());
+      ui.hold();
+      resolve(request);
     });
-    rl.on('close', () => resolve());
-    rl.prompt();
+    pipedPrompt();
+    ui.start();
   });
-  if (!chosen) return undefined;
-  for (const line of leftover) rest.write(`${line}\n`);
-  if (stdin.readableEnded) rest.end();
-  else stdin.pipe(rest);
-  return { request: chosen, rest };
 }

@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import path from 'node:path';
 import { ChatClient } from '../application/client/chat-client';
 import { COMMANDS, parseLine } from '../adapters/console/command-parser';
-import { ConsoleUi } from '../adapters/console/console-ui';
+import { ConsoleUi, PROMPT } from '../adapters/console/console-ui';
 import { helpLines } from '../adapters/console/help-text';
 import { renderLine } from '../adapters/console/line-renderer';
 import { formatTable } from '../adapters/console/table-format';
@@ -13,6 +13,7 @@ import { consoleModule } from './console-module';
 import { createContainer } from './create-container';
 import { baseDataDir, clientDataDir, defaultLogFile } from './data-dir';
 import { fsStoresModule } from './fs-stores-module';
+import type { WinstonLogger } from '../adapters/logging/winston-logger';
 import { createLogger } from './logging';
 import { systemModule } from './system-module';
 import { udpModule } from './udp-module';
@@ -30,28 +31,38 @@ export interface ClientIo {
   readonly output: NodeJS.WritableStream;
   readonly terminal: boolean;
   readonly color: boolean;
+  /** The console of the interactive start, held since its `ChatApp -c …` line: the session keeps it. */
+  readonly ui?: ConsoleUi;
 }
 
 /**
  * Run the client of `chatapp -c …` until it ends; resolves with the exit status. Lines are
  * read only after registration, so nothing typed early runs before the client is online.
  */
-export async function runClient(args: ClientArgs, io: ClientIo, env: NodeJS.ProcessEnv, signals: NodeJS.EventEmitter): Promise<number> {
+export async function runClient(
+  args: ClientArgs,
+  io: ClientIo,
+  env: NodeJS.ProcessEnv,
+  signals: NodeJS.EventEmitter,
+  onLogger: (logger: WinstonLogger | undefined) => void = () => undefined,
+): Promise<number> {
   const base = baseDataDir(args.options.dataDir, env);
   const dir = clientDataDir(base);
   const logger = createLogger(args.options, defaultLogFile(base, 'client', args.clientPort), `client:${args.name}`);
+  onLogger(logger);
   let client: ChatClient | undefined;
-  const ui = new ConsoleUi({
-    input: io.input,
-    output: io.output,
-    terminal: io.terminal,
-    color: io.color,
+  const session = {
+    prompt: PROMPT,
     historyFile: path.join(dir, 'history', `${nameKey(args.name)}.txt`),
     completions: () => ({ commands: COMMANDS.map((c) => c.name), names: client?.tableRows().map((r) => r.name) ?? [] }),
-  });
+  };
+  // One console for the whole session: a second readline on the same terminal echoes every key twice.
+  const ui = io.ui ?? new ConsoleUi({ input: io.input, output: io.output, terminal: io.terminal, color: io.color, ...session });
+  if (io.ui) io.ui.configure(session);
   const fail = async (text: string): Promise<number> => {
     ui.print(renderLine({ kind: 'error', text }), 'error');
     ui.close();
+    onLogger(undefined);
     await logger.close();
     return 1;
   };
@@ -69,21 +80,36 @@ export async function runClient(args: ClientArgs, io: ClientIo, env: NodeJS.Proc
 
   return new Promise<number>((resolve) => {
     let ended = false;
-    const end = async (code: number, finishInFlight: boolean): Promise<void> => {
-      if (ended) return;
-      ended = true;
+    const finish = async (code: number, finishInFlight: boolean): Promise<void> => {
       if (finishInFlight) await chat.drain();
       ui.close();
       await chat.stop();
       logger.info('client stopped', { code });
-      await logger.close();
-      resolve(code);
     };
-    chat.onExit((code) => void end(code, false));
+    const end = (code: number, finishInFlight: boolean): void => {
+      if (ended) return;
+      ended = true;
+      finish(code, finishInFlight)
+        .catch((error: unknown) => logger.error('the client did not stop cleanly', { error: String(error) }))
+        .then(() => {
+          onLogger(undefined);
+          return logger.close();
+        })
+        .finally(() => resolve(code))
+        .catch(() => undefined);
+    };
+    // A command that throws is a bug or an I/O failure: said on the console and logged, never unhandled.
+    const failed = (error: unknown): void => {
+      logger.error('command failed', { error: String(error) });
+      ui.print(renderLine({ kind: 'error', text: 'that command failed unexpectedly; the details are in the log' }), 'error');
+    };
+    chat.onExit((code) => end(code, false));
     // A silent leave (SPEC §3): the server is not told; others learn when a message is not ACKed.
-    for (const signal of ['SIGINT', 'SIGHUP', 'SIGTERM'] as const) signals.on(signal, () => void end(0, false));
-    ui.onClose((reason) => void end(0, reason === 'eof'));
+    for (const signal of ['SIGINT', 'SIGHUP', 'SIGTERM'] as const) signals.on(signal, () => end(0, false));
+    ui.onClose((reason) => end(0, reason === 'eof'));
     ui.onLine((line) => {
+      // After quit (or any end): lines typed or pasted after it are not run; what came before finishes.
+      if (ended) return;
       const parsed = parseLine(line);
       switch (parsed.kind) {
         case 'empty':
@@ -91,11 +117,18 @@ export async function runClient(args: ClientArgs, io: ClientIo, env: NodeJS.Proc
         case 'error':
           return ui.print(renderLine({ kind: 'error', text: parsed.text }), 'error');
         case 'command':
-          void chat.submit(parsed.command);
+          chat.submit(parsed.command).catch(failed);
           return;
-        case 'local':
-          if (parsed.command.kind === 'quit') return void end(0, true);
-          for (const l of parsed.command.kind === 'help' ? helpLines() : formatTable(chat.tableRows())) ui.print(l, 'plain');
+        case 'local': {
+          if (parsed.command.kind === 'quit') return end(0, true);
+          const kind = parsed.command.kind;
+          // In turn with the commands typed before it, like every other command.
+          chat
+            .submitLocal(() => {
+              for (const l of kind === 'help' ? helpLines() : listLines(chat)) ui.print(l, 'plain');
+            })
+            .catch(failed);
+        }
       }
     });
     chat
@@ -109,7 +142,14 @@ export async function runClient(args: ClientArgs, io: ClientIo, env: NodeJS.Proc
           : error.code === 'EACCES' ? `no permission to use port ${args.clientPort}; choose a port from 1024 to 65535`
           : `cannot start the client: ${error.message}`;
         ui.print(renderLine({ kind: 'error', text }), 'error');
-        void end(1, false);
+        end(1, false);
       });
   });
+}
+
+/** The `list` lines; offline, the server pushes nothing, so the table is said to be the last one seen. */
+function listLines(chat: ChatClient): string[] {
+  const lines = formatTable(chat.tableRows());
+  if (chat.state === 'offline') lines.push(`>>> [You are offline: this is the table as it was when you left; reg ${chat.name} to get the current one.]`);
+  return lines;
 }

@@ -11,6 +11,7 @@ import { createContainer } from './create-container';
 import { baseDataDir, defaultLogFile, serverDataDir } from './data-dir';
 import { fsStoresModule } from './fs-stores-module';
 import { FailpointFileSystem, parseFailpoint } from './failpoints';
+import type { WinstonLogger } from '../adapters/logging/winston-logger';
 import { createLogger } from './logging';
 import { systemModule } from './system-module';
 import { udpModule } from './udp-module';
@@ -21,7 +22,13 @@ export interface RunningNode {
 }
 
 /** Start the server of `chatapp -s <port>`; resolves once it listens, or with an exit status if it cannot. */
-export async function runServer(port: number, options: CliOptions, env: NodeJS.ProcessEnv, out: { print(line: string, style?: LineStyle): void }): Promise<RunningNode | number> {
+export async function runServer(
+  port: number,
+  options: CliOptions,
+  env: NodeJS.ProcessEnv,
+  out: { print(line: string, style?: LineStyle): void },
+  onLogger: (logger: WinstonLogger | undefined) => void = () => undefined,
+): Promise<RunningNode | number> {
   const failpoint = parseFailpoint(env['CHATAPP_FAILPOINT']);
   if (failpoint instanceof Error) {
     out.print(renderLine({ kind: 'error', text: `CHATAPP_FAILPOINT: ${failpoint.message}` }), 'error');
@@ -29,6 +36,7 @@ export async function runServer(port: number, options: CliOptions, env: NodeJS.P
   }
   const base = baseDataDir(options.dataDir, env);
   const logger = createLogger(options, defaultLogFile(base, 'server', port), `server:${port}`);
+  onLogger(logger);
   const config: ServerConfig = { role: 'server', port, settings: defaultSettings(options.maxClients ? { maxClients: options.maxClients } : {}) };
   const container = createContainer(config, [
     udpModule(config),
@@ -50,6 +58,7 @@ export async function runServer(port: number, options: CliOptions, env: NodeJS.P
       : `cannot start the server: ${e.message}`;
     out.print(renderLine({ kind: 'error', text }), 'error');
     await server.stop().catch(() => undefined);
+    onLogger(undefined);
     await logger.close();
     return 1;
   }
@@ -57,6 +66,7 @@ export async function runServer(port: number, options: CliOptions, env: NodeJS.P
     async stop() {
       await server.stop();
       logger.info('server stopped');
+      onLogger(undefined);
       await logger.close();
     },
   };

@@ -7,6 +7,13 @@ export const NAME_MAX_LENGTH = 32;
 const NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
 
 /**
+ * Names no client may hold, by key. `Server` is who the channel's ACK line names
+ * (`[Message received by Server.]`): a client called that would make a direct ACK read as the
+ * channel's.
+ */
+const RESERVED_KEYS: ReadonlySet<string> = new Set(['server']);
+
+/**
  * A validated client name. Identity is case-insensitive: `key` is what tables, mailboxes
  * and dedup use; `display` keeps the spelling the owner registered with.
  */
@@ -21,6 +28,7 @@ export function parseNickname(raw: string): Result<Nickname, InvalidNameError> {
       new InvalidNameError(`names are 1-${NAME_MAX_LENGTH} letters, digits, _ or -`),
     );
   }
+  if (isReservedName(raw)) return err(new InvalidNameError(`${raw} is reserved for the server; choose another name`));
   return ok({ display: raw, key: nameKey(raw) });
 }
 
@@ -31,4 +39,9 @@ export function nameKey(name: string): string {
 
 export function isValidName(raw: string): boolean {
   return parseNickname(raw).ok;
+}
+
+/** True for a name kept for the system itself (any case), never given to a client. */
+export function isReservedName(raw: string): boolean {
+  return RESERVED_KEYS.has(nameKey(raw));
 }

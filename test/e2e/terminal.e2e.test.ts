@@ -78,4 +78,52 @@ describe('e2e: the client in a real terminal (tmux)', function () {
     await until(() => tmux.screen('y').includes('>>> x: half-typed'), 'completed message at y');
     await until(() => tmux.screen('x').includes('>>> [Message received by y.]'), 'ack at x');
   });
+
+  it('the interactive start ($ prompt, then Chatapp -c …) is one console: single echo, history, Tab, redraw', async () => {
+    const port = await freeUdpPort();
+    server = new ChatAppProcess(['-s', String(port), '--data-dir', dataDir]);
+    await server.linesAfter(0, 1);
+    const env = `env NO_COLOR=1 TERM=xterm-256color CHATAPP_DATA_DIR=${dataDir}`;
+    tmux.run('new-session', '-d', '-s', 'y', '-x', '120', '-y', '20', `${env} ${process.execPath} ${BIN} -c y 127.0.0.1 ${port} ${await freeUdpPort()}`);
+    await until(() => tmux.screen('y').includes('>>> [Client table updated.]'), 'y registered');
+    tmux.run('new-session', '-d', '-s', 'x', '-x', '120', '-y', '20', `${env} ${process.execPath} ${BIN}`);
+    await until(() => tmux.screen('x').includes('$'), '$ prompt');
+    tmux.run('send-keys', '-t', 'x', '-l', `Chatapp -c x 127.0.0.1 ${port} ${await freeUdpPort()}`);
+    tmux.run('send-keys', '-t', 'x', 'Enter');
+    await until(() => tmux.screen('x').includes('>>> [Client table updated.]'), 'x registered');
+    await until(() => tmux.screen('y').split('\n').filter((l) => l.includes('[Client table updated.]')).length >= 2, 'y sees x');
+    const rows = (): string[] => tmux.screen('x').split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
+
+    // Each typed key is echoed once.
+    tmux.run('send-keys', '-t', 'x', '-l', 'send y first');
+    await until(() => rows().at(-1) === '>>> send y first', `typed line echoed once (screen: ${JSON.stringify(rows())})`);
+    tmux.run('send-keys', '-t', 'x', 'Enter');
+    await until(() => tmux.screen('x').includes('>>> [Message received by y.]'), 'first message acked');
+    expect(tmux.screen('y').split('\n').filter((l) => l.includes('>>> x: first'))).to.have.length(1);
+
+    // Up recalls the last line (not ^[[A); Ctrl-U clears it again, nothing is sent.
+    tmux.run('send-keys', '-t', 'x', 'Up');
+    await until(() => rows().at(-1) === '>>> send y first', 'Up recalls the last line');
+    expect(tmux.screen('x')).to.not.include('^[[A');
+    tmux.run('send-keys', '-t', 'x', 'C-u');
+    await until(() => rows().at(-1) === '>>>', 'line cleared');
+
+    // Tab completes the command instead of inserting a tab.
+    tmux.run('send-keys', '-t', 'x', '-l', 'dere');
+    tmux.run('send-keys', '-t', 'x', 'Tab');
+    await until(() => rows().at(-1) === '>>> dereg', `Tab completed dereg (screen: ${JSON.stringify(rows())})`);
+    tmux.run('send-keys', '-t', 'x', 'C-u');
+    await until(() => rows().at(-1) === '>>>', 'line cleared');
+    tmux.run('send-keys', '-t', 'x', '-l', 'send y half-typ');
+    await until(() => rows().at(-1) === '>>> send y half-typ', 'half-typed line');
+
+    // A message arriving goes above; the half-typed line is redrawn below it.
+    tmux.run('send-keys', '-t', 'y', '-l', 'send x hello from y');
+    tmux.run('send-keys', '-t', 'y', 'Enter');
+    await until(() => tmux.screen('x').includes('>>> y: hello from y'), 'message shown at x');
+    expect(rows().slice(-2)).to.deep.equal(['>>> y: hello from y', '>>> send y half-typ']);
+    tmux.run('send-keys', '-t', 'x', '-l', 'ed');
+    tmux.run('send-keys', '-t', 'x', 'Enter');
+    await until(() => tmux.screen('y').includes('>>> x: half-typed'), 'completed message at y');
+  });
 });

@@ -3,6 +3,7 @@ import type { ClientSession } from '../../src/application/client/client-session'
 import type { Message } from '../../src/application/protocol/envelope';
 import type { ServerState } from '../../src/application/server/server-state';
 import type { Address } from '../../src/domain/address';
+import { decodeDatagram } from '../../src/adapters/wire/envelope-codec';
 import { MemoryAttacker, paddedRegister, peek } from '../support/attacker';
 import { Scenario, SERVER_PORT, type ServerNode, type TestClient } from '../support/scenario';
 
@@ -66,9 +67,18 @@ describe('security: forged requests at the server (in-memory network)', () => {
     const xLines = x.lines.length;
     const yLines = y.lines.length;
     const sentByServer: Record<string, number> = {};
-    s.network.onSend = (data, from) => {
+    const requestBytes = new Map<string, number>();
+    const oversizedAnswers: string[] = [];
+    s.network.onSend = (data, from, to) => {
+      const decoded = decodeDatagram(data);
+      if (to.port === SERVER_PORT && decoded.ok && 'id' in decoded.message) requestBytes.set(decoded.message.id, data.length);
       if (from.port !== SERVER_PORT) return;
-      const t = peek(data)?.t ?? '?';
+      const message = peek(data);
+      // An ack saying the session is unknown is the one answer a request without a valid session
+      // may get, and only when it is no larger than that request.
+      const lost = decoded.ok && decoded.message.t === 'ack' && decoded.message.status === 'unknown-session';
+      if (lost && decoded.message.t === 'ack' && data.length > (requestBytes.get(decoded.message.re) ?? 0)) oversizedAnswers.push(decoded.message.re);
+      const t = lost ? 'unknown-session' : (message?.t ?? '?');
       sentByServer[t] = (sentByServer[t] ?? 0) + 1;
     };
     for (let n = 0; n < FORGERIES; n++) {
@@ -93,6 +103,10 @@ describe('security: forged requests at the server (in-memory network)', () => {
     expect(sentByServer['channel'] ?? 0).to.equal(0);
     expect(sentByServer['welcome'] ?? 0).to.equal(0);
     expect(sentByServer['ack'] ?? 0).to.equal(0);
+    // A request without a valid session is told so when the answer is no larger than it (one
+    // datagram, to its source); x, at whose address a third were spoofed, ignores those answers.
+    expect(sentByServer['unknown-session'] ?? 0).to.be.greaterThan(0).and.at.most(noSession);
+    expect(oversizedAnswers).to.deep.equal([]);
     // Every forgery reached the application (not just the rate limiter): 5 of 7 kinds need a session, 2 are registers.
     expect(noSession).to.equal(Math.round((FORGERIES * 5) / 7));
     expect(sentByServer['refused']).to.equal(FORGERIES - noSession);

@@ -447,7 +447,7 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
         acked(message);
         figures.acked++;
         figures.saves_acked++;
-      } else if (reply === undefined) {
+      } else if (reply === undefined || sessionLost(reply)) {
         c.state = 'joining';
       } else if (reply.t !== 'ack' || (reply.status !== 'exists' && reply.status !== 'full')) {
         problem(`unexpected answer to save ${id}: ${JSON.stringify(reply)}`);
@@ -471,7 +471,7 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
       acked(message);
       figures.acked++;
       figures.send_alls_acked++;
-    } else if (reply === undefined) {
+    } else if (reply === undefined || sessionLost(reply)) {
       c.state = 'joining';
     } else {
       problem(`unexpected answer to send_all ${id}: ${JSON.stringify(reply)}`);
@@ -661,4 +661,12 @@ export function formatFigures(f: CrashFigures): string {
 
 export function crashRunPassed(f: CrashFigures): boolean {
   return f.lost === 0 && f.shown_twice === 0 && f.unexpected === 0;
+}
+
+/**
+ * The restarted server does not know the session (its registration died with the killed
+ * process before it was durable): like a real client, register again. Nothing was acted on.
+ */
+function sessionLost(reply: { t: string; status?: string }): boolean {
+  return reply.t === 'ack' && reply.status === 'unknown-session';
 }

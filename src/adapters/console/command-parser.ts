@@ -1,4 +1,6 @@
 import type { ClientCommand } from '../../application/client/client-command';
+import { MESSAGE_MAX_BYTES } from '../../domain/message-text';
+import { isReservedName, NAME_MAX_LENGTH } from '../../domain/nickname';
 
 /** Commands the console handles itself, without the network. */
 export type LocalCommand = { kind: 'help' } | { kind: 'list' } | { kind: 'quit' };
@@ -20,19 +22,38 @@ export const COMMANDS: ReadonlyArray<{ name: string; usage: string; help: string
   { name: 'quit', usage: 'quit', help: 'leave quietly (like Ctrl-C)' },
 ];
 
+/**
+ * Longest line the console takes, in UTF-16 units: the longest command (`send`, a name and a
+ * message at the byte limit, every character one byte or more) with room for extra blanks.
+ * A longer line cannot be a valid command, so it is refused before any other work on it.
+ */
+export const MAX_INPUT_LINE_CHARS = 'send '.length + NAME_MAX_LENGTH + 1 + MESSAGE_MAX_BYTES + 64;
+
+/** How much of a mistyped word an error line repeats. */
+const ECHO_MAX_CHARS = 40;
+
 /** Splits a typed line into a command. The message is the rest of the line, spaces kept. */
 export function parseLine(line: string): ParsedLine {
+  if (line.length > MAX_INPUT_LINE_CHARS) {
+    return {
+      kind: 'error',
+      text: `the line is ${line.length} characters long; a command fits in ${MAX_INPUT_LINE_CHARS} (messages up to ${MESSAGE_MAX_BYTES} bytes), so nothing was done`,
+    };
+  }
   const trimmed = line.replace(/^\s+/, '').replace(/[\r\n]+$/, '');
   if (trimmed.trim() === '') return { kind: 'empty' };
-  const match = /^(\S+)(?:\s+(.*))?$/s.exec(trimmed);
+  // One separator after the command word: what follows is the argument, its leading blanks kept.
+  const match = /^(\S+)(?:\s(.*))?$/s.exec(trimmed);
   const word = match?.[1] ?? '';
   const rest = match?.[2] ?? '';
   switch (word) {
     case 'send': {
-      const m = /^(\S+)(?:\s(.*))?$/s.exec(rest);
+      const m = /^\s*(\S+)(?:\s(.*))?$/s.exec(rest);
       if (!m) return usage('send');
       const text = m[2] ?? '';
       if (text.trim() === '') return usage('send');
+      // The channel's sender name, not a client: the user means send_all.
+      if (isReservedName(m[1]!)) return { kind: 'error', text: `${m[1]} is the server, not a client; use send_all <message> to write to everyone` };
       return { kind: 'command', command: { kind: 'send', to: m[1]!, text } };
     }
     case 'send_all':
@@ -51,7 +72,8 @@ export function parseLine(line: string): ParsedLine {
       return { kind: 'local', command: { kind: word === 'exit' ? 'quit' : word } };
     default: {
       const guess = closestCommand(word);
-      return { kind: 'error', text: `unknown command ${word}${guess ? `; did you mean ${guess}?` : ''} (type help for the list)` };
+      const shown = word.length > ECHO_MAX_CHARS ? `${word.slice(0, ECHO_MAX_CHARS)}… (${word.length} characters)` : word;
+      return { kind: 'error', text: `unknown command ${shown}${guess ? `; did you mean ${guess}?` : ''} (type help for the list)` };
     }
   }
 }
@@ -61,10 +83,17 @@ function usage(command: string): ParsedLine {
   return { kind: 'error', text: `missing arguments; use ${entry?.usage ?? command}` };
 }
 
+/** Suggestions allow this many edits, so a longer word is never close to any command. */
+const SUGGEST_MAX_DISTANCE = 2;
+
 /** The known command closest to a mistyped one, if any is close. */
 export function closestCommand(word: string): string | undefined {
+  // Bounded work: a word much longer than every command cannot be within the distance, and the
+  // table below would otherwise cost its length times the command's (a pasted megabyte froze the client).
+  const longest = Math.max(...COMMANDS.map((c) => c.name.length));
+  if (word.length > longest + SUGGEST_MAX_DISTANCE) return undefined;
   let best: string | undefined;
-  let bestScore = 3;
+  let bestScore = SUGGEST_MAX_DISTANCE + 1;
   for (const { name } of COMMANDS) {
     const score = distance(word.toLowerCase(), name);
     if (score < bestScore) {

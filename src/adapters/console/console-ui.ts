@@ -25,6 +25,8 @@ export interface ConsoleUiOptions {
   historyFile?: string;
   /** Sources for Tab completion. */
   completions: () => { commands: string[]; names: string[] };
+  /** The prompt on a terminal; PROMPT unless given (the interactive start uses `$ `). */
+  prompt?: string;
 }
 
 /**
@@ -38,6 +40,12 @@ export interface ConsoleUiOptions {
 export class ConsoleUi {
   private rl: readline.Interface | undefined;
   private closed = false;
+  /** readline saw the end of input (it may still be held, with lines to hand over). */
+  private inputEnded = false;
+  /** Lines arriving while held wait here, in order, and the end of input after them. */
+  private held = false;
+  private heldLines: string[] = [];
+  private heldEnd = false;
   private lineHandler: (line: string) => void = () => {};
   private closeHandler: (reason: 'eof' | 'interrupt') => void = () => {};
 
@@ -56,15 +64,38 @@ export class ConsoleUi {
     this.closeHandler = handler;
   }
 
+  /**
+   * Changes what a later phase of the same session needs: one console, one readline, from the
+   * interactive start's `$ ` prompt to the client's `>>> `. A history file given here replaces
+   * the history typed so far.
+   */
+  configure(changes: Partial<Pick<ConsoleUiOptions, 'prompt' | 'historyFile' | 'completions'>>): void {
+    Object.assign(this.options, changes);
+    const rl = this.rl;
+    if (!rl || !this.options.terminal) return;
+    if (changes.prompt !== undefined) rl.setPrompt(changes.prompt);
+    if (changes.historyFile !== undefined) (rl as unknown as { history: string[] }).history = loadHistory(changes.historyFile);
+  }
+
+  /**
+   * Keep the lines entered from now on (and the end of input) until the next start(): what is
+   * typed while a client registers is run, in order, once it is online.
+   */
+  hold(): void {
+    this.held = true;
+  }
+
+  /** Begins reading; on a console already reading but held, hands over the held lines first. */
   start(): void {
-    if (this.rl || this.closed) return;
+    if (this.closed) return;
+    if (this.rl) return this.release();
     const { input, output, terminal } = this.options;
     const rl = terminal
       ? readline.createInterface({
           input,
           output,
           terminal: true,
-          prompt: PROMPT,
+          prompt: this.options.prompt ?? PROMPT,
           historySize: HISTORY_MAX_ENTRIES,
           history: this.options.historyFile ? loadHistory(this.options.historyFile) : [],
           removeHistoryDuplicates: true,
@@ -77,22 +108,46 @@ export class ConsoleUi {
     rl.on('line', (line) => {
       // Piped readline can still emit lines buffered in the same chunk after close().
       if (this.closed) return;
+      if (this.held) {
+        this.heldLines.push(line);
+        return;
+      }
       this.lineHandler(line);
-      if (terminal && !this.closed) rl.prompt();
+      if (terminal && !this.closed && !this.held) rl.prompt();
     });
     rl.on('close', () => {
+      this.inputEnded = true;
       if (this.closed) return;
-      this.closed = true;
-      this.clearPromptRow();
-      this.closeHandler('eof');
+      if (this.held) {
+        this.heldEnd = true;
+        return;
+      }
+      this.endOfInput();
     });
     if (terminal) {
       // With a listener, readline hands Ctrl-C to us instead of just pausing the input.
       rl.on('SIGINT', () => this.finish('interrupt'));
-      const file = this.options.historyFile;
-      if (file) rl.on('history', (history: string[]) => saveHistory(file, history));
+      rl.on('history', (history: string[]) => {
+        const file = this.options.historyFile;
+        if (file) saveHistory(file, history);
+      });
       rl.prompt();
     }
+  }
+
+  private release(): void {
+    if (!this.held) return;
+    this.held = false;
+    while (this.heldLines.length > 0 && !this.closed && !this.held) this.lineHandler(this.heldLines.shift()!);
+    if (this.closed || this.held) return;
+    if (this.heldEnd) return this.endOfInput();
+    if (this.options.terminal) this.rl?.prompt();
+  }
+
+  private endOfInput(): void {
+    this.closed = true;
+    this.clearPromptRow();
+    this.closeHandler('eof');
   }
 
   /**
@@ -108,7 +163,7 @@ export class ConsoleUi {
     }
     const text = color ? paint(line, style) : line;
     const rl = this.rl;
-    if (!rl || this.closed) {
+    if (!rl || this.closed || this.inputEnded) {
       // Lines that finish in-flight work after the prompt is gone still belong on screen.
       output.write(`${text}\n`);
       return;

@@ -1,7 +1,8 @@
 import { inject, injectable } from 'inversify';
 import type { TableRow } from '../../domain/client-table';
 import { formatAddress } from '../../domain/address';
-import { ChatView } from '../ports/chat-view';
+import { isReservedName } from '../../domain/nickname';
+import { ChatView, type ChatEvent } from '../ports/chat-view';
 import { Clock } from '../ports/clock';
 import { Logger } from '../ports/logger';
 import { SeenStore } from '../ports/seen-store';
@@ -24,6 +25,9 @@ export const EXIT_FAILURE = 1;
 /** Rounds of `confirm` (each the full to-server retry policy) a client marked offline while alive makes. */
 const REJOIN_ROUNDS = 3;
 
+/** How much of a typed word an error line repeats. */
+const ECHO_MAX_CHARS = 40;
+
 /**
  * One chat client: starts the transport, registers, and runs the user's commands one at a
  * time through the use cases, turning each result into the lines of SPEC §2.
@@ -34,6 +38,10 @@ export class ChatClient {
   private exitListeners: Array<(code: number) => void> = [];
   private rejoining = false;
   private rejoinAgain = false;
+  /** Set when stop() began: results of work cut short by it are not reported (they would not be true). */
+  private stopped = false;
+  /** Set when the server answered a request with `unknown-session` (it lost our registration). */
+  private sessionLost = false;
 
   constructor(
     @inject(ClientSession) private readonly session: ClientSession,
@@ -55,7 +63,12 @@ export class ChatClient {
   /** Bind the client port and register; resolves false if the client must exit. */
   async start(): Promise<boolean> {
     this.transport.onReceive((inbound) => this.inbound.handle(inbound));
-    this.inbound.onMarkedOffline(() => void this.rejoin());
+    this.inbound.onMarkedOffline(() => {
+      this.rejoin().catch((error: unknown) => this.logger.error('could not confirm the session again', { error: String(error) }));
+    });
+    this.inbound.onUnknownSession(() => {
+      this.sessionLost = true;
+    });
     await this.transport.start();
     // Before registering: the server hands over stored messages as soon as we are online.
     await this.loadShown();
@@ -75,15 +88,26 @@ export class ChatClient {
     return this.session.state;
   }
 
+  /**
+   * The local copy of the table. While not online the server pushes nothing to us, so it is the
+   * table as last seen; our own row shows what is true now: offline.
+   */
   tableRows(): TableRow[] {
-    return this.session.table.rows();
+    const rows = this.session.table.rows();
+    if (this.session.state === 'online') return rows;
+    return rows.map((row) => (this.session.isMe(row.name) ? { ...row, online: false } : row));
   }
 
   /** Queue a command; commands run one after another, like lines typed in order. */
   submit(command: ClientCommand): Promise<void> {
-    const run = this.queue.then(() => this.run(command));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.enqueue(() => this.run(command));
+  }
+
+  /** Queue a local task (`list`, `help`) behind the commands typed before it. */
+  submitLocal(task: () => void): Promise<void> {
+    return this.enqueue(async () => {
+      if (!this.stopped) task();
+    });
   }
 
   /** Resolves when every queued command and every exchange in flight has finished. */
@@ -93,10 +117,17 @@ export class ChatClient {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.session.state = 'exited';
     this.sender.cancelAll();
     await this.transport.close();
     await this.seen.close().catch((error: unknown) => this.logger.warn('could not save the shown messages', { error: String(error) }));
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(task);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   private async run(command: ClientCommand): Promise<void> {
@@ -147,7 +178,7 @@ export class ChatClient {
       }
       return false;
     }
-    this.view.show({ kind: 'registered' });
+    this.show({ kind: 'registered' });
     const confirmed = await this.confirm.execute();
     if (!confirmed.ok) {
       if (confirmed.error.code !== 'not-sent') {
@@ -167,45 +198,49 @@ export class ChatClient {
     const result = await this.sendDirect.execute({ to, text });
     if (!result.ok) {
       const e = result.error;
-      if (e.code === 'invalid-name') return this.error(`${to} is not a valid name; names are 1-32 letters, digits, _ or -`);
+      if (e.code === 'invalid-name') return this.error(`${clip(to)} is not a valid name; names are 1-32 letters, digits, _ or -`);
       if (e.code === 'bad-text') return this.error(`${e.cause.message}; nothing was sent`);
       if (e.code === 'not-sent') return this.notSent(e.refusal);
       const hint = e.suggestions.length > 0 ? `did you mean ${e.suggestions.join(' or ')}?` : 'use list to see the table';
       return this.error(`no client named ${to} in the table; ${hint}`);
     }
     if (result.value.kind === 'acked') {
-      this.view.show({ kind: 'direct-acked', to: result.value.to });
+      this.show({ kind: 'direct-acked', to: result.value.to });
       return;
     }
-    this.view.show({ kind: 'direct-no-ack', to: result.value.to });
-    const saved = await this.leaveOffline.execute({ to: result.value.to, text, id: result.value.id });
+    const fallback = result.value;
+    this.show({ kind: 'direct-no-ack', to: fallback.to });
+    const saved = await this.withSession(() => this.leaveOffline.execute({ to: fallback.to, text, id: fallback.id }));
+    if (!saved) return;
     if (saved.ok) {
-      if (saved.value === 'saved') this.view.show({ kind: 'saved-by-server' });
-      else this.view.show({ kind: 'client-exists', name: result.value.to });
+      if (saved.value === 'saved') this.show({ kind: 'saved-by-server' });
+      else this.show({ kind: 'client-exists', name: fallback.to });
       return;
     }
     if (saved.error.code === 'no-response') return this.serverGone();
     if (saved.error.code === 'not-sent') return this.error(`the message could not be sent to the server to be saved (${refusalDetail(saved.error.refusal)}); it was not saved`);
-    if (saved.error.code === 'mailbox-full') return this.error(`the server's mailbox for ${result.value.to} is full; the message was not saved`);
+    if (saved.error.code === 'mailbox-full') return this.error(`the server's mailbox for ${fallback.to} is full; the message was not saved`);
     this.error(`the server refused to save the message (${saved.error.status})`);
   }
 
   private async runSendAll(text: string): Promise<void> {
-    const result = await this.sendChannel.execute({ text });
+    const result = await this.withSession(() => this.sendChannel.execute({ text }));
+    if (!result) return;
     if (result.ok) {
-      this.view.show({ kind: 'channel-acked' });
+      this.show({ kind: 'channel-acked' });
       const { full, fullCount } = result.value;
       if (fullCount > 0) this.error(`${fullMailboxes(full, fullCount)} full; ${fullCount === 1 && full.length === 1 ? full[0] : 'they'} will not get this message`);
       return;
     }
     if (result.error.code === 'bad-text') return this.error(`${result.error.cause.message}; nothing was sent`);
     if (result.error.code === 'not-sent') return this.notSent(result.error.refusal);
-    this.view.show({ kind: 'channel-not-responding' });
+    this.show({ kind: 'channel-not-responding' });
   }
 
   private async runDereg(name: string): Promise<void> {
-    const result = await this.deregister.execute({ name });
-    if (result.ok) return this.view.show({ kind: 'offline' });
+    const result = await this.withSession(() => this.deregister.execute({ name }));
+    if (!result) return;
+    if (result.ok) return this.show({ kind: 'offline' });
     if (result.error.code === 'not-own-name') return this.error(`you are registered as ${this.session.name}; use dereg ${this.session.name}`);
     if (result.error.code === 'not-online') return this.error('you are not online');
     if (result.error.code === 'not-sent') return this.error(`the de-registration could not be sent (${refusalDetail(result.error.refusal)}); you are still online`);
@@ -241,9 +276,38 @@ export class ChatClient {
     }
   }
 
+  /**
+   * Runs one request to the server. If the server answered that it does not know our session
+   * (it was restarted without our registration: an empty or another data directory), registers
+   * again, with the same name and the name's secret, and runs the request once more. Undefined
+   * when the client could not register again (it has said why and is ending) or was stopped.
+   */
+  private async withSession<T>(request: () => Promise<T>): Promise<T | undefined> {
+    // Stopped while an earlier step ran: nothing new goes out (the transport is closed).
+    if (this.stopped) return undefined;
+    this.sessionLost = false;
+    const first = await request();
+    if (this.stopped) return undefined;
+    if (!this.sessionLost) return first;
+    this.logger.warn('the server does not know this session; registering again');
+    this.show({ kind: 'info', text: `[The server no longer knew this session; registering again as ${this.session.name}.]` });
+    // That server's table versions started again: a table kept from before would make its
+    // updates look stale, so the whole table it sends on confirming is taken as it is.
+    this.session.table.restore(0, []);
+    if (!(await this.logIn(false))) return undefined;
+    this.sessionLost = false;
+    const second = await request();
+    if (this.stopped) return undefined;
+    if (!this.sessionLost) return second;
+    // Refused again right after a registration it accepted: nothing sensible is left to try.
+    this.error('the server does not keep this session; start the client again');
+    this.exit();
+    return undefined;
+  }
+
   private serverGone(): void {
-    this.view.show({ kind: 'server-not-responding' });
-    this.view.show({ kind: 'exiting' });
+    this.show({ kind: 'server-not-responding' });
+    this.show({ kind: 'exiting' });
     this.exit();
   }
 
@@ -253,14 +317,23 @@ export class ChatClient {
     for (const listener of this.exitListeners) listener(EXIT_FAILURE);
   }
 
+  private show(event: ChatEvent): void {
+    if (!this.stopped) this.view.show(event);
+  }
+
   private error(text: string): void {
-    this.view.show({ kind: 'error', text });
+    this.show({ kind: 'error', text });
   }
 
   /** The transport refused the datagram: nothing left this client, and it keeps running. */
   private notSent(refusal: SendRefusal): void {
     this.error(`the message could not be sent (${refusalDetail(refusal)}); nothing was sent`);
   }
+}
+
+/** A user-typed word as an error line repeats it: never the whole of a pasted line. */
+function clip(word: string): string {
+  return word.length > ECHO_MAX_CHARS ? `${word.slice(0, ECHO_MAX_CHARS)}…` : word;
 }
 
 /** What the transport refused, in the words of an error line. */
@@ -291,7 +364,7 @@ function refusalText(reason: RefusalReason, name: string): string {
     case 'name-owned':
       return `the name ${name} belongs to another client; choose another name`;
     case 'invalid-name':
-      return `${name} is not a valid name; names are 1-32 letters, digits, _ or -`;
+      return isReservedName(name) ? `the name ${name} is reserved for the server; choose another name` : `${name} is not a valid name; names are 1-32 letters, digits, _ or -`;
     case 'server-full':
       return 'the server has reached its maximum number of clients; try again later';
     case 'address-in-use':

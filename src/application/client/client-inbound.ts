@@ -28,6 +28,7 @@ export class ClientInbound {
   private tableRequestInFlight = false;
   private lastUnverifiedRequestMs = -Infinity;
   private markedOffline: () => void = () => undefined;
+  private unknownSession: () => void = () => undefined;
   /** Shown keys whose seen-store write is under way: a copy arriving meanwhile is ACKed after it too. */
   private readonly writing = new Map<string, Promise<void>>();
 
@@ -45,7 +46,10 @@ export class ClientInbound {
 
   handle({ message, from }: Inbound): void {
     if (isReply(message)) {
-      this.sender.handleReply(message, from);
+      // Only a reply that completed one of our requests counts (its id was never sent elsewhere),
+      // so a forged `unknown-session` cannot make us register again.
+      const completed = this.sender.handleReply(message, from);
+      if (completed && message.t === 'ack' && message.status === 'unknown-session') this.unknownSession();
       return;
     }
     if (this.session.state === 'starting' || this.session.state === 'exited') return;
@@ -85,6 +89,11 @@ export class ClientInbound {
   /** Called when the table lists this client offline while it is online (a probe was lost). */
   onMarkedOffline(listener: () => void): void {
     this.markedOffline = listener;
+  }
+
+  /** Called when the server answers one of our requests with `unknown-session` (it lost our registration). */
+  onUnknownSession(listener: () => void): void {
+    this.unknownSession = listener;
   }
 
   /** Ask the server for the whole table (a gap in versions, or a sender we cannot verify). */

@@ -3,6 +3,7 @@ import type { Address } from '../../domain/address';
 import { Clock } from '../ports/clock';
 import { Logger } from '../ports/logger';
 import { Transport, type Inbound } from '../ports/transport';
+import { WireSize } from '../ports/wire-size';
 import { isReply, REGISTER_MIN_BYTES, type MessageOf, type MessageType, type Reply } from '../protocol/envelope';
 import { ReliableSender } from '../reliable-sender';
 import { AcceptDeregistration } from '../use-cases/server/accept-deregistration';
@@ -13,6 +14,8 @@ import { ServeTableRequest } from '../use-cases/server/serve-table-request';
 import { StoreOfflineMessage } from '../use-cases/server/store-offline-message';
 import { BackgroundTasks } from './background-tasks';
 import { ServerState } from './server-state';
+
+const UNKNOWN_SESSION = 'unknown-session' as const;
 
 type Handler = (inbound: Inbound) => Promise<Reply | undefined>;
 
@@ -32,6 +35,7 @@ export class ServerInbound {
     @inject(Clock) private readonly clock: Clock,
     @inject(Logger) private readonly logger: Logger,
     @inject(BackgroundTasks) private readonly tasks: BackgroundTasks,
+    @inject(WireSize) private readonly wire: WireSize,
     @inject(AcceptRegistration) register: AcceptRegistration,
     @inject(ConfirmRegistration) confirm: ConfirmRegistration,
     @inject(AcceptDeregistration) dereg: AcceptDeregistration,
@@ -83,6 +87,7 @@ export class ServerInbound {
           this.state.replies.forget(key);
           // Debug only: forgeries arrive at flood rates and must not flood the log.
           this.logger.debug('dropped a request without a valid session', { type: message.t, from: `${from.ip}:${from.port}` });
+          this.answerUnknownSession(inbound);
           return;
         }
         this.state.replies.complete(key, reply);
@@ -104,5 +109,22 @@ export class ServerInbound {
 
   private reply(to: Address, reply: Reply): void {
     this.transport.send(to, reply).catch((error: unknown) => this.logger.warn('could not send a reply', { type: reply.t, error: String(error) }));
+  }
+
+  /**
+   * A request whose token names no session held at its source address (this server was
+   * restarted on an empty or another data directory, or the client moved) is answered with
+   * `ack`/`unknown-session`, so the client registers again instead of taking silence for a dead
+   * server. The answer is never cached and changes nothing. No amplification: it is sent only
+   * when it is no larger on the wire than the request it answers (a client's requests carry
+   * their token, so they always are; the security suite measures it).
+   */
+  private answerUnknownSession({ message, from, bytes }: Inbound): void {
+    if (this.state.stopping || !('token' in message) || !('id' in message)) return;
+    // A session that exists here but names someone else in the request is a forgery, not a lost session.
+    if (this.state.session(message.token, from)) return;
+    const answer: Reply = { t: 'ack', re: message.id, status: UNKNOWN_SESSION };
+    if (this.wire.bytesOf(answer) > bytes) return;
+    this.reply(from, answer);
   }
 }

@@ -14,6 +14,15 @@ describe('domain/nickname', () => {
     }
   });
 
+  it('reserves Server, in any case: it is the channel\'s sender, never a client', () => {
+    for (const raw of ['Server', 'server', 'SERVER', 'sErVeR']) {
+      expect(isValidName(raw), raw).to.equal(false);
+      const parsed = parseNickname(raw);
+      expect(!parsed.ok && parsed.error.message).to.include('reserved');
+    }
+    expect(isValidName('Servers')).to.equal(true);
+  });
+
   it('accepts exactly 32 characters and refuses 33', () => {
     expect(NAME_MAX_LENGTH).to.equal(32);
     expect(isValidName('a'.repeat(32))).to.equal(true);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { closestCommand, parseLine } from '../../../../src/adapters/console/command-parser';
+import sinon from 'sinon';
+import { closestCommand, MAX_INPUT_LINE_CHARS, parseLine } from '../../../../src/adapters/console/command-parser';
 
 describe('parseLine', () => {
   it('takes the rest of the line as the message of send, spaces kept', () => {
@@ -57,6 +58,36 @@ describe('parseLine', () => {
     });
   });
 
+  it('keeps the leading spaces of a send_all message, as send does', () => {
+    expect(parseLine('send_all   indented')).to.deep.equal({ kind: 'command', command: { kind: 'send_all', text: '  indented' } });
+    expect(parseLine('send y   indented')).to.deep.equal({ kind: 'command', command: { kind: 'send', to: 'y', text: '  indented' } });
+  });
+
+  it('refuses send to Server (any case): that name is the channel\'s, not a client', () => {
+    for (const name of ['Server', 'server', 'SERVER']) {
+      const parsed = parseLine(`send ${name} hi`);
+      expect(parsed.kind, name).to.equal('error');
+      expect(parsed.kind === 'error' && parsed.text).to.include('use send_all');
+    }
+  });
+
+  it('refuses a line longer than any command could be, at once and with a short error', () => {
+    for (const line of ['x'.repeat(1_000_000), `send y ${'a'.repeat(4_000_000)}`]) {
+      const parsed = parseLine(line);
+      expect(parsed.kind).to.equal('error');
+      expect(parsed.kind === 'error' && parsed.text).to.match(/^the line is \d+ characters long/);
+      expect(parsed.kind === 'error' && parsed.text.length).to.be.below(200);
+    }
+    // The longest real command still parses: a message at the byte limit.
+    expect(parseLine(`send y ${'a'.repeat(1000)}`).kind).to.equal('command');
+    expect(MAX_INPUT_LINE_CHARS).to.be.below(2000);
+  });
+
+  it('cuts a long unknown word short in the error line', () => {
+    const parsed = parseLine('q'.repeat(1000));
+    expect(parsed.kind === 'error' && parsed.text).to.equal(`unknown command ${'q'.repeat(40)}… (1000 characters) (type help for the list)`);
+  });
+
   it('suggests nothing when no command is close', () => {
     expect(parseLine('xyzzy')).to.deep.equal({ kind: 'error', text: 'unknown command xyzzy (type help for the list)' });
   });
@@ -71,5 +102,16 @@ describe('closestCommand', () => {
 
   it('gives up on words far from every command', () => {
     expect(closestCommand('hello-world')).to.equal(undefined);
+  });
+
+  it('does no edit-distance work on a word too long to be close (linear in the line, not quadratic)', () => {
+    // Array.from is what the distance table is built with: a long word must not reach it.
+    const spy = sinon.spy(Array, 'from');
+    try {
+      expect(closestCommand('s'.repeat(100_000))).to.equal(undefined);
+      expect(spy.callCount).to.equal(0);
+    } finally {
+      spy.restore();
+    }
   });
 });

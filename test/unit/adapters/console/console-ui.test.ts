@@ -260,3 +260,55 @@ describe('ConsoleUi in piped mode', () => {
     expect(lines).to.deep.equal(['quit']);
   });
 });
+
+describe('ConsoleUi held between two phases of one session (the interactive start)', () => {
+  it('piped: lines and the end of input that arrive while held are handed over in order on start', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const ui = new ConsoleUi({ input, output, terminal: false, color: false, completions: () => ({ commands: [], names: [] }) });
+    const events: string[] = [];
+    ui.onLine((l) => {
+      events.push(`first:${l}`);
+      if (l.startsWith('ChatApp')) ui.hold();
+    });
+    ui.start();
+    input.end('ChatApp -c x 127.0.0.1 5000 6000\nsend y one\nsend y two\n');
+    await settle();
+    expect(events).to.deep.equal(['first:ChatApp -c x 127.0.0.1 5000 6000']);
+    ui.onLine((l) => events.push(`client:${l}`));
+    ui.onClose((reason) => events.push(`close:${reason}`));
+    ui.start();
+    expect(events.slice(1)).to.deep.equal(['client:send y one', 'client:send y two', 'close:eof']);
+    ui.close();
+  });
+
+  it('terminal: one readline; the prompt and history change with configure', async () => {
+    const saved = process.env['TERM'];
+    process.env['TERM'] = 'xterm-256color';
+    const term = new FakeTerminal(80);
+    const ui = new ConsoleUi({ input: term.input, output: term.output, terminal: true, color: false, prompt: '$ ', completions: () => ({ commands: [], names: [] }) });
+    try {
+      const lines: string[] = [];
+      ui.onLine((l) => {
+        lines.push(l);
+        ui.hold();
+      });
+      ui.start();
+      await term.type('ChatApp -c x 127.0.0.1 5000 6000\r');
+      ui.configure({ prompt: PROMPT, completions: () => ({ commands: ['send'], names: [] }) });
+      ui.onLine((l) => lines.push(l));
+      ui.start();
+      await settle();
+      await term.type('se\t');
+      // Typed once (no second echo), completed by Tab, under the client's prompt.
+      expect(term.rows().at(-1)).to.equal('>>> send');
+      expect(term.rows()[0]).to.equal('$ ChatApp -c x 127.0.0.1 5000 6000');
+      expect(lines).to.deep.equal(['ChatApp -c x 127.0.0.1 5000 6000']);
+    } finally {
+      ui.close();
+      term.destroy();
+      if (saved === undefined) delete process.env['TERM'];
+      else process.env['TERM'] = saved;
+    }
+  });
+});
