@@ -333,8 +333,14 @@ const SEEN_NAMES = ['alice', 'bob'];
 function seenWorkload(random: SeededRandom, dir: string): Workload {
   /** Per name, every add in the order made (a key may be added again: shown once more after a lost key). */
   const adds = new Map<string, string[]>(SEEN_NAMES.map((n) => [n, []]));
-  /** `name|index` of the adds that resolved. */
+  /**
+   * `name|index` of the adds that resolved and were then covered by a flush that resolved: an
+   * add resolves once written (a killed process keeps it), only a flush promises a power loss
+   * will not take it.
+   */
   const acked = new Set<string>();
+  /** Resolved adds no flush has covered yet. */
+  let written: string[] = [];
   let store: FsSeenStore | undefined;
   let nextKey = 0;
 
@@ -342,7 +348,13 @@ function seenWorkload(random: SeededRandom, dir: string): Workload {
     const list = adds.get(name)!;
     const index = list.length;
     list.push(key);
-    return target.add(name, key).then(() => { acked.add(`${name}|${index}`); });
+    return target.add(name, key).then(() => { written.push(`${name}|${index}`); });
+  };
+  const flush = async (target: FsSeenStore): Promise<void> => {
+    const covered = written;
+    written = [];
+    await target.flush();
+    for (const a of covered) acked.add(a);
   };
 
   const fileOf = (name: string): string => `${createHash('sha256').update(name, 'utf8').digest('hex')}.log`;
@@ -390,15 +402,19 @@ function seenWorkload(random: SeededRandom, dir: string): Workload {
           const key = earlier.length > 0 && random.chance(0.15) ? earlier[random.int(earlier.length)]! : `${name}|k${nextKey++}`;
           batch.push(add(store, name, key));
         }
+        if (random.chance(0.5)) batch.push(flush(store));
         await settle(batch, disk, tally, `seen store step ${step}`);
         if (disk.crashed) return;
       }
     },
     async recover(disk, tally) {
       if (store) await closeCrashed(() => store!.close(), tally, 'seen store');
+      // Written by the crashed process and never flushed: no flush of a new process covers them.
+      written = [];
       const reopened = new FsSeenStore(dir, disk, SEEN_KEPT);
       await audit(disk, reopened, tally, 'after the crash');
       for (const name of SEEN_NAMES) await add(reopened, name, `${name}|k${nextKey++}`);
+      await flush(reopened);
       disk.crash('power');
       const last = disk.restart();
       const final = new FsSeenStore(dir, last, SEEN_KEPT);

@@ -31,12 +31,15 @@ function parseLine(body: unknown): string | undefined {
  * Shown-message keys in `<dir>/seen/<sha256(nameKey)>.log` (never a name in a path), one
  * checksummed JSON line per key, readable only by its owner.
  *
- * `add` writes its line at once (so a process that exits or is killed keeps it) and resolves
- * after an fsync shared by the adds that queued meanwhile; a power loss forgets at most the
- * keys whose add had not resolved. Opening drops a torn last line. The file holds at most
- * `2 × kept` lines: past that it is compacted to the `kept` most recent keys by writing a temp
- * file, fsyncing it, renaming it over the log and fsyncing the folder, so a crash leaves the
- * old log or the new one, whole. Files are opened lazily, per name, by the first call.
+ * `add` resolves once its line is written to the file (so a process that exits or is killed
+ * keeps it); adds made while a write is under way are written together by the next one. The
+ * fsync follows the write, shared by every write made meanwhile, and nobody waits for it: a
+ * power loss may forget the keys written since the last fsync that finished (`flush` waits
+ * for one), which costs at most a message shown twice after the restart. Opening drops a torn
+ * last line and fsyncs what a killed predecessor left. The file holds at most `2 × kept`
+ * lines: past that it is compacted to the `kept` most recent keys by writing a temp file,
+ * fsyncing it, renaming it over the log and fsyncing the folder, so a crash leaves the old log
+ * or the new one, whole. Files are opened lazily, per name, by the first call.
  * One process writes a name's log at a time: only the client online under a name shows (and
  * adds) messages, and the server lets one client at a time be online under a name.
  */
@@ -44,6 +47,10 @@ export class FsSeenStore implements SeenStore {
   private readonly seenDir: string;
   private readonly queue = new KeyedQueue();
   private readonly logs = new Map<string, NameLog>();
+  /** Per name, the keys added while its queue was busy, written together when their turn comes. */
+  private readonly batches = new Map<string, { readonly keys: string[]; readonly written: Promise<void> }>();
+  /** A background fsync that failed since the last flush or close, which report it. */
+  private syncFailure: unknown;
 
   constructor(
     dir: string,
@@ -57,46 +64,67 @@ export class FsSeenStore implements SeenStore {
     return this.queue.run(nameKey, async () => [...(await this.open(nameKey)).keys.keys()]);
   }
 
-  async add(nameKey: string, key: string): Promise<void> {
-    // The fsync is awaited outside the queue (wrapped, so the task does not adopt it): adds
-    // queued behind this one write their lines meanwhile and share the next fsync.
-    const step = await this.queue.run(nameKey, async (): Promise<{ durable?: Promise<void> }> => {
-      const log = await this.open(nameKey);
-      try {
-        await log.handle.append(encodeLine({ k: key }));
-      } catch (e) {
-        // A partial line may end the file; appending after it would glue the next line to it.
-        this.invalidate(nameKey, log);
-        throw e;
-      }
-      log.lines++;
-      remember(log.keys, key, this.kept);
-      if (log.lines > 2 * this.kept) {
-        await this.reopenCompacted(nameKey, log);
-        return {};
-      }
-      const durable = log.sync.request();
-      // A failed fsync leaves the file's end unknown: reopen (and reread it) on the next call.
-      durable.catch(() => this.invalidate(nameKey, log));
-      return { durable };
+  add(nameKey: string, key: string): Promise<void> {
+    // Keys added while an earlier write of this name is under way wait in one batch and go
+    // out in one write: a burst of messages costs a few writes, not one each.
+    const waiting = this.batches.get(nameKey);
+    if (waiting) {
+      waiting.keys.push(key);
+      return waiting.written;
+    }
+    const keys = [key];
+    const written = this.queue.run(nameKey, () => {
+      if (this.batches.get(nameKey)?.keys === keys) this.batches.delete(nameKey);
+      return this.write(nameKey, keys);
     });
-    await step.durable;
+    this.batches.set(nameKey, { keys, written });
+    return written;
+  }
+
+  async flush(): Promise<void> {
+    await this.queue.idle();
+    for (const log of [...this.logs.values()]) await log.sync.flush().catch(() => undefined);
+    // Every failure of those fsyncs was recorded by its own handler (see write) before ours ran.
+    const failure = this.syncFailure;
+    this.syncFailure = undefined;
+    if (failure !== undefined) throw failure;
   }
 
   async close(): Promise<void> {
     await this.queue.idle();
     const logs = [...this.logs.values()];
     this.logs.clear();
-    let failure: unknown;
     for (const log of logs) {
-      try {
-        await log.sync.flush();
-      } catch (e) {
-        failure ??= e;
-      }
+      await log.sync.flush().catch(() => undefined);
       await log.handle.close().catch(() => undefined);
     }
+    const failure = this.syncFailure;
+    this.syncFailure = undefined;
     if (failure !== undefined) throw failure;
+  }
+
+  /** Append `keys` as one write; the fsync is requested, not awaited (see the class). */
+  private async write(nameKey: string, keys: readonly string[]): Promise<void> {
+    const log = await this.open(nameKey);
+    try {
+      await log.handle.append(Buffer.concat(keys.map((k) => encodeLine({ k }))));
+    } catch (e) {
+      // A partial line may end the file; appending after it would glue the next line to it.
+      this.invalidate(nameKey, log);
+      throw e;
+    }
+    log.lines += keys.length;
+    for (const key of keys) remember(log.keys, key, this.kept);
+    if (log.lines > 2 * this.kept) {
+      await this.reopenCompacted(nameKey, log);
+      return;
+    }
+    log.sync.request().catch((e: unknown) => {
+      // The file's end is unknown after a failed fsync: reopen (and reread, and fsync) it on
+      // the next call; the next flush or close reports the failure.
+      this.syncFailure ??= e;
+      this.invalidate(nameKey, log);
+    });
   }
 
   private async open(nameKey: string): Promise<NameLog> {

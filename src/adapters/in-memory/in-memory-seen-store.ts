@@ -22,5 +22,7 @@ export class InMemorySeenStore implements SeenStore {
     if (keys.size > this.kept) keys.delete(keys.keys().next().value as string);
   }
 
+  async flush(): Promise<void> {}
+
   async close(): Promise<void> {}
 }

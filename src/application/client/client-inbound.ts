@@ -174,8 +174,9 @@ export class ClientInbound {
    * of this user meets the message: live and stored copies of one message are one (keyed
    * `sender|id`). The key is then written to the seen store, so a restarted client does not show
    * a stored copy of a message whose ACK was lost; `written` settles once that write is done
-   * (for a later copy: once the first copy's write is done). A failure to write is logged and
-   * costs at most a duplicate after a restart, never the message.
+   * (for a later copy: once the first copy's write is done), not once it is fsynced: the
+   * store syncs in the background, so a power cut costs at most a message shown twice. A
+   * failure to write is logged and costs at most a duplicate after a restart, never the message.
    */
   private firstShown(from: string, id: string): { readonly first: boolean; readonly written: Promise<void> } {
     const key = `${nameKey(from)}|${id}`;
@@ -193,6 +194,7 @@ export class ClientInbound {
   /**
    * ACK only once the shown keys are written: an ACK ends the sender's retries, so a client
    * killed after it must find the key on restart, or the stored copy would be shown again.
+   * The fsync is not waited for (it would cost a disk flush per message on the way to the ACK).
    */
   private ackWhenWritten(to: Address, id: string, written: readonly Promise<void>[]): void {
     void Promise.all(written).then(() => this.ack(to, id));

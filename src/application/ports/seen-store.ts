@@ -16,13 +16,18 @@ export interface SeenStore {
    */
   load(nameKey: string): Promise<string[]>;
   /**
-   * Remember that `key` was shown by `nameKey`'s client. Resolves once the key is written and
-   * synced (concurrent adds share one fsync), so the client ACKs a message only after this: a
-   * process killed, or a machine losing power, after the ACK still knows the key. Rejects if
-   * the write failed. Only the most recent `SEEN_KEYS_KEPT` are kept.
+   * Remember that `key` was shown by `nameKey`'s client. Resolves once the key is written where
+   * a new process of this user will find it even if this one is killed right after, so the
+   * client ACKs a message only after this. Surviving a power loss needs the fsync that
+   * follows on its own (shared by the keys written meanwhile) and that `flush` waits for: a
+   * power cut may forget the keys of the last moments, so a message may be shown twice after
+   * the restart, never lost. Rejects if the write failed. Only the most recent
+   * `SEEN_KEYS_KEPT` are kept.
    */
   add(nameKey: string, key: string): Promise<void>;
-  /** Wait for every key added so far to be written and synced, then release files. */
+  /** Resolves once every key added so far is synced; rejects if an fsync failed since the last flush. */
+  flush(): Promise<void>;
+  /** Like `flush`, then release files. */
   close(): Promise<void>;
 }
 

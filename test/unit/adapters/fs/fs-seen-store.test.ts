@@ -49,23 +49,50 @@ describe('FsSeenStore', () => {
     expect(await open().load('alice')).to.deep.equal(['bob|1', 'bob|3']);
   });
 
-  it('lets concurrent adds share an fsync, and resolves each only after one that covers it', async () => {
+  it('writes concurrent adds in a few appends, resolves them without waiting for the fsync that follows, and flush waits for it', async () => {
     const spy = new RecordingFileSystem(new NodeFileSystem());
     const store = open(spy);
     await store.load('alice');
     const file = path.basename(seenFile('alice'));
     // Opening syncs once (what a killed predecessor wrote becomes durable); count from here.
-    const syncedAtOpen = spy.count(`sync-start ${file}`);
+    const syncedAtOpen = spy.count(`sync-end ${file}`);
     spy.holdSyncs();
-    let resolved = 0;
-    const adds = Array.from({ length: 20 }, (_, i) => store.add('alice', `bob|${i}`).then(() => resolved++));
-    for (let i = 0; i < 2000 && spy.count(`append ${file}`) < 20; i++) await new Promise((r) => setTimeout(r, 1));
-    expect(spy.count(`append ${file}`)).to.equal(20);
-    expect(resolved, 'resolved while the fsync was held').to.equal(0);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.add('alice', `bob|${i}`)));
+    // Every add resolved with the fsync held: each key is in the file (a killed process keeps it).
+    expect(spy.count(`append ${file}`), spy.events.join('\n')).to.be.within(1, 3);
+    expect(await open().load('alice')).to.have.length(20);
+    expect(spy.count(`sync-start ${file}`), 'an fsync follows the writes').to.be.greaterThan(0);
+    expect(spy.count(`sync-end ${file}`)).to.equal(syncedAtOpen);
+    let flushed = false;
+    const flushing = store.flush().then(() => { flushed = true; });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(flushed, 'flush resolved with the fsync held').to.equal(false);
     spy.releaseSyncs();
-    await Promise.all(adds);
-    // The first add's fsync was under way before the others wrote: they share the next one.
-    expect(spy.count(`sync-start ${file}`) - syncedAtOpen).to.equal(2);
+    await flushing;
+    expect(spy.count(`sync-end ${file}`) - syncedAtOpen, 'the adds shared at most two fsyncs').to.be.within(1, 2);
+  });
+
+  it('reports a background fsync that failed at the next flush, and reopens the file for the next add', async () => {
+    const failing = new RecordingFileSystem(new NodeFileSystem());
+    let fail = false;
+    const inner = failing.open.bind(failing);
+    failing.open = async (file, mode, permissions) => {
+      const handle = await inner(file, mode, permissions);
+      return { ...handle, sync: () => (fail ? Promise.reject(new Error('EIO')) : handle.sync()) };
+    };
+    const store = open(failing);
+    await store.load('alice');
+    fail = true;
+    await store.add('alice', 'bob|1');
+    let error: unknown;
+    await store.flush().catch((e: unknown) => { error = e; });
+    expect(String(error)).to.contain('EIO');
+    fail = false;
+    const opened = failing.count('open append');
+    await store.add('alice', 'bob|2');
+    await store.flush();
+    expect(failing.count('open append'), 'reopened after the failed fsync').to.equal(opened + 1);
+    expect(await open().load('alice')).to.deep.equal(['bob|1', 'bob|2']);
   });
 
   it('compacts past twice the kept keys: synced temp renamed over the log, then the folder synced', async () => {
