@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, writeSync } from 'node:fs';
 import path from 'node:path';
 
 /** An open file the stores write through; `sync` is the only thing that makes its bytes durable. */
@@ -18,6 +18,16 @@ export interface FileHandle {
  */
 export type OpenMode = 'append' | 'truncate' | 'exclusive';
 
+/** How an opened file is written; every field may be ignored by a file system that cannot honour it. */
+export interface OpenOptions {
+  /**
+   * Write small appends without leaving the thread (a write(2) into the page cache takes a
+   * microsecond or two, a round trip through the thread pool tens): for a record that someone
+   * waits for on the way to an answer, such as the client's seen key before its ACK.
+   */
+  readonly writeNow?: boolean;
+}
+
 /**
  * Every disk operation the file stores make, so a test can substitute a file system that
  * records the order of operations or simulates a power loss. Creating, renaming, linking and
@@ -30,7 +40,7 @@ export interface FileSystem {
   readdir(dir: string): Promise<string[]>;
   /** The whole file, or undefined if it does not exist. */
   readFile(file: string): Promise<Buffer | undefined>;
-  open(file: string, mode: OpenMode, permissions?: number): Promise<FileHandle>;
+  open(file: string, mode: OpenMode, permissions?: number, options?: OpenOptions): Promise<FileHandle>;
   /** Atomically replace `to` by `from`. */
   rename(from: string, to: string): Promise<void>;
   /** Give `existing` a second name; fails with code EEXIST if `newName` exists (never clobbers). */
@@ -47,10 +57,21 @@ function isErrno(e: unknown, code: string): boolean {
   return typeof e === 'object' && e !== null && (e as NodeJS.ErrnoException).code === code;
 }
 
+/** Appends up to this size are written on the spot when the file was opened with `writeNow`. */
+const WRITE_NOW_MAX_BYTES = 64 * 1024;
+
 class NodeFileHandle implements FileHandle {
-  constructor(private readonly handle: fsp.FileHandle) {}
+  constructor(
+    private readonly handle: fsp.FileHandle,
+    private readonly writeNow = false,
+  ) {}
 
   async append(data: Uint8Array): Promise<void> {
+    if (this.writeNow && data.length <= WRITE_NOW_MAX_BYTES) {
+      let written = 0;
+      while (written < data.length) written += writeSync(this.handle.fd, data, written, data.length - written);
+      return;
+    }
     // write(2) may be short (ENOSPC, signals); loop so a record is never silently cut.
     let offset = 0;
     while (offset < data.length) {
@@ -96,8 +117,8 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
-  async open(file: string, mode: OpenMode, permissions = 0o666): Promise<FileHandle> {
-    return new NodeFileHandle(await fsp.open(file, OPEN_FLAGS[mode], permissions));
+  async open(file: string, mode: OpenMode, permissions = 0o666, options: OpenOptions = {}): Promise<FileHandle> {
+    return new NodeFileHandle(await fsp.open(file, OPEN_FLAGS[mode], permissions), options.writeNow);
   }
 
   rename(from: string, to: string): Promise<void> {

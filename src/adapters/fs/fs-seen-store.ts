@@ -9,6 +9,10 @@ import { KeyedQueue } from './keyed-queue';
 /** Who chatted with whom is private: the folder and files are its owner's only. */
 const SEEN_FILE_MODE = 0o600;
 const SEEN_DIR_MODE = 0o700;
+/** The longest a written key waits for its fsync to start: the window a power cut can take keys from. */
+export const SEEN_SYNC_DELAY_MS = 20;
+/** A shown key is written on the way to the message's ACK: on the spot, not through the thread pool. */
+const WRITE_NOW = { writeNow: true } as const;
 
 /** One name's log, open for appending. */
 interface NameLog {
@@ -19,6 +23,8 @@ interface NameLog {
   lines: number;
   handle: FileHandle;
   sync: GroupSync;
+  /** Set while an fsync of what was written is due (see `syncDelayMs`). */
+  syncTimer?: ReturnType<typeof setTimeout> | undefined;
 }
 
 function parseLine(body: unknown): string | undefined {
@@ -33,7 +39,7 @@ function parseLine(body: unknown): string | undefined {
  *
  * `add` resolves once its line is written to the file (so a process that exits or is killed
  * keeps it); adds made while a write is under way are written together by the next one. The
- * fsync follows the write, shared by every write made meanwhile, and nobody waits for it: a
+ * fsync follows the write within `syncDelayMs`, shared by every write made meanwhile, and nobody waits for it: a
  * power loss may forget the keys written since the last fsync that finished (`flush` waits
  * for one), which costs at most a message shown twice after the restart. Opening drops a torn
  * last line and fsyncs what a killed predecessor left. The file holds at most `2 × kept`
@@ -49,6 +55,8 @@ export class FsSeenStore implements SeenStore {
   private readonly logs = new Map<string, NameLog>();
   /** Per name, the keys added while its queue was busy, written together when their turn comes. */
   private readonly batches = new Map<string, { readonly keys: string[]; readonly written: Promise<void> }>();
+  /** Names whose log was dropped after a failure with writes maybe not synced: flush reopens (and so syncs) them. */
+  private readonly reopenOwed = new Set<string>();
   /** A background fsync that failed since the last flush or close, which report it. */
   private syncFailure: unknown;
 
@@ -56,6 +64,8 @@ export class FsSeenStore implements SeenStore {
     dir: string,
     private readonly fs: FileSystem = new NodeFileSystem(),
     private readonly kept = SEEN_KEYS_KEPT,
+    /** How long after a write its fsync starts, so the writes of a run of messages share it. */
+    private readonly syncDelayMs = SEEN_SYNC_DELAY_MS,
   ) {
     this.seenDir = path.join(dir, 'seen');
   }
@@ -83,7 +93,14 @@ export class FsSeenStore implements SeenStore {
 
   async flush(): Promise<void> {
     await this.queue.idle();
-    for (const log of [...this.logs.values()]) await log.sync.flush().catch(() => undefined);
+    for (const nameKey of [...this.reopenOwed]) {
+      await this.queue.run(nameKey, () => this.open(nameKey));
+      this.reopenOwed.delete(nameKey);
+    }
+    for (const [nameKey, log] of [...this.logs]) {
+      if (log.syncTimer !== undefined) this.syncNow(nameKey, log);
+      await log.sync.flush().catch(() => undefined);
+    }
     // Every failure of those fsyncs was recorded by its own handler (see write) before ours ran.
     const failure = this.syncFailure;
     this.syncFailure = undefined;
@@ -92,9 +109,10 @@ export class FsSeenStore implements SeenStore {
 
   async close(): Promise<void> {
     await this.queue.idle();
-    const logs = [...this.logs.values()];
+    const logs = [...this.logs];
+    for (const [nameKey, log] of logs) if (log.syncTimer !== undefined) this.syncNow(nameKey, log);
     this.logs.clear();
-    for (const log of logs) {
+    for (const [, log] of logs) {
       await log.sync.flush().catch(() => undefined);
       await log.handle.close().catch(() => undefined);
     }
@@ -119,6 +137,14 @@ export class FsSeenStore implements SeenStore {
       await this.reopenCompacted(nameKey, log);
       return;
     }
+    // Messages come in runs: one fsync a little later covers the keys of the whole run and
+    // leaves the disk and the CPU to the messages meanwhile.
+    log.syncTimer ??= setTimeout(() => this.syncNow(nameKey, log), this.syncDelayMs);
+    log.syncTimer.unref?.();
+  }
+
+  private syncNow(nameKey: string, log: NameLog): void {
+    cancelSync(log);
     log.sync.request().catch((e: unknown) => {
       // The file's end is unknown after a failed fsync: reopen (and reread, and fsync) it on
       // the next call; the next flush or close reports the failure.
@@ -139,7 +165,7 @@ export class FsSeenStore implements SeenStore {
     const partial = { file, keys, lines: decoded.records.length };
     // Appending after a torn or damaged line would glue the next line to it: rewrite first.
     if (decoded.tornTail || decoded.corruptBeforeGood || partial.lines > 2 * this.kept) await this.compact(partial);
-    const handle = await this.fs.open(file, 'append', SEEN_FILE_MODE);
+    const handle = await this.fs.open(file, 'append', SEEN_FILE_MODE, WRITE_NOW);
     // Before anything is acknowledged through this log: what a killed predecessor left only in
     // the page cache becomes durable, and so does the file's name if this open created it.
     try {
@@ -179,19 +205,32 @@ export class FsSeenStore implements SeenStore {
   private async reopenCompacted(nameKey: string, log: NameLog): Promise<void> {
     // Drop the log first: whatever happens below, the next call rereads the file from scratch.
     this.logs.delete(nameKey);
+    // The compacted file is synced whole, so the fsync due for the old one is not needed; if
+    // the compaction fails, the next flush reopens the file, which syncs it.
+    cancelSync(log);
+    this.reopenOwed.add(nameKey);
     await log.sync.flush().catch(() => undefined);
     await log.handle.close().catch(() => undefined);
     await this.compact(log);
-    const handle = await this.fs.open(log.file, 'append', SEEN_FILE_MODE);
-    this.logs.set(nameKey, { ...log, handle, sync: new GroupSync(handle) });
+    const handle = await this.fs.open(log.file, 'append', SEEN_FILE_MODE, WRITE_NOW);
+    this.logs.set(nameKey, { ...log, handle, sync: new GroupSync(handle), syncTimer: undefined });
+    this.reopenOwed.delete(nameKey);
   }
 
   /** What is on disk is unknown after a failed write or fsync: the next call reopens the file. */
   private invalidate(nameKey: string, log: NameLog): void {
     if (this.logs.get(nameKey) !== log) return;
     this.logs.delete(nameKey);
+    // Reopening fsyncs the file, which covers what this log wrote: the next flush reopens it.
+    cancelSync(log);
+    this.reopenOwed.add(nameKey);
     log.handle.close().catch(() => undefined);
   }
+}
+
+function cancelSync(log: NameLog): void {
+  if (log.syncTimer !== undefined) clearTimeout(log.syncTimer);
+  log.syncTimer = undefined;
 }
 
 /** Make `key` the most recent of `keys`, dropping the oldest beyond `kept`. */

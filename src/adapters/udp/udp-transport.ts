@@ -60,7 +60,8 @@ export class UdpTransport implements Transport {
       return Promise.resolve(refused(encoded.refusal));
     }
     const data = encoded.data;
-    const ip = this.dualStack && !isIPv6(to.ip) ? `::ffff:${to.ip}` : to.ip;
+    // An address is an IP literal, and only IPv6 ones hold a colon (cheaper than isIPv6's pattern, on every datagram).
+    const ip = this.dualStack && !to.ip.includes(':') ? `::ffff:${to.ip}` : to.ip;
     try {
       // No completion callback: Node then tries the send at once (uv_udp_try_send) instead of
       // queueing a request and calling back, about a third less per datagram. The price is
