@@ -33,7 +33,7 @@ export const FRAME_PREFIX_BYTES = 3;
  * of ID_MAX_CHARS = 32, names of 32, the text length as 4 digits and a time of 16 digits
  * (Number.MAX_SAFE_INTEGER); `"x"` counts 2 quotes, `,` 1 byte each:
  *
- *   chat      ["chat","<id>","<from>","<to>",1000]                    = 8+35+35+35+5    = 118
+ *   chat      ["chat","<id>","<from>","<to>",1000,"<stream>",<seq>]   = 8+35+35+35+5+35+17 = 170
  *   save      ["save","<id>","<token>","<from>",32,1000]              = 8+35+35+35+3+5  = 121
  *             (`to` is a name of at most 32 bytes, carried in the body: +32 body bytes)
  *   send-all  ["send-all","<id>","<token>","<from>",1000]             = 12+35+35+35+5   = 122
@@ -41,7 +41,7 @@ export const FRAME_PREFIX_BYTES = 3;
  *   stored    ["stored","<id>","<token>",[["<id>","<from>","channel",<at>,1000]]]
  *             = 10+35+35 + 2+35+35+10+17+4 + 3                                     = 186
  *
- * Add the 3-byte prefix: chat 121, save 124 (+32 for `to` = 156), send-all 125, channel 124,
+ * Add the 3-byte prefix: chat 173, save 124 (+32 for `to` = 156), send-all 125, channel 124,
  * stored 189. The largest, 189 + 1000 = 1189 <= MAX_DATAGRAM_BYTES = 1200 (11 bytes to spare).
  * The server sends one stored message per `stored` datagram (DeliverOfflineMessages), so no
  * datagram ever holds two texts. The envelope-codec unit test recomputes every bound with

@@ -69,7 +69,7 @@ export const MESSAGE_SCHEMA = {
   confirm: { required: { id: 'id', token: 'token', have: 'uint' } },
   'table-request': { required: { id: 'id', token: 'token', have: 'uint' } },
   table: { required: { id: 'id', token: 'token', from: 'uint', to: 'uint', part: 'uint', parts: 'uint', full: 'bool', rows: 'rows' } },
-  chat: { required: { id: 'id', from: 'name', to: 'name', text: 'text' } },
+  chat: { required: { id: 'id', from: 'name', to: 'name', text: 'text' }, optional: { stream: 'id', seq: 'uint' } },
   save: { required: { id: 'id', token: 'token', from: 'name', to: 'text', text: 'text' } },
   dereg: { required: { id: 'id', token: 'token', name: 'name' } },
   'send-all': { required: { id: 'id', token: 'token', from: 'name', text: 'text' } },

@@ -29,12 +29,34 @@ const REJOIN_ROUNDS = 3;
 const ECHO_MAX_CHARS = 40;
 
 /**
- * One chat client: starts the transport, registers, and runs the user's commands one at a
- * time through the use cases, turning each result into the lines of SPEC §2.
+ * Most `send`s in flight at once; later ones wait for a place. A pasted thousand lines then
+ * reach the receiver at the pace of its ACKs, not faster than its per-source rate limit.
+ */
+export const SEND_WINDOW = 32;
+
+/**
+ * One chat client: starts the transport, registers, and runs the user's commands through the
+ * use cases, turning each result into the lines of SPEC §2.
+ *
+ * Commands run in the order typed. `send`s may overlap: each starts (its datagram leaves) once
+ * the `send` before it has started and a place in the window of SEND_WINDOW is free, so a
+ * recipient gets one sender's messages in the order typed (and keeps that order by their
+ * sequence numbers); each prints its own lines in the assignment's order. Every other command
+ * (`send_all`, `dereg`, `reg`, and the local `list`, `help`) runs alone: after everything typed
+ * before it has finished, and before anything typed after it starts.
  */
 @injectable()
 export class ChatClient {
+  /** Settles once every command submitted so far has finished. */
   private queue: Promise<void> = Promise.resolve();
+  /** Settles once every command submitted so far but the `send`s has finished. */
+  private barrier: Promise<void> = Promise.resolve();
+  /** Settles once the last `send` submitted has started. */
+  private lastSendStarted: Promise<void> = Promise.resolve();
+  private sendsInFlight = 0;
+  private windowWaiters: Array<() => void> = [];
+  /** Fallbacks to the server run one at a time: a lost session is registered again once. */
+  private serverTurn: Promise<void> = Promise.resolve();
   private exitListeners: Array<(code: number) => void> = [];
   private rejoining = false;
   private rejoinAgain = false;
@@ -98,8 +120,9 @@ export class ChatClient {
     return rows.map((row) => (this.session.isMe(row.name) ? { ...row, online: false } : row));
   }
 
-  /** Queue a command; commands run one after another, like lines typed in order. */
+  /** Queue a command, in the order typed (see the class for which commands overlap). */
   submit(command: ClientCommand): Promise<void> {
+    if (command.kind === 'send') return this.enqueueSend(command);
     return this.enqueue(() => this.run(command));
   }
 
@@ -127,6 +150,57 @@ export class ChatClient {
   private enqueue(task: () => Promise<void>): Promise<void> {
     const run = this.queue.then(task);
     this.queue = run.catch(() => undefined);
+    this.barrier = this.queue;
+    return run;
+  }
+
+  private enqueueSend(command: Extract<ClientCommand, { kind: 'send' }>): Promise<void> {
+    const barrier = this.barrier;
+    const previous = this.lastSendStarted;
+    let started!: () => void;
+    this.lastSendStarted = new Promise<void>((resolve) => (started = resolve));
+    const run = (async (): Promise<void> => {
+      try {
+        await barrier;
+        await previous;
+        await this.windowPlace();
+      } catch (error) {
+        started();
+        throw error;
+      }
+      try {
+        // run() sends the datagram before its first await, so the next send cannot overtake it.
+        const running = this.run(command);
+        started();
+        await running;
+      } finally {
+        started();
+        this.leaveWindow();
+      }
+    })();
+    const settled = run.catch(() => undefined);
+    const before = this.queue;
+    this.queue = Promise.all([before, settled]).then(() => undefined);
+    return run;
+  }
+
+  private async windowPlace(): Promise<void> {
+    if (this.sendsInFlight >= SEND_WINDOW) await new Promise<void>((resolve) => this.windowWaiters.push(resolve));
+    this.sendsInFlight += 1;
+  }
+
+  private leaveWindow(): void {
+    this.sendsInFlight -= 1;
+    this.windowWaiters.shift()?.();
+  }
+
+  /** Run `task` after every fallback to the server started before it. */
+  private serially<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.serverTurn.then(task);
+    this.serverTurn = run.then(
+      () => undefined,
+      () => undefined,
+    );
     return run;
   }
 
@@ -210,7 +284,7 @@ export class ChatClient {
     }
     const fallback = result.value;
     this.show({ kind: 'direct-no-ack', to: fallback.to });
-    const saved = await this.withSession(() => this.leaveOffline.execute({ to: fallback.to, text, id: fallback.id }));
+    const saved = await this.serially(() => this.withSession(() => this.leaveOffline.execute({ to: fallback.to, text, id: fallback.id })));
     if (!saved) return;
     if (saved.ok) {
       if (saved.value === 'saved') this.show({ kind: 'saved-by-server' });

@@ -31,6 +31,8 @@ export class ClientInbound {
   private unknownSession: () => void = () => undefined;
   /** Shown keys whose seen-store write is under way: a copy arriving meanwhile is ACKed after it too. */
   private readonly writing = new Map<string, Promise<void>>();
+  /** Per sender (name key), the stream and sequence number of the last direct message shown from it. */
+  private readonly lastShown = new Map<string, { readonly stream: string; readonly seq: number }>();
 
   constructor(
     @inject(ClientSession) private readonly session: ClientSession,
@@ -136,9 +138,28 @@ export class ClientInbound {
       }
       return;
     }
+    const sender = nameKey(message.from);
+    if (this.overtaken(sender, message)) {
+      // A later message of the same sender was shown already (several are in flight, and the
+      // network reordered them): shown now, it would break the order they were typed in. Not
+      // ACKed, so its sender falls back to the server, which finds us here and tells it so.
+      this.logger.debug('chat message overtaken by a later one from its sender', { from: message.from, seq: message.seq });
+      return;
+    }
     const shown = this.firstShown(message.from, message.id);
-    if (shown.first) this.view.show({ kind: 'direct-received', from: row.name, text: message.text });
+    if (shown.first) {
+      if (message.stream !== undefined && message.seq !== undefined) this.lastShown.set(sender, { stream: message.stream, seq: message.seq });
+      this.view.show({ kind: 'direct-received', from: row.name, text: message.text });
+    }
     this.ackWhenWritten(from, message.id, [shown.written]);
+  }
+
+  /** True for a message not shown yet whose sender's process has since shown us a later one. */
+  private overtaken(sender: string, message: MessageOf<'chat'>): boolean {
+    const last = this.lastShown.get(sender);
+    if (!last || message.stream !== last.stream || message.seq === undefined || message.seq > last.seq) return false;
+    // A copy of a message already shown is ACKed again, as always.
+    return !this.session.shown.has(`${sender}|${message.id}`, this.now());
   }
 
   private onStored(message: MessageOf<'stored'>, from: Address): void {

@@ -4,8 +4,9 @@ import type { StoredKind } from '../../domain/offline-mailbox';
 /**
  * Bumped when a datagram's meaning or layout changes; receivers drop other versions.
  * 2: binary frames (raw UTF-8 bodies instead of JSON strings), and `chat` names its recipient.
+ * 3: `chat` carries its sender's stream and sequence number (several may be in flight).
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /** No datagram larger than this is ever sent (fits any path MTU, SPEC §5). */
 export const MAX_DATAGRAM_BYTES = 1200;
 /** Names listed in a `send-all` answer at most: 32 of 32 characters stay well inside one datagram. */
@@ -48,8 +49,12 @@ export type Message =
   | { t: 'table-request'; id: string; token: string; have: number }
   /** Server → client: part of a table update (`full`: the whole table, else rows changed since `from`). */
   | { t: 'table'; id: string; token: string; from: number; to: number; part: number; parts: number; full: boolean; rows: TableRow[] }
-  /** Client → client: a direct message to the client registered as `to`. */
-  | { t: 'chat'; id: string; from: string; to: string; text: string }
+  /**
+   * Client → client: a direct message to the client registered as `to`. `seq` grows with each
+   * message the sender's process (`stream`, fixed for its life) sends, so a receiver can keep
+   * one sender's messages in the order they were typed while several are in flight.
+   */
+  | { t: 'chat'; id: string; from: string; to: string; text: string; stream?: string; seq?: number }
   /** Client → server: store a message for an offline recipient. */
   | { t: 'save'; id: string; token: string; from: string; to: string; text: string }
   /** Client → server: notified leave. */

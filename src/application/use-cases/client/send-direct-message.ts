@@ -30,6 +30,11 @@ export type SendDirectMessageError =
  */
 @injectable()
 export class SendDirectMessage {
+  /** This process's stream: the id of the first direct message it sent (unique, and no extra draw). */
+  private stream: string | undefined;
+  /** Sequence number of the last direct message sent: several may be in flight, the receiver keeps their order. */
+  private seq = 0;
+
   constructor(
     @inject(ClientSession) private readonly session: ClientSession,
     @inject(ReliableSender) private readonly sender: ReliableSender,
@@ -45,10 +50,11 @@ export class SendDirectMessage {
     if (!row) return err({ code: 'unknown-recipient', suggestions: this.suggest(command.to) });
     const id = this.crypto.messageId();
     if (!row.online) return ok({ kind: 'fallback', to: row.name, id });
+    this.stream ??= id;
     const outcome = await this.sender.exchange(
       { ip: row.ip, port: row.port },
       // `to` lets the receiver drop a message meant for whoever held that address before it.
-      { t: 'chat', id, from: this.session.name, to: row.name, text: command.text },
+      { t: 'chat', id, from: this.session.name, to: row.name, text: command.text, stream: this.stream, seq: ++this.seq },
       this.settings.policies.direct,
     );
     // Refused locally: nothing reached the recipient, and the server would not be asked either.

@@ -16,7 +16,7 @@ const LONG_AT = Number.MAX_SAFE_INTEGER;
 
 /** Each path that carries a text, as its message with the longest legal other fields. */
 const PATHS: Record<string, (text: string) => Message> = {
-  'direct chat': (text) => ({ t: 'chat', id: LONG_ID, from: LONG_NAME, to: LONG_NAME, text }),
+  'direct chat': (text) => ({ t: 'chat', id: LONG_ID, from: LONG_NAME, to: LONG_NAME, text, stream: LONG_ID, seq: Number.MAX_SAFE_INTEGER }),
   save: (text) => ({ t: 'save', id: LONG_ID, token: LONG_TOKEN, from: LONG_NAME, to: LONG_NAME, text }),
   'stored delivery': (text) => ({ t: 'stored', id: LONG_ID, token: LONG_TOKEN, items: [{ id: LONG_ID, from: LONG_NAME, kind: 'channel', at: LONG_AT, text }] }),
   'send-all': (text) => ({ t: 'send-all', id: LONG_ID, token: LONG_TOKEN, from: LONG_NAME, text }),
@@ -27,7 +27,7 @@ const PATHS: Record<string, (text: string) => Message> = {
  * The frame sizes worked out in envelope-codec.ts, without the text (save: with its `to` of 32
  * bytes). If the layout changes, this table and that comment change together.
  */
-const DOCUMENTED_OVERHEAD: Record<string, number> = { 'direct chat': 121, save: 156, 'stored delivery': 189, 'send-all': 125, 'channel push': 124 };
+const DOCUMENTED_OVERHEAD: Record<string, number> = { 'direct chat': 173, save: 156, 'stored delivery': 189, 'send-all': 125, 'channel push': 124 };
 
 /** Adversarial alphabets: characters JSON escapes (up to 6 bytes each) and the longest UTF-8. */
 const ALPHABETS: Record<string, string[]> = {
@@ -145,7 +145,7 @@ describe('adapters/wire/envelope-codec: every text within the limit fits one dat
     it('writes the version byte, the header length and the header, then the raw text', () => {
       expect(data[0]).to.equal(PROTOCOL_VERSION);
       const headLength = data.readUInt16BE(1);
-      expect(JSON.parse(data.subarray(FRAME_PREFIX_BYTES, FRAME_PREFIX_BYTES + headLength).toString())).to.deep.equal(['chat', 'm1', 'alice', 'bob', 9]);
+      expect(JSON.parse(data.subarray(FRAME_PREFIX_BYTES, FRAME_PREFIX_BYTES + headLength).toString())).to.deep.equal(['chat', 'm1', 'alice', 'bob', 9, null, null]);
       expect(data.subarray(FRAME_PREFIX_BYTES + headLength).toString()).to.equal('a "b" \\ c');
     });
 

@@ -3,21 +3,21 @@ import type { MessageOf, StoredItem } from '../../../../src/application/protocol
 
 export const schemaMatchesTheTypes: MessageSchema = MESSAGE_SCHEMA;
 
-export const chatAsDeclared = { required: { id: 'id', from: 'name', to: 'name', text: 'text' } } satisfies MessageSchemaOf<MessageOf<'chat'>>;
+export const chatAsDeclared = { required: { id: 'id', from: 'name', to: 'name', text: 'text' }, optional: { stream: 'id', seq: 'uint' } } satisfies MessageSchemaOf<MessageOf<'chat'>>;
 
 type ChatWithAField = MessageOf<'chat'> & { urgent: boolean };
 
 // @ts-expect-error a field added to the message type but missing from the schema
-export const missingField = { required: MESSAGE_SCHEMA.chat.required } satisfies MessageSchemaOf<ChatWithAField>;
+export const missingField = { required: MESSAGE_SCHEMA.chat.required, optional: MESSAGE_SCHEMA.chat.optional } satisfies MessageSchemaOf<ChatWithAField>;
 
 // @ts-expect-error a field in the schema that the message type does not have
-export const extraField = { required: { id: 'id', from: 'name', to: 'name', text: 'text', urgent: 'bool' } } satisfies MessageSchemaOf<MessageOf<'chat'>>;
+export const extraField = { required: { id: 'id', from: 'name', to: 'name', text: 'text', urgent: 'bool' }, optional: { stream: 'id', seq: 'uint' } } satisfies MessageSchemaOf<MessageOf<'chat'>>;
 
 // @ts-expect-error a field of the message type dropped from the schema
-export const droppedField = { required: { id: 'id', from: 'name', text: 'text' } } satisfies MessageSchemaOf<MessageOf<'chat'>>;
+export const droppedField = { required: { id: 'id', from: 'name', text: 'text' }, optional: { stream: 'id', seq: 'uint' } } satisfies MessageSchemaOf<MessageOf<'chat'>>;
 
 // @ts-expect-error a rule that does not fit the field's type (a text checked as a number)
-export const wrongRule = { required: { id: 'id', from: 'name', to: 'name', text: 'uint' } } satisfies MessageSchemaOf<MessageOf<'chat'>>;
+export const wrongRule = { required: { id: 'id', from: 'name', to: 'name', text: 'uint' }, optional: { stream: 'id', seq: 'uint' } } satisfies MessageSchemaOf<MessageOf<'chat'>>;
 
 // @ts-expect-error an optional field the message type does not have
 export const extraOptional = { required: { re: 'id' }, optional: { status: 'status', version: 'uint', note: 'text' } } satisfies MessageSchemaOf<MessageOf<'ack'>>;
