@@ -67,7 +67,7 @@ const sections = (options: Options): Section[] => [
   }),
   { id: 4, tag: '', setup: 'FsMailboxStore alone', title: 'durable offline saves', run: () => benchDurable({ sequential: 1000, concurrent: 5000, inFlight: 64 }) },
   { id: 5, tag: '', setup: 'the chatapp command itself', title: 'server memory with 10,000 clients', run: () => benchMemory({ clients: 10_000 }) },
-  { id: 6, tag: '', setup: 'the chatapp command itself', title: 'the chatapp processes', run: () => benchCli({ starts: 7, messages: 200, burst: 200 }) },
+  { id: 6, tag: '', setup: 'the chatapp command itself', title: 'the chatapp processes', run: () => benchCli({ starts: 7, messages: 300, burst: 200, burstRounds: 5, directMessages: 1000 }) },
 ].sort((a, b) => a.id - b.id);
 
 function parseOptions(argv: readonly string[]): Options {
