@@ -30,7 +30,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (request.kind === 'interactive') {
     ui = new ConsoleUi({ input: process.stdin, output: process.stdout, terminal, color, prompt: START_PROMPT, completions: () => ({ commands: [], names: [] }) });
     // Piped, readline writes nothing of its own: the seed's `$ ` is written here, as a script expects it.
-    const first = await promptForCommand(ui, terminal ? () => undefined : () => process.stdout.write(START_PROMPT));
+    const prompter = ui;
+    const first = await promptForCommand(ui, terminal ? () => undefined : () => {
+      // After the lines the console gathered (an error line comes before the next prompt).
+      prompter.flush();
+      process.stdout.write(START_PROMPT);
+    });
     if (!first) return 0;
     // Options given with the bare command (`chatapp --data-dir d`) hold unless the line repeats them.
     const given = request.options;

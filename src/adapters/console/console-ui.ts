@@ -46,6 +46,10 @@ export class ConsoleUi {
   private held = false;
   private heldLines: string[] = [];
   private heldEnd = false;
+  /** Piped mode: lines printed in this turn of the event loop, written together at its end. */
+  private gathered: string[] = [];
+  private gatheredWaiters: Array<() => void> = [];
+  private flushScheduled = false;
   private lineHandler: (line: string) => void = () => {};
   private closeHandler: (reason: 'eof' | 'interrupt') => void = () => {};
 
@@ -145,6 +149,7 @@ export class ConsoleUi {
   }
 
   private endOfInput(): void {
+    this.flush();
     this.closed = true;
     this.clearPromptRow();
     this.closeHandler('eof');
@@ -156,9 +161,15 @@ export class ConsoleUi {
    * exactly as given plus '\n', nothing else (no prompt, no colour, no escape codes).
    */
   print(line: string, style: LineStyle = 'plain'): void {
-    const { output, terminal, color } = this.options;
+    const { terminal, color, output } = this.options;
     if (!terminal) {
-      output.write(`${line}\n`);
+      // One write per turn of the event loop, not per line: a burst of messages and ACKs
+      // costs a few system calls instead of one each (see written()).
+      this.gathered.push(line);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
       return;
     }
     const text = color ? paint(line, style) : line;
@@ -180,12 +191,36 @@ export class ConsoleUi {
     rl.prompt(true);
   }
 
+  /**
+   * Resolves once every line printed so far has been handed to the output. Piped, lines wait
+   * for the end of the current turn of the event loop; a client ACKs a message only after its
+   * line is out, so a client killed before then shows it again rather than never.
+   */
+  written(): Promise<void> {
+    if (this.gathered.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.gatheredWaiters.push(resolve));
+  }
+
+  /** Write the gathered lines now (before anything else writes to the same output). */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.gathered.length > 0) {
+      const text = `${this.gathered.join('\n')}\n`;
+      this.gathered = [];
+      this.options.output.write(text);
+    }
+    const waiters = this.gatheredWaiters;
+    this.gatheredWaiters = [];
+    for (const w of waiters) w();
+  }
+
   /** Stops reading, without calling the close handler: the caller is already shutting down. */
   close(): void {
     this.finish(undefined);
   }
 
   private finish(reason: 'interrupt' | undefined): void {
+    this.flush();
     if (this.closed) return;
     this.closed = true;
     this.clearPromptRow();

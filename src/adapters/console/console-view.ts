@@ -5,6 +5,8 @@ import { renderLine } from './line-renderer';
 /** Where rendered lines go: the console UI, or a recorder in tests. */
 export interface LineSink {
   print(line: string, style?: LineStyle): void;
+  /** Resolves once every line printed so far is out (a sink may gather lines); absent: at once. */
+  written?(): Promise<void>;
 }
 
 /** The ChatView of a console node: each event becomes its exact SPEC §2 line, with a style. */
@@ -13,6 +15,10 @@ export class ConsoleView implements ChatView {
 
   show(event: ChatEvent): void {
     this.sink.print(renderLine(event), styleOf(event));
+  }
+
+  shown(): Promise<void> {
+    return this.sink.written?.() ?? Promise.resolve();
   }
 }
 

@@ -202,7 +202,11 @@ export class ClientInbound {
   private firstShown(from: string, id: string): { readonly first: boolean; readonly written: Promise<void> } {
     const key = `${nameKey(from)}|${id}`;
     if (!this.session.shown.firstSeen(key, this.now())) return { first: false, written: this.writing.get(key) ?? Promise.resolve() };
+    // Written once the message's line is out: a client killed in between shows it again
+    // (its sender had no ACK), never records as shown a line nobody saw.
+    // (The caller shows the message right after this returns, before the first step runs.)
     const written = Promise.resolve()
+      .then(() => this.view.shown?.())
       .then(() => this.seen.add(this.session.key, key))
       .catch((error: unknown) => this.logger.warn('could not remember a shown message', { error: String(error) }));
     this.writing.set(key, written);

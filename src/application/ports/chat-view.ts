@@ -29,6 +29,11 @@ export type ChatEvent =
 
 export interface ChatView {
   show(event: ChatEvent): void;
+  /**
+   * Resolves once every event shown so far is where the user sees it (a console may gather the
+   * lines of one turn of the event loop into one write). Absent: `show` is immediate.
+   */
+  shown?(): Promise<void>;
 }
 
 export const ChatView: ServiceIdentifier<ChatView> = Symbol('ChatView');

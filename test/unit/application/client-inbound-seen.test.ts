@@ -186,6 +186,34 @@ describe('application/client-inbound: the seen store', () => {
     });
   });
 
+  it('writes the shown id, and ACKs, only once the line is out (a view that gathers lines)', async () => {
+    const timeline: string[] = [];
+    const seen: SeenStore = {
+      load: async () => [],
+      add: async (_name, key) => void timeline.push(`seen ${key}`),
+      flush: async () => undefined,
+      close: async () => undefined,
+    };
+    const { inbound, transport } = inboundWith(seen);
+    let release!: () => void;
+    const out = new Promise<void>((resolve) => (release = resolve));
+    (inbound as unknown as { view: { show: (e: ChatEvent) => void; shown: () => Promise<void> } }).view = {
+      show: (e) => timeline.push(`show ${e.kind}`),
+      shown: () => out.then(() => void timeline.push('out')),
+    };
+    const send = transport.send.bind(transport);
+    transport.send = (to, message) => {
+      if (message.t === 'ack') timeline.push(`ack ${message.re}`);
+      return send(to, message);
+    };
+    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', text: 'hi' }, BOB);
+    await settle();
+    expect(timeline).to.deep.equal(['show direct-received']);
+    release();
+    await settle();
+    expect(timeline).to.deep.equal(['show direct-received', 'out', 'seen bob|m1', 'ack m1']);
+  });
+
   it('survives a store that throws synchronously', async () => {
     const throwing: SeenStore = {
       load: async () => [],

@@ -248,6 +248,35 @@ describe('ConsoleUi in piped mode', () => {
     expect(written).to.equal('>>> [Message received by y.]\n');
   });
 
+  it('gathers the lines of one turn of the event loop into one write, in order; written() resolves once they are out', async () => {
+    const writes: string[] = [];
+    output.on('data', (d: string) => writes.push(d));
+    ui.start();
+    ui.print('>>> [Message received by y.]');
+    ui.print('>>> y: hi');
+    let out = false;
+    const done = ui.written().then(() => {
+      out = true;
+      expect(written, 'out when written() resolves').to.equal('>>> [Message received by y.]\n>>> y: hi\n');
+    });
+    expect(written, 'nothing written within the turn').to.equal('');
+    expect(out).to.equal(false);
+    await done;
+    await settle();
+    expect(writes).to.deep.equal(['>>> [Message received by y.]\n>>> y: hi\n']);
+    await ui.written();
+  });
+
+  it('writes what it gathered when closed, before anything written after', async () => {
+    ui.start();
+    ui.print('>>> [Server not responding]');
+    ui.print('>>> [Exiting]');
+    ui.close();
+    output.write('after\n');
+    await settle();
+    expect(written).to.equal('>>> [Server not responding]\n>>> [Exiting]\nafter\n');
+  });
+
   it('emits no more lines once the caller closed it', async () => {
     const lines: string[] = [];
     ui.onLine((l) => {
