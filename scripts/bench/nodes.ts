@@ -64,7 +64,7 @@ export class BenchSetup {
 
   static describe(variant: StoreVariant): string {
     return variant === 'command'
-      ? 'file stores (fsync; each client fsyncs the ids it shows) + a winston log file at info per node, as the chatapp command runs them (temp data dir, removed afterwards)'
+      ? 'file stores (fsync; each client writes the ids it shows before its ACK, fsyncing them within 20 ms) + a winston log file at info per node, as the chatapp command runs them (temp data dir, removed afterwards)'
       : 'in-memory stores, no logger (NOT what the chatapp command runs)';
   }
 
