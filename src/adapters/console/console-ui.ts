@@ -163,13 +163,16 @@ export class ConsoleUi {
   print(line: string, style: LineStyle = 'plain'): void {
     const { terminal, color, output } = this.options;
     if (!terminal) {
-      // One write per turn of the event loop, not per line: a burst of messages and ACKs
-      // costs a few system calls instead of one each (see written()).
-      this.gathered.push(line);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
+      // The first line of a turn of the event loop goes out at once (a lone message waits for
+      // nothing); the lines after it in the same turn go out together at its end, so a burst
+      // of messages and ACKs costs a few system calls instead of one each (see written()).
+      if (this.flushScheduled) {
+        this.gathered.push(line);
+        return;
       }
+      output.write(`${line}\n`);
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
       return;
     }
     const text = color ? paint(line, style) : line;

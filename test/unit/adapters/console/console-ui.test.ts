@@ -248,23 +248,35 @@ describe('ConsoleUi in piped mode', () => {
     expect(written).to.equal('>>> [Message received by y.]\n');
   });
 
-  it('gathers the lines of one turn of the event loop into one write, in order; written() resolves once they are out', async () => {
+  it('writes the first line of a turn of the event loop at once and the rest of the turn in one write, in order; written() resolves once they are out', async () => {
     const writes: string[] = [];
+    const chunks: string[] = [];
+    const write = output.write.bind(output);
+    output.write = ((chunk: string) => {
+      chunks.push(chunk);
+      return write(chunk);
+    }) as typeof output.write;
     output.on('data', (d: string) => writes.push(d));
     ui.start();
     ui.print('>>> [Message received by y.]');
+    await ui.written();
     ui.print('>>> y: hi');
+    ui.print('>>> y: there');
     let out = false;
     const done = ui.written().then(() => {
       out = true;
-      expect(written, 'out when written() resolves').to.equal('>>> [Message received by y.]\n>>> y: hi\n');
+      expect(chunks.join(''), 'out when written() resolves').to.equal('>>> [Message received by y.]\n>>> y: hi\n>>> y: there\n');
     });
-    expect(written, 'nothing written within the turn').to.equal('');
+    expect(chunks, 'only the first line within the turn').to.deep.equal(['>>> [Message received by y.]\n']);
     expect(out).to.equal(false);
     await done;
     await settle();
-    expect(writes).to.deep.equal(['>>> [Message received by y.]\n>>> y: hi\n']);
-    await ui.written();
+    expect(chunks).to.deep.equal(['>>> [Message received by y.]\n', '>>> y: hi\n>>> y: there\n']);
+    expect(written).to.equal('>>> [Message received by y.]\n>>> y: hi\n>>> y: there\n');
+    // A later turn starts afresh: its first line goes out at once.
+    await settle();
+    ui.print('>>> [Client table updated.]');
+    expect(chunks.at(-1)).to.equal('>>> [Client table updated.]\n');
   });
 
   it('writes what it gathered when closed, before anything written after', async () => {
