@@ -10,6 +10,7 @@ import { consoleModule } from './console-module';
 import { createContainer } from './create-container';
 import { baseDataDir, defaultLogFile, serverDataDir } from './data-dir';
 import { fsStoresModule } from './fs-stores-module';
+import { DEFAULT_REDIS_PREFIX, redactRedisUrl, redisStoresModule } from './redis-stores-module';
 import { FailpointFileSystem, parseFailpoint } from './failpoints';
 import type { WinstonLogger } from '../adapters/logging/winston-logger';
 import { createLogger } from './logging';
@@ -38,9 +39,24 @@ export async function runServer(
   const logger = createLogger(options, defaultLogFile(base, 'server', port), `server:${port}`);
   onLogger(logger);
   const config: ServerConfig = { role: 'server', port, settings: defaultSettings(options.maxClients ? { maxClients: options.maxClients } : {}) };
+  // --redis, else CHATAPP_REDIS_URL, else the data directory (the single server, the default).
+  const redisUrl = options.redisUrl ?? (env['CHATAPP_REDIS_URL'] || undefined);
+  const redisPrefix = options.redisPrefix ?? DEFAULT_REDIS_PREFIX;
+  const stores = redisUrl
+    ? redisStoresModule(redisUrl, redisPrefix, {
+        quota: config.settings.mailboxQuota,
+        allowVolatile: options.allowVolatileRedis === true,
+        onVolatile: (problems) => {
+          const text = `Redis at ${redactRedisUrl(redisUrl)} may lose acknowledged messages (${problems.join('; ')}); started anyway because of --allow-volatile-redis`;
+          logger.warn('volatile redis allowed', { problems });
+          out.print(`>>> [Warning: ${text}.]`, 'error');
+        },
+      })
+    : fsStoresModule(serverDataDir(base, port), config.settings.mailboxQuota, failpoint ? new FailpointFileSystem(new NodeFileSystem(), failpoint) : new NodeFileSystem());
+  if (redisUrl) logger.info('stores in redis', { url: redactRedisUrl(redisUrl), prefix: redisPrefix });
   const container = createContainer(config, [
     udpModule(config),
-    fsStoresModule(serverDataDir(base, port), config.settings.mailboxQuota, failpoint ? new FailpointFileSystem(new NodeFileSystem(), failpoint) : new NodeFileSystem()),
+    stores,
     systemModule(),
     consoleModule(out, logger),
   ]);
@@ -53,7 +69,8 @@ export async function runServer(
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     const text =
-      e.code === 'ELOCKED' ? `${e.message}; stop it or use another --data-dir`
+      e.code === 'ELOCKED' ? `${e.message}; stop it or use another ${redisUrl ? '--redis-prefix' : '--data-dir'}`
+      : e.code === 'EVOLATILE' || e.code === 'EREDIS' ? e.message
       : e.code === 'EADDRINUSE' ? `port ${port} is already in use; stop the other program or choose another port`
       : `cannot start the server: ${e.message}`;
     out.print(renderLine({ kind: 'error', text }), 'error');

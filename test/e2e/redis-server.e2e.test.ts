@@ -1,0 +1,197 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ChatAppProcess, freeUdpPort } from '../support/chatapp-process';
+import { uniquePrefix, useRedisServer, type RedisServerHarness } from '../support/redis-server';
+
+const WELCOME = '>>> [Welcome, You are registered.]';
+const TABLE = '>>> [Client table updated.]';
+const LISTENING = /^>>> \[Server listening on .*127\.0\.0\.1:\d+.*\]$/;
+const STAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+
+/** Real `chatapp` processes, each test in its own data directory and key prefix. */
+function processes(): {
+  /** `dir` replaces the test's data directory. */
+  start(args: string[], env?: Record<string, string>, dir?: string): ChatAppProcess;
+  dataDir(): string;
+} {
+  let dataDir = '';
+  let started: ChatAppProcess[] = [];
+  beforeEach(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-e2e-redis-'));
+    started = [];
+  });
+  afterEach(async () => {
+    await Promise.all(started.map((p) => p.kill('SIGKILL')));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  return {
+    start(args, env = {}, dir = dataDir) {
+      const p = new ChatAppProcess([...args, '--data-dir', dir], env);
+      started.push(p);
+      return p;
+    },
+    dataDir: () => dataDir,
+  };
+}
+
+async function next(proc: ChatAppProcess, action: () => void, count: number): Promise<string[]> {
+  const mark = proc.lines.length;
+  action();
+  return proc.linesAfter(mark, count);
+}
+
+/** Until the registry lease a killed server held under `prefix` has expired (at most its 10 s). */
+async function leaseGone(redis: RedisServerHarness, prefix: string): Promise<void> {
+  while ((await redis.client().exists(`${prefix}registry:lease`)) === 1) await sleep(100);
+}
+
+describe('e2e: chatapp -s --redis keeps its stores in Redis', function () {
+  this.timeout(40_000);
+  const redis = useRedisServer();
+  const run = processes();
+  let prefix: string;
+
+  beforeEach(() => {
+    prefix = uniquePrefix('e2e');
+  });
+
+  async function server(port?: number, dataDir?: string): Promise<{ proc: ChatAppProcess; port: number }> {
+    const p = port ?? (await freeUdpPort());
+    const args = ['-s', String(p), '--redis', redis.server().url, '--redis-prefix', prefix];
+    const proc = run.start(args, {}, dataDir);
+    const [line] = await proc.linesAfter(0, 1);
+    expect(line).to.match(LISTENING);
+    return { proc, port: p };
+  }
+
+  async function client(name: string, serverPort: number): Promise<ChatAppProcess> {
+    const proc = run.start(['-c', name, '127.0.0.1', String(serverPort), String(await freeUdpPort())]);
+    expect(await proc.linesAfter(0, 2)).to.deep.equal([WELCOME, TABLE]);
+    return proc;
+  }
+
+  it('test case 1: three clients, six directions, dereg, offline messages, reg', async () => {
+    const { port } = await server();
+    const x = await client('x', port);
+    const y = await client('y', port);
+    await x.linesAfter(2, 1);
+    const z = await client('z', port);
+    expect(await x.linesAfter(3, 1)).to.deep.equal([TABLE]);
+    expect(await y.linesAfter(2, 1)).to.deep.equal([TABLE]);
+    const nodes = { x, y, z };
+    for (const [from, to] of [['x', 'y'], ['x', 'z'], ['y', 'x'], ['y', 'z'], ['z', 'x'], ['z', 'y']] as const) {
+      const toMark = nodes[to].lines.length;
+      expect(await next(nodes[from], () => nodes[from].type(`send ${to} hi ${to}, this is ${from}`), 1)).to.deep.equal([`>>> [Message received by ${to}.]`]);
+      expect(await nodes[to].linesAfter(toMark, 1)).to.deep.equal([`>>> ${from}: hi ${to}, this is ${from}`]);
+    }
+    const [ym, zm] = [y.lines.length, z.lines.length];
+    expect(await next(x, () => x.type('dereg x'), 1)).to.deep.equal(['>>> [You are Offline. Bye.]']);
+    expect(await y.linesAfter(ym, 1)).to.deep.equal([TABLE]);
+    expect(await z.linesAfter(zm, 1)).to.deep.equal([TABLE]);
+    expect(await next(y, () => y.type('send x message one'), 2)).to.deep.equal(['>>> [No ACK from x, message sent to server.]', '>>> [Messages received by the server and saved]']);
+    expect(await next(z, () => z.type('send x message two'), 2)).to.deep.equal(['>>> [No ACK from x, message sent to server.]', '>>> [Messages received by the server and saved]']);
+    // The stored messages are in Redis, one Stream entry each, not in the data directory.
+    expect(await redis.client().xlen(`${prefix}mbox:x`)).to.equal(2);
+    const [ym2, zm2] = [y.lines.length, z.lines.length];
+    const back = await next(x, () => x.type('reg x'), 5);
+    expect(back.slice(0, 3)).to.deep.equal([WELCOME, TABLE, '>>> [You have messages]']);
+    expect(/^>>> y: (.{19}) message one$/.exec(back[3]!)?.[1]).to.match(STAMP);
+    expect(/^>>> z: (.{19}) message two$/.exec(back[4]!)?.[1]).to.match(STAMP);
+    expect(await y.linesAfter(ym2, 1)).to.deep.equal([TABLE]);
+    expect(await z.linesAfter(zm2, 1)).to.deep.equal([TABLE]);
+    for (const p of [x, y, z]) p.endInput();
+    for (const p of [x, y, z]) expect(await p.waitForExit()).to.equal(0);
+  });
+
+  it('test case 3: send_all from x; x sees the server ACK, y and z the channel message', async () => {
+    const { port } = await server();
+    const x = await client('x', port);
+    const y = await client('y', port);
+    const z = await client('z', port);
+    await y.waitFor(TABLE);
+    await sleep(100);
+    const [ym, zm] = [y.lines.length, z.lines.length];
+    expect(await next(x, () => x.type('send_all hello channel'), 1)).to.deep.equal(['>>> [Message received by Server.]']);
+    expect(await y.linesAfter(ym, 1)).to.deep.equal(['>>> [Channel_Message x: hello channel]']);
+    expect(await z.linesAfter(zm, 1)).to.deep.equal(['>>> [Channel_Message x: hello channel]']);
+  });
+
+  it('a server killed with SIGKILL and restarted on the same Redis (another data directory) keeps the registry and stored messages', async () => {
+    const first = await server();
+    const x = await client('x', first.port);
+    const y = await client('y', first.port);
+    await x.linesAfter(2, 1);
+    const ym = y.lines.length;
+    expect(await next(x, () => x.type('dereg x'), 1)).to.deep.equal(['>>> [You are Offline. Bye.]']);
+    expect(await y.linesAfter(ym, 1)).to.deep.equal([TABLE]);
+    expect(await next(y, () => y.type('send x kept across the crash'), 2)).to.deep.equal(['>>> [No ACK from x, message sent to server.]', '>>> [Messages received by the server and saved]']);
+    await first.proc.kill('SIGKILL');
+    // The killed server's lease on the prefix must run out before a successor may write.
+    await leaseGone(redis, prefix);
+    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-e2e-redis-other-'));
+    try {
+      await server(first.port, otherDir);
+      // The registry came back: y's name is still owned, so a newcomer without y's secret is refused.
+      const impostorDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-e2e-redis-impostor-'));
+      try {
+        const impostor = run.start(['-c', 'y', '127.0.0.1', String(first.port), String(await freeUdpPort())], {}, impostorDir);
+        expect(await impostor.waitForExit()).to.equal(1);
+        expect(impostor.lines.join('\n')).to.match(/Error: /);
+        expect(impostor.lines).to.not.include(WELCOME);
+      } finally {
+        fs.rmSync(impostorDir, { recursive: true, force: true });
+      }
+      // And x, with its secret, logs back in and gets the message stored before the crash.
+      const back = await next(x, () => x.type('reg x'), 4);
+      expect(back.slice(0, 3)).to.deep.equal([WELCOME, TABLE, '>>> [You have messages]']);
+      expect(/^>>> y: (.{19}) kept across the crash$/.exec(back[3]!)?.[1]).to.match(STAMP);
+      // Removed once x ACKed it, which the server learns just after x printed it.
+      const deadline = Date.now() + 5_000;
+      while ((await redis.client().exists(`${prefix}mbox:x`)) === 1 && Date.now() < deadline) await sleep(50);
+      expect(await redis.client().exists(`${prefix}mbox:x`)).to.equal(0);
+    } finally {
+      fs.rmSync(otherDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a second server on the same Redis and prefix is refused with status 1 and one clear line', async () => {
+    await server();
+    const second = run.start(['-s', String(await freeUdpPort()), '--redis', redis.server().url, '--redis-prefix', prefix]);
+    expect(await second.waitForExit()).to.equal(1);
+    expect(second.lines).to.have.length(1);
+    expect(second.lines[0]).to.match(/^>>> \[Error: another ChatApp server holds the registry under prefix .*; stop it or use another --redis-prefix\.\]$/);
+  });
+
+  it('a server whose Redis cannot be reached exits with status 1 and says so', async () => {
+    const closed = await freeUdpPort();
+    const proc = run.start(['-s', String(await freeUdpPort()), '--redis', `redis://127.0.0.1:${closed}`]);
+    expect(await proc.waitForExit()).to.equal(1);
+    expect(proc.lines).to.deep.equal([`>>> [Error: cannot reach Redis at redis://127.0.0.1:${closed} (connect ECONNREFUSED 127.0.0.1:${closed}).]`]);
+  });
+});
+
+describe('e2e: chatapp -s --redis against a Redis that may lose acknowledged writes', function () {
+  this.timeout(30_000);
+  const redis = useRedisServer({ appendonly: 'no', appendfsync: 'everysec' });
+  const run = processes();
+
+  it('refuses to start: status 1 and an error line naming appendonly and appendfsync', async () => {
+    const proc = run.start(['-s', String(await freeUdpPort()), '--redis', redis.server().url, '--redis-prefix', uniquePrefix('volatile')]);
+    expect(await proc.waitForExit()).to.equal(1);
+    expect(proc.lines).to.have.length(1);
+    expect(proc.lines[0]).to.match(/^>>> \[Error: Redis at redis:\/\/127\.0\.0\.1:\d+ may lose acknowledged messages: appendonly is no; it must be yes .*appendfsync is everysec; it must be always .*--allow-volatile-redis\.\]$/);
+  });
+
+  it('starts with --allow-volatile-redis (URL from CHATAPP_REDIS_URL), after a warning line, and serves clients', async () => {
+    const port = await freeUdpPort();
+    const proc = run.start(['-s', String(port), '--allow-volatile-redis', '--redis-prefix', uniquePrefix('volatile')], { CHATAPP_REDIS_URL: redis.server().url });
+    const [warning, listening] = await proc.linesAfter(0, 2);
+    expect(warning).to.match(/^>>> \[Warning: Redis at redis:\/\/127\.0\.0\.1:\d+ may lose acknowledged messages \(appendonly is no.*appendfsync is everysec.*\); started anyway because of --allow-volatile-redis\.\]$/);
+    expect(listening).to.match(LISTENING);
+    const x = run.start(['-c', 'x', '127.0.0.1', String(port), String(await freeUdpPort())]);
+    expect(await x.linesAfter(0, 2)).to.deep.equal([WELCOME, TABLE]);
+  });
+});
