@@ -157,6 +157,28 @@ describe('e2e: chatapp -s --redis keeps its stores in Redis', function () {
     }
   });
 
+  it('Redis killed with SIGKILL and restarted: the server reconnects, keeps what it ACKed before and stores again after', async () => {
+    const { port } = await server();
+    const x = await client('x', port);
+    const y = await client('y', port);
+    await x.linesAfter(2, 1);
+    const ym = y.lines.length;
+    expect(await next(x, () => x.type('dereg x'), 1)).to.deep.equal(['>>> [You are Offline. Bye.]']);
+    expect(await y.linesAfter(ym, 1)).to.deep.equal([TABLE]);
+    const saved = ['>>> [No ACK from x, message sent to server.]', '>>> [Messages received by the server and saved]'];
+    expect(await next(y, () => y.type('send x before the Redis crash'), 2)).to.deep.equal(saved);
+    await redis.server().kill();
+    await redis.server().restart();
+    // The server's connection comes back on its own (retried every few tens of ms).
+    expect(await next(y, () => y.type('send x after the Redis crash'), 2)).to.deep.equal(saved);
+    const back = await next(x, () => x.type('reg x'), 5);
+    expect(back.slice(0, 3)).to.deep.equal([WELCOME, TABLE, '>>> [You have messages]']);
+    expect(back[3]).to.match(/^>>> y: .{19} before the Redis crash$/);
+    expect(back[4]).to.match(/^>>> y: .{19} after the Redis crash$/);
+    // The suite's own client reconnects too; later tests use it.
+    while (redis.client().status !== 'ready') await sleep(20);
+  });
+
   it('a second server on the same Redis and prefix is refused with status 1 and one clear line', async () => {
     await server();
     const second = run.start(['-s', String(await freeUdpPort()), '--redis', redis.server().url, '--redis-prefix', prefix]);

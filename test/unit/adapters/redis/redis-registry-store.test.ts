@@ -73,4 +73,26 @@ describe('RedisRegistryStore: one writer per prefix, by a fenced lease', () => {
     expect(await successor.load()).to.deep.equal([row('alice', 2)]);
     expect(await successor.highestVersion()).to.equal(2);
   });
+
+  it('takes back a lease that lapsed while nobody took it (Redis unreachable longer than the lease), by its next write or renewal', async () => {
+    const prefix = uniquePrefix('lease');
+    const cut = await redis.connect();
+    const holder = store(prefix, 300, cut);
+    await holder.open();
+    await holder.save(row('alice', 1));
+    cut.disconnect();
+    await sleep(600);
+    expect(await redis.client().exists(`${prefix}registry:lease`), 'the lease lapsed').to.equal(0);
+    await cut.connect();
+    await holder.save(row('bob', 2));
+    await holder.reserveVersion(64);
+    expect((await rejection(store(prefix, 10_000).open())).code, 'the holder has it again').to.equal('ELOCKED');
+    // Its renewal timer takes a lapsed lease back too, with no write needed.
+    cut.disconnect();
+    await sleep(600);
+    await cut.connect();
+    await sleep(300);
+    expect(await redis.client().exists(`${prefix}registry:lease`)).to.equal(1);
+    expect((await holder.load()).map((r) => r.name).sort()).to.deep.equal(['alice', 'bob']);
+  });
 });
