@@ -198,6 +198,63 @@ tableFeedContract('in-memory', (keep) => {
 
 describe('TableFeed contract on Redis', () => {
   const redis = useRedisServer();
+
+  describe('RedisTableFeed across connections and a Redis crash', () => {
+    const feeds: RedisTableFeed[] = [];
+    const subscriptions: TableSubscription[] = [];
+    afterEach(async () => {
+      for (const s of subscriptions.splice(0)) await s.stop();
+      for (const f of feeds.splice(0)) await f.close();
+    });
+
+    async function feed(prefix: string): Promise<RedisTableFeed> {
+      const f = new RedisTableFeed(await redis.connect(), prefix);
+      await f.open();
+      feeds.push(f);
+      return f;
+    }
+
+    it('1,000 trials of two instances (two connections) claiming one free name at once: exactly one winner each', async function () {
+      this.timeout(60_000);
+      const prefix = uniquePrefix('race');
+      const [a, b] = [await feed(prefix), await feed(prefix)];
+      let winners = 0;
+      for (let trial = 0; trial < 1_000; trial++) {
+        const results = await Promise.all([a.claim(row(`r${trial}`, 1), `a${trial}`), b.claim(row(`r${trial}`, 2), `b${trial}`)]);
+        const won = results.filter((r) => r.ok).length;
+        expect(won, `trial ${trial}`).to.equal(1);
+        winners += won;
+      }
+      expect(winners).to.equal(1_000);
+      expect((await a.snapshot()).version).to.equal(1_000);
+    });
+
+    it('a follower keeps its place across a Redis kill -9 and restart: every change once, in order, no snapshot', async function () {
+      this.timeout(30_000);
+      const prefix = uniquePrefix('crash');
+      const writer = await feed(prefix);
+      const reader = await feed(prefix);
+      const start = await reader.snapshot();
+      const seen = new Recorder(start);
+      subscriptions.push(reader.follow(start, seen.follower));
+      for (let i = 0; i < 20; i++) await writer.claim(row(`before${i}`), `o${i}`);
+      await seen.until(() => seen.version === 20, 'the changes before the crash');
+      await redis.server().kill();
+      await redis.server().restart();
+      for (let i = 0; ; i++) {
+        // Writes fail until the writer's connection is back; those that fail were not made.
+        const done = await writer.claim(row('after'), 'o-after').then(() => true, () => false);
+        if (done) break;
+        if (i > 200) throw new Error('the writer never reconnected');
+        await sleep(50);
+      }
+      await seen.until(() => seen.version === 21, 'the change after the restart');
+      expect(seen.changes.map((c) => c.version)).to.deep.equal(Array.from({ length: 21 }, (_, i) => i + 1));
+      expect(seen.resyncs).to.deep.equal([]);
+      while (redis.client().status !== 'ready') await sleep(20);
+    });
+  });
+
   tableFeedContract('redis', (keep) => {
     const prefix = uniquePrefix('feed');
     return {
