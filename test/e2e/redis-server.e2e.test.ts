@@ -3,39 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ChatAppProcess, freeUdpPort } from '../support/chatapp-process';
+import { ChatAppProcess, freeUdpPort, useProcessPool } from '../support/chatapp-process';
 import { uniquePrefix, useRedisServer, type RedisServerHarness } from '../support/redis-server';
 
 const WELCOME = '>>> [Welcome, You are registered.]';
 const TABLE = '>>> [Client table updated.]';
 const LISTENING = /^>>> \[Server listening on .*127\.0\.0\.1:\d+.*\]$/;
 const STAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
-
-/** Real `chatapp` processes, each test in its own data directory and key prefix. */
-function processes(): {
-  /** `dir` replaces the test's data directory. */
-  start(args: string[], env?: Record<string, string>, dir?: string): ChatAppProcess;
-  dataDir(): string;
-} {
-  let dataDir = '';
-  let started: ChatAppProcess[] = [];
-  beforeEach(() => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-e2e-redis-'));
-    started = [];
-  });
-  afterEach(async () => {
-    await Promise.all(started.map((p) => p.kill('SIGKILL')));
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
-  return {
-    start(args, env = {}, dir = dataDir) {
-      const p = new ChatAppProcess([...args, '--data-dir', dir], env);
-      started.push(p);
-      return p;
-    },
-    dataDir: () => dataDir,
-  };
-}
 
 async function next(proc: ChatAppProcess, action: () => void, count: number): Promise<string[]> {
   const mark = proc.lines.length;
@@ -51,8 +25,19 @@ async function leaseGone(redis: RedisServerHarness, prefix: string): Promise<voi
 describe('e2e: chatapp -s --redis keeps its stores in Redis', function () {
   this.timeout(40_000);
   const redis = useRedisServer();
-  const run = processes();
+  const run = useProcessPool('chatapp-e2e-redis-');
+  /** Processes on a data directory of their own (another server's, another user's), killed after the test. */
+  const elsewhere: ChatAppProcess[] = [];
   let prefix: string;
+  afterEach(async () => {
+    await Promise.all(elsewhere.splice(0).map((p) => p.kill('SIGKILL')));
+  });
+
+  function startIn(dir: string, args: string[]): ChatAppProcess {
+    const p = new ChatAppProcess([...args, '--data-dir', dir]);
+    elsewhere.push(p);
+    return p;
+  }
 
   beforeEach(() => {
     prefix = uniquePrefix('e2e');
@@ -61,7 +46,7 @@ describe('e2e: chatapp -s --redis keeps its stores in Redis', function () {
   async function server(port?: number, dataDir?: string): Promise<{ proc: ChatAppProcess; port: number }> {
     const p = port ?? (await freeUdpPort());
     const args = ['-s', String(p), '--redis', redis.server().url, '--redis-prefix', prefix];
-    const proc = run.start(args, {}, dataDir);
+    const proc = dataDir ? startIn(dataDir, args) : run.start(args);
     const [line] = await proc.linesAfter(0, 1);
     expect(line).to.match(LISTENING);
     return { proc, port: p };
@@ -137,7 +122,7 @@ describe('e2e: chatapp -s --redis keeps its stores in Redis', function () {
       // The registry came back: y's name is still owned, so a newcomer without y's secret is refused.
       const impostorDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-e2e-redis-impostor-'));
       try {
-        const impostor = run.start(['-c', 'y', '127.0.0.1', String(first.port), String(await freeUdpPort())], {}, impostorDir);
+        const impostor = startIn(impostorDir, ['-c', 'y', '127.0.0.1', String(first.port), String(await freeUdpPort())]);
         expect(await impostor.waitForExit()).to.equal(1);
         expect(impostor.lines.join('\n')).to.match(/Error: /);
         expect(impostor.lines).to.not.include(WELCOME);
@@ -198,7 +183,7 @@ describe('e2e: chatapp -s --redis keeps its stores in Redis', function () {
 describe('e2e: chatapp -s --redis against a Redis that may lose acknowledged writes', function () {
   this.timeout(30_000);
   const redis = useRedisServer({ appendonly: 'no', appendfsync: 'everysec' });
-  const run = processes();
+  const run = useProcessPool('chatapp-e2e-redis-');
 
   it('refuses to start: status 1 and an error line naming appendonly and appendfsync', async () => {
     const proc = run.start(['-s', String(await freeUdpPort()), '--redis', redis.server().url, '--redis-prefix', uniquePrefix('volatile')]);
