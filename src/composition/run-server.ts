@@ -20,6 +20,8 @@ import { udpModule } from './udp-module';
 /** A running server process, for main to stop on a signal. */
 export interface RunningNode {
   stop(): Promise<void>;
+  /** Resolves with an exit status if the server can no longer serve and must be stopped. */
+  readonly failed?: Promise<number>;
 }
 
 /** Start the server of `chatapp -s <port>`; resolves once it listens, or with an exit status if it cannot. */
@@ -42,6 +44,10 @@ export async function runServer(
   // --redis, else CHATAPP_REDIS_URL, else the data directory (the single server, the default).
   const redisUrl = options.redisUrl ?? (env['CHATAPP_REDIS_URL'] || undefined);
   const redisPrefix = options.redisPrefix ?? DEFAULT_REDIS_PREFIX;
+  let fail: (status: number) => void = () => undefined;
+  const failed = new Promise<number>((resolve) => {
+    fail = resolve;
+  });
   const stores = redisUrl
     ? redisStoresModule(redisUrl, redisPrefix, {
         quota: config.settings.mailboxQuota,
@@ -50,6 +56,18 @@ export async function runServer(
           const text = `Redis at ${redactRedisUrl(redisUrl)} may lose acknowledged messages (${problems.join('; ')}); started anyway because of --allow-volatile-redis`;
           logger.warn('volatile redis allowed', { problems });
           out.print(`>>> [Warning: ${text}.]`, 'error');
+        },
+        registry: {
+          // A server that can no longer write its registry would leave every registration hanging.
+          onFenced: (why) => {
+            const text =
+              why === 'data-lost'
+                ? `Redis at ${redactRedisUrl(redisUrl)} lost its data (this server's lease and registry are gone); stopping; start the server again`
+                : `another ChatApp server took over the registry under prefix ${JSON.stringify(redisPrefix)}; stopping`;
+            logger.error('registry lease lost; stopping', { why });
+            out.print(renderLine({ kind: 'error', text }), 'error');
+            fail(1);
+          },
         },
       })
     : fsStoresModule(serverDataDir(base, port), config.settings.mailboxQuota, failpoint ? new FailpointFileSystem(new NodeFileSystem(), failpoint) : new NodeFileSystem());
@@ -80,6 +98,7 @@ export async function runServer(
     return 1;
   }
   return {
+    failed,
     async stop() {
       await server.stop();
       logger.info('server stopped');

@@ -164,6 +164,23 @@ describe('e2e: chatapp -s --redis keeps its stores in Redis', function () {
     while (redis.client().status !== 'ready') await sleep(20);
   });
 
+  it('Redis restarted without its data: the server says so on one error line and exits with status 1', async () => {
+    const { proc, port } = await server();
+    await client('x', port);
+    await redis.server().kill();
+    // A Redis that lost its disk: its append-only files are gone.
+    for (const entry of fs.readdirSync(redis.server().dir)) {
+      if (entry.startsWith('appendonly')) fs.rmSync(path.join(redis.server().dir, entry), { recursive: true, force: true });
+    }
+    await redis.server().restart();
+    // Noticed by the next lease renewal (every third of the 10 s lease).
+    expect(await proc.waitForExit(15_000)).to.equal(1);
+    expect(proc.lines.slice(1)).to.deep.equal([
+      `>>> [Error: Redis at ${redis.server().url} lost its data (this server's lease and registry are gone); stopping; start the server again.]`,
+    ]);
+    while (redis.client().status !== 'ready') await sleep(20);
+  });
+
   it('a second server on the same Redis and prefix is refused with status 1 and one clear line', async () => {
     await server();
     const second = run.start(['-s', String(await freeUdpPort()), '--redis', redis.server().url, '--redis-prefix', prefix]);

@@ -12,6 +12,12 @@ export const REGISTRY_LEASE_MS = 10_000;
 export interface RedisRegistryStoreOptions {
   /** See REGISTRY_LEASE_MS; short in tests. Renewed every third of it. */
   readonly leaseMs?: number;
+  /**
+   * Told once, by the renewal, that this store can never write again: another store took the
+   * lease, or Redis lost its data (the lease and its last taker are gone). The server cannot
+   * change the table any more and should stop rather than leave clients waiting.
+   */
+  readonly onFenced?: (why: 'taken' | 'data-lost') => void;
 }
 
 type State = 'new' | 'open' | 'closed';
@@ -62,6 +68,8 @@ function toJson(r: RegistryRecord): string {
 export class RedisRegistryStore implements RegistryStore {
   private readonly keys: { readonly lease: string; readonly lastTaker: string; readonly rows: string; readonly highest: string };
   private readonly leaseMs: number;
+  private readonly onFenced: ((why: 'taken' | 'data-lost') => void) | undefined;
+  private fenced = false;
   private readonly token = randomUUID();
   private gate = new CallGate('registry store');
   private readonly acquire: LuaScript;
@@ -81,6 +89,7 @@ export class RedisRegistryStore implements RegistryStore {
   ) {
     this.keys = { lease: `${prefix}registry:lease`, lastTaker: `${prefix}registry:lease-taker`, rows: `${prefix}registry:rows`, highest: `${prefix}registry:highest` };
     this.leaseMs = options.leaseMs ?? REGISTRY_LEASE_MS;
+    this.onFenced = options.onFenced;
     this.acquire = defineLuaScript(redis, 'chatappRegistryLeaseAcquire', 'registry-lease-acquire.lua', 2);
     this.renew = defineLuaScript(redis, 'chatappRegistryLeaseRenew', 'registry-lease-renew.lua', 2);
     this.release = defineLuaScript(redis, 'chatappRegistryLeaseRelease', 'registry-lease-release.lua', 1);
@@ -107,8 +116,16 @@ export class RedisRegistryStore implements RegistryStore {
     }
     this.state = 'open';
     this.renewTimer = setInterval(() => {
-      // A failed renewal is not fatal here: the writes check the lease themselves (FENCED).
-      this.renew([this.keys.lease, this.keys.lastTaker], [this.token, this.leaseMs]).catch(() => undefined);
+      // A renewal that gets no answer is not fatal (Redis may be restarting); the writes check
+      // the lease themselves (FENCED). Only a definite answer that the lease is lost is reported.
+      this.renew([this.keys.lease, this.keys.lastTaker], [this.token, this.leaseMs]).then(
+        (reply) => {
+          if (reply === 1 || this.fenced || this.state !== 'open') return;
+          this.fenced = true;
+          this.onFenced?.(reply === -1 ? 'data-lost' : 'taken');
+        },
+        () => undefined,
+      );
     }, Math.max(1, Math.floor(this.leaseMs / 3)));
   }
 
