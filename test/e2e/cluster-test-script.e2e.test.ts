@@ -5,9 +5,9 @@ import { redisServerMissing } from '../support/redis-server';
 
 const ROOT = path.resolve(__dirname, '../..');
 
-function runScript(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runScript(args: readonly string[], script = 'cluster-test.ts'): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'scripts', 'cluster-test.ts'), ...args], { cwd: ROOT, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(ROOT, 'scripts', script), ...args], { cwd: ROOT, timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
     });
   });
@@ -39,6 +39,14 @@ describe('e2e: npm run cluster-test, scaled down', function () {
     expect(result.code).to.equal(2);
     expect(result.stderr).to.match(/Unknown option '--kill'/);
     expect(result.stderr).to.match(/^usage: npm run cluster-test/m);
+    expect(result.stdout).to.equal('');
+  });
+
+  it('bench:cluster refuses a flag it does not know the same way', async () => {
+    const result = await runScript(['--save', '5'], 'bench-cluster.ts');
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.match(/Unknown option '--save'/);
+    expect(result.stderr).to.match(/^usage: npm run bench:cluster/m);
     expect(result.stdout).to.equal('');
   });
 });
