@@ -16,7 +16,20 @@ export interface CliOptions {
   readonly logLevel?: string;
   readonly logFormat?: 'text' | 'json';
   readonly maxClients?: number;
+  /** Server: keep the stores in this Redis instead of the data directory. */
+  readonly redisUrl?: string;
+  /** Server: the key prefix in that Redis (default `chat:`), so several systems can share it. */
+  readonly redisPrefix?: string;
+  /** Server: start even on a Redis that may lose acknowledged writes (with a warning). */
+  readonly allowVolatileRedis?: boolean;
 }
+
+/** Options that only make sense for a server; a client given one is a usage error. */
+const SERVER_ONLY: ReadonlyArray<[keyof CliOptions, string]> = [
+  ['redisUrl', '--redis'],
+  ['redisPrefix', '--redis-prefix'],
+  ['allowVolatileRedis', '--allow-volatile-redis'],
+];
 
 export const USAGE = `usage:
   chatapp -s <port>                                           start a server
@@ -28,6 +41,10 @@ options:
   --log-level <level>  error, warn, info (default) or debug
   --log-format <fmt>   text (default) or json
   --max-clients <n>    server: most registered names (default 20000)
+  --redis <url>        server: keep the registry, mailboxes and channel in Redis (default $CHATAPP_REDIS_URL,
+                       else the data directory); that Redis needs appendonly yes and appendfsync always
+  --redis-prefix <p>   server: key prefix in that Redis (default chat:), so several systems can share it
+  --allow-volatile-redis  server: start even if that Redis may lose acknowledged writes (prints a warning)
   --help, --version`;
 
 const PORT_MIN = 1024;
@@ -86,6 +103,22 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
         options.maxClients = n;
         break;
       }
+      case '--redis': {
+        const v = value();
+        if (!v || !/^rediss?:\/\/\S+$/.test(v)) return { kind: 'error', message: '--redis needs a URL like redis://127.0.0.1:6379' };
+        options.redisUrl = v;
+        break;
+      }
+      case '--redis-prefix': {
+        const v = value();
+        if (!v || v.length > 100 || /[\s\x00-\x1f\x7f]/.test(v)) return { kind: 'error', message: '--redis-prefix needs 1-100 printable characters without spaces' };
+        options.redisPrefix = v;
+        break;
+      }
+      case '--allow-volatile-redis':
+        if (inline !== undefined) return { kind: 'error', message: '--allow-volatile-redis takes no value' };
+        options.allowVolatileRedis = true;
+        break;
       default:
         if (flag.startsWith('--')) return { kind: 'error', message: `unknown option ${flag}` };
         positional.push(arg);
@@ -101,6 +134,8 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
   }
   if (mode === '-c') {
     if (rest.length !== 4) return { kind: 'error', message: '-c takes exactly four arguments: <name> <server-ip> <server-port> <client-port>' };
+    const serverOnly = SERVER_ONLY.find(([key]) => options[key] !== undefined);
+    if (serverOnly) return { kind: 'error', message: `${serverOnly[1]} is a server option (-s)` };
     const [name, serverHost, sp, cp] = rest as [string, string, string, string];
     if (!/^[A-Za-z0-9_-]{1,32}$/.test(name)) return { kind: 'error', message: `invalid name ${JSON.stringify(name).slice(0, 40)}: names are 1-32 letters, digits, _ or -` };
     if (isReservedName(name)) return { kind: 'error', message: `the name ${name} is reserved for the server; choose another name` };

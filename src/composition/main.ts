@@ -73,6 +73,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           );
         };
         for (const signal of ['SIGINT', 'SIGHUP', 'SIGTERM'] as const) process.once(signal, stop);
+        void running.failed?.then((status) => running.stop().then(() => resolve(status), () => resolve(status)));
       });
     }
     case 'client':

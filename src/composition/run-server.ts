@@ -10,6 +10,7 @@ import { consoleModule } from './console-module';
 import { createContainer } from './create-container';
 import { baseDataDir, defaultLogFile, serverDataDir } from './data-dir';
 import { fsStoresModule } from './fs-stores-module';
+import { DEFAULT_REDIS_PREFIX, redactRedisUrl, redisStoresModule } from './redis-stores-module';
 import { FailpointFileSystem, parseFailpoint } from './failpoints';
 import type { WinstonLogger } from '../adapters/logging/winston-logger';
 import { createLogger } from './logging';
@@ -19,6 +20,8 @@ import { udpModule } from './udp-module';
 /** A running server process, for main to stop on a signal. */
 export interface RunningNode {
   stop(): Promise<void>;
+  /** Resolves with an exit status if the server can no longer serve and must be stopped. */
+  readonly failed?: Promise<number>;
 }
 
 /** Start the server of `chatapp -s <port>`; resolves once it listens, or with an exit status if it cannot. */
@@ -38,9 +41,40 @@ export async function runServer(
   const logger = createLogger(options, defaultLogFile(base, 'server', port), `server:${port}`);
   onLogger(logger);
   const config: ServerConfig = { role: 'server', port, settings: defaultSettings(options.maxClients ? { maxClients: options.maxClients } : {}) };
+  // --redis, else CHATAPP_REDIS_URL, else the data directory (the single server, the default).
+  const redisUrl = options.redisUrl ?? (env['CHATAPP_REDIS_URL'] || undefined);
+  const redisPrefix = options.redisPrefix ?? DEFAULT_REDIS_PREFIX;
+  let fail: (status: number) => void = () => undefined;
+  const failed = new Promise<number>((resolve) => {
+    fail = resolve;
+  });
+  const stores = redisUrl
+    ? redisStoresModule(redisUrl, redisPrefix, {
+        quota: config.settings.mailboxQuota,
+        allowVolatile: options.allowVolatileRedis === true,
+        onVolatile: (problems) => {
+          const text = `Redis at ${redactRedisUrl(redisUrl)} may lose acknowledged messages (${problems.join('; ')}); started anyway because of --allow-volatile-redis`;
+          logger.warn('volatile redis allowed', { problems });
+          out.print(`>>> [Warning: ${text}.]`, 'error');
+        },
+        registry: {
+          // A server that can no longer write its registry would leave every registration hanging.
+          onFenced: (why) => {
+            const text =
+              why === 'data-lost'
+                ? `Redis at ${redactRedisUrl(redisUrl)} lost its data (this server's lease and registry are gone); stopping; start the server again`
+                : `another ChatApp server took over the registry under prefix ${JSON.stringify(redisPrefix)}; stopping`;
+            logger.error('registry lease lost; stopping', { why });
+            out.print(renderLine({ kind: 'error', text }), 'error');
+            fail(1);
+          },
+        },
+      })
+    : fsStoresModule(serverDataDir(base, port), config.settings.mailboxQuota, failpoint ? new FailpointFileSystem(new NodeFileSystem(), failpoint) : new NodeFileSystem());
+  if (redisUrl) logger.info('stores in redis', { url: redactRedisUrl(redisUrl), prefix: redisPrefix });
   const container = createContainer(config, [
     udpModule(config),
-    fsStoresModule(serverDataDir(base, port), config.settings.mailboxQuota, failpoint ? new FailpointFileSystem(new NodeFileSystem(), failpoint) : new NodeFileSystem()),
+    stores,
     systemModule(),
     consoleModule(out, logger),
   ]);
@@ -53,7 +87,8 @@ export async function runServer(
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     const text =
-      e.code === 'ELOCKED' ? `${e.message}; stop it or use another --data-dir`
+      e.code === 'ELOCKED' ? `${e.message}; stop it or use another ${redisUrl ? '--redis-prefix' : '--data-dir'}`
+      : e.code === 'EVOLATILE' || e.code === 'EREDIS' ? e.message
       : e.code === 'EADDRINUSE' ? `port ${port} is already in use; stop the other program or choose another port`
       : `cannot start the server: ${e.message}`;
     out.print(renderLine({ kind: 'error', text }), 'error');
@@ -63,6 +98,7 @@ export async function runServer(
     return 1;
   }
   return {
+    failed,
     async stop() {
       await server.stop();
       logger.info('server stopped');

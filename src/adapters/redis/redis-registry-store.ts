@@ -12,6 +12,12 @@ export const REGISTRY_LEASE_MS = 10_000;
 export interface RedisRegistryStoreOptions {
   /** See REGISTRY_LEASE_MS; short in tests. Renewed every third of it. */
   readonly leaseMs?: number;
+  /**
+   * Told once, by the renewal, that this store can never write again: another store took the
+   * lease, or Redis lost its data (the lease and its last taker are gone). The server cannot
+   * change the table any more and should stop rather than leave clients waiting.
+   */
+  readonly onFenced?: (why: 'taken' | 'data-lost') => void;
 }
 
 type State = 'new' | 'open' | 'closed';
@@ -33,7 +39,8 @@ function toJson(r: RegistryRecord): string {
  *
  * - `<prefix>registry:rows`: a hash, name key → the record as JSON (the last save wins);
  * - `<prefix>registry:highest`: the highest version ever saved or reserved (only raised);
- * - `<prefix>registry:lease`: the token of the store that may write, with an expiry.
+ * - `<prefix>registry:lease`: the token of the store that may write, with an expiry;
+ * - `<prefix>registry:lease-taker`: the token of the store that took the lease last.
  *
  * Durability: every write is one Lua script, answered by Redis only once its effects are in the
  * AOF; with `appendonly yes` and `appendfsync always` (see `checkRedisDurability`) that is after
@@ -47,7 +54,10 @@ function toJson(r: RegistryRecord): string {
  * so the lease expires instead (`leaseMs`, renewed by a timer and by every write): a killed
  * server's successor can open after at most that long. Every write script checks the lease
  * token first (a fencing token), so a server that stalled past its lease, and was replaced,
- * has its later writes refused (`FENCED`) instead of overwriting its successor's.
+ * has its later writes refused (`FENCED`) instead of overwriting its successor's. A lease that
+ * lapsed only because Redis was unreachable for longer than it (nobody took it since, as the
+ * last-taker key shows) is taken back by the next renewal or write, so a Redis outage does not
+ * leave the server unable to write.
  *
  * Several instances over one Redis need a different contract (per-name atomic registration with
  * one shared version counter, a table change feed, membership with fencing); they will not take
@@ -56,8 +66,10 @@ function toJson(r: RegistryRecord): string {
  * The store does not own the connection: `close()` ends its lease and timer, not the client.
  */
 export class RedisRegistryStore implements RegistryStore {
-  private readonly keys: { readonly lease: string; readonly rows: string; readonly highest: string };
+  private readonly keys: { readonly lease: string; readonly lastTaker: string; readonly rows: string; readonly highest: string };
   private readonly leaseMs: number;
+  private readonly onFenced: ((why: 'taken' | 'data-lost') => void) | undefined;
+  private fenced = false;
   private readonly token = randomUUID();
   private gate = new CallGate('registry store');
   private readonly acquire: LuaScript;
@@ -75,19 +87,20 @@ export class RedisRegistryStore implements RegistryStore {
     private readonly prefix: string,
     options: RedisRegistryStoreOptions = {},
   ) {
-    this.keys = { lease: `${prefix}registry:lease`, rows: `${prefix}registry:rows`, highest: `${prefix}registry:highest` };
+    this.keys = { lease: `${prefix}registry:lease`, lastTaker: `${prefix}registry:lease-taker`, rows: `${prefix}registry:rows`, highest: `${prefix}registry:highest` };
     this.leaseMs = options.leaseMs ?? REGISTRY_LEASE_MS;
-    this.acquire = defineLuaScript(redis, 'chatappRegistryLeaseAcquire', 'registry-lease-acquire.lua', 1);
-    this.renew = defineLuaScript(redis, 'chatappRegistryLeaseRenew', 'registry-lease-renew.lua', 1);
+    this.onFenced = options.onFenced;
+    this.acquire = defineLuaScript(redis, 'chatappRegistryLeaseAcquire', 'registry-lease-acquire.lua', 2);
+    this.renew = defineLuaScript(redis, 'chatappRegistryLeaseRenew', 'registry-lease-renew.lua', 2);
     this.release = defineLuaScript(redis, 'chatappRegistryLeaseRelease', 'registry-lease-release.lua', 1);
-    this.saveRow = defineLuaScript(redis, 'chatappRegistrySave', 'registry-save.lua', 3);
-    this.reserve = defineLuaScript(redis, 'chatappRegistryReserve', 'registry-reserve.lua', 2);
+    this.saveRow = defineLuaScript(redis, 'chatappRegistrySave', 'registry-save.lua', 4);
+    this.reserve = defineLuaScript(redis, 'chatappRegistryReserve', 'registry-reserve.lua', 3);
   }
 
   async open(): Promise<void> {
     if (this.state === 'open') throw new Error(`registry store under prefix ${JSON.stringify(this.prefix)} is already open`);
     if (this.gate.isClosed) this.gate = new CallGate('registry store');
-    const reply = (await this.acquire([this.keys.lease], [this.token, this.leaseMs])) as [number, number?];
+    const reply = (await this.acquire([this.keys.lease, this.keys.lastTaker], [this.token, this.leaseMs])) as [number, number?];
     if (reply[0] !== 1) {
       const leftMs = Math.max(0, reply[1] ?? 0);
       throw Object.assign(
@@ -103,8 +116,16 @@ export class RedisRegistryStore implements RegistryStore {
     }
     this.state = 'open';
     this.renewTimer = setInterval(() => {
-      // A failed renewal is not fatal here: the writes check the lease themselves (FENCED).
-      this.renew([this.keys.lease], [this.token, this.leaseMs]).catch(() => undefined);
+      // A renewal that gets no answer is not fatal (Redis may be restarting); the writes check
+      // the lease themselves (FENCED). Only a definite answer that the lease is lost is reported.
+      this.renew([this.keys.lease, this.keys.lastTaker], [this.token, this.leaseMs]).then(
+        (reply) => {
+          if (reply === 1 || this.fenced || this.state !== 'open') return;
+          this.fenced = true;
+          this.onFenced?.(reply === -1 ? 'data-lost' : 'taken');
+        },
+        () => undefined,
+      );
     }, Math.max(1, Math.floor(this.leaseMs / 3)));
   }
 
@@ -128,7 +149,7 @@ export class RedisRegistryStore implements RegistryStore {
   save(record: RegistryRecord): Promise<void> {
     return this.call(async () => {
       assertVersion(record.version);
-      const highest = await this.saveRow([this.keys.lease, this.keys.rows, this.keys.highest], [this.token, this.leaseMs, nameKey(record.name), toJson(record), record.version]);
+      const highest = await this.saveRow([this.keys.lease, this.keys.rows, this.keys.highest, this.keys.lastTaker], [this.token, this.leaseMs, nameKey(record.name), toJson(record), record.version]);
       this.raise(Number(highest));
     });
   }
@@ -138,7 +159,7 @@ export class RedisRegistryStore implements RegistryStore {
       assertVersion(version);
       // Already durable: no round trip, so a server may call this for every change.
       if (version <= this.highest) return;
-      this.raise(Number(await this.reserve([this.keys.lease, this.keys.highest], [this.token, this.leaseMs, version])));
+      this.raise(Number(await this.reserve([this.keys.lease, this.keys.highest, this.keys.lastTaker], [this.token, this.leaseMs, version])));
     });
   }
 

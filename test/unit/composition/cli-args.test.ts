@@ -17,3 +17,29 @@ describe('parseCliArgs', () => {
     }
   });
 });
+
+describe('parseCliArgs: the Redis options of a server', () => {
+  it('reads --redis, --redis-prefix and --allow-volatile-redis for -s', () => {
+    expect(parseCliArgs(['-s', '5000', '--redis', 'redis://127.0.0.1:6390', '--redis-prefix', 'team:', '--allow-volatile-redis'])).to.deep.equal({
+      kind: 'server',
+      port: 5000,
+      options: { redisUrl: 'redis://127.0.0.1:6390', redisPrefix: 'team:', allowVolatileRedis: true },
+    });
+    expect(parseCliArgs(['-s', '5000', '--redis=rediss://u:p@host:6380/2'])).to.deep.include({ options: { redisUrl: 'rediss://u:p@host:6380/2' } });
+  });
+
+  it('refuses a missing or non-Redis URL, an empty prefix, and a value given to the switch', () => {
+    for (const argv of [
+      ['-s', '5000', '--redis'],
+      ['-s', '5000', '--redis', 'http://host'],
+      ['-s', '5000', '--redis-prefix', ''],
+      ['-s', '5000', '--redis-prefix', 'a b'],
+      ['-s', '5000', '--allow-volatile-redis=yes'],
+    ]) expect(parseCliArgs(argv).kind, argv.join(' ')).to.equal('error');
+  });
+
+  it('refuses them for a client, naming the option', () => {
+    const request = parseCliArgs(['-c', 'x', '127.0.0.1', '5000', '6000', '--redis', 'redis://127.0.0.1:6390']);
+    expect(request).to.deep.equal({ kind: 'error', message: '--redis is a server option (-s)' });
+  });
+});

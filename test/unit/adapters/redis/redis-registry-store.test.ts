@@ -73,4 +73,54 @@ describe('RedisRegistryStore: one writer per prefix, by a fenced lease', () => {
     expect(await successor.load()).to.deep.equal([row('alice', 2)]);
     expect(await successor.highestVersion()).to.equal(2);
   });
+
+  it('takes back a lease that lapsed while nobody took it (Redis unreachable longer than the lease), by its next write or renewal', async () => {
+    const prefix = uniquePrefix('lease');
+    const cut = await redis.connect();
+    const holder = store(prefix, 300, cut);
+    await holder.open();
+    await holder.save(row('alice', 1));
+    cut.disconnect();
+    await sleep(600);
+    expect(await redis.client().exists(`${prefix}registry:lease`), 'the lease lapsed').to.equal(0);
+    await cut.connect();
+    await holder.save(row('bob', 2));
+    await holder.reserveVersion(64);
+    expect((await rejection(store(prefix, 10_000).open())).code, 'the holder has it again').to.equal('ELOCKED');
+    // Its renewal timer takes a lapsed lease back too, with no write needed.
+    cut.disconnect();
+    await sleep(600);
+    await cut.connect();
+    await sleep(300);
+    expect(await redis.client().exists(`${prefix}registry:lease`)).to.equal(1);
+    expect((await holder.load()).map((r) => r.name).sort()).to.deep.equal(['alice', 'bob']);
+  });
+
+  it('tells its owner once when it is fenced for good: another store took the lease, or Redis lost the lease and its last taker', async () => {
+    const taken: string[] = [];
+    const prefix = uniquePrefix('lease');
+    const cut = await redis.connect();
+    const old = new RedisRegistryStore(cut, prefix, { leaseMs: 300, onFenced: (why) => taken.push(why) });
+    stores.push(old);
+    await old.open();
+    cut.disconnect();
+    await sleep(600);
+    await store(prefix, 10_000).open();
+    await cut.connect();
+    await sleep(500);
+    expect(taken).to.deep.equal(['taken']);
+
+    const lost: string[] = [];
+    const other = uniquePrefix('lease');
+    const holder = new RedisRegistryStore(redis.client(), other, { leaseMs: 300, onFenced: (why) => lost.push(why) });
+    stores.push(holder);
+    await holder.open();
+    await sleep(200);
+    expect(lost, 'renewals alone do not fence').to.deep.equal([]);
+    // What a Redis restarted without its data has: neither the lease nor who took it.
+    await redis.client().del(`${other}registry:lease`, `${other}registry:lease-taker`);
+    await sleep(500);
+    expect(lost).to.deep.equal(['data-lost']);
+    expect((await rejection(holder.save(row('alice', 1)))).message).to.match(/^FENCED/);
+  });
 });

@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { TableRow } from '../../domain/client-table';
+import { nameKey } from '../../domain/nickname';
+import { StoreClosedError } from '../../application/ports/store-closed-error';
+import type { TableChange, TableClaim, TableFeed, TableFollower, TableSnapshot, TableSubscription } from '../../application/ports/table-feed';
+import { CallGate } from './call-gate';
+import { defineLuaScript, type LuaScript } from './lua-script';
+
+/** Changes the feed keeps (a follower further behind gets a snapshot). */
+export const REDIS_FEED_CHANGES = 10_000;
+/** Changes read per XREAD. */
+const READ_BATCH = 500;
+/** How long one XREAD waits for a change; the epoch is checked between waits. */
+const BLOCK_MS = 500;
+/** Wait before reading again after a failed read (Redis down or restarting). */
+const RETRY_MS = 200;
+
+export interface RedisTableFeedOptions {
+  /** See REDIS_FEED_CHANGES. Below 1,000 the feed is trimmed exactly (tests), above approximately. */
+  readonly keep?: number;
+}
+
+function isRow(v: unknown): v is TableRow {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return typeof r.name === 'string' && typeof r.ip === 'string' && typeof r.port === 'number' && typeof r.online === 'boolean';
+}
+
+function parseRow(json: string, where: string): TableRow {
+  const parsed: unknown = JSON.parse(json);
+  if (!isRow(parsed)) throw new Error(`malformed table row in ${where}: ${json.slice(0, 200)}`);
+  return { name: parsed.name, ip: parsed.ip, port: parsed.port, online: parsed.online };
+}
+
+/**
+ * The shared table and its feed in Redis, under a key prefix:
+ *
+ * - `<prefix>table:rows`: a hash, name key → the row as JSON (what clients see);
+ * - `<prefix>table:owners`: a hash, name key → owner (digest of the name's secret); kept apart
+ *   so snapshots never carry it;
+ * - `<prefix>table:version`: the one version counter of the system;
+ * - `<prefix>table:feed`: a Stream whose entry id is `<version>-0`, one entry per change,
+ *   trimmed to the latest `keep`;
+ * - `<prefix>table:epoch`: a random value set once; a Redis that lost its data lost it too.
+ *
+ * A claim is one Lua script (owner check, version, row and feed entry together), answered only
+ * once its effects are in the AOF (after the fsync with `appendfsync always`).
+ *
+ * Each `follow` reads on its own connection with `XREAD BLOCK` from the last version it
+ * delivered (never `$`, which would skip what was written between two reads). A version that
+ * does not follow the last one (trimmed away) or a different epoch means a snapshot instead.
+ * A pub/sub message could be lost across a reconnect; a Stream read from a known id cannot.
+ *
+ * The store does not own the shared connection; each follow owns its own and closes it on stop.
+ */
+export class RedisTableFeed implements TableFeed {
+  private readonly keys: { readonly rows: string; readonly owners: string; readonly version: string; readonly feed: string; readonly epoch: string };
+  private readonly keep: number;
+  private readonly gate = new CallGate('table feed');
+  private readonly claimScript: LuaScript;
+  private readonly subscriptions = new Set<TableSubscription>();
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    options: RedisTableFeedOptions = {},
+  ) {
+    this.keys = { rows: `${prefix}table:rows`, owners: `${prefix}table:owners`, version: `${prefix}table:version`, feed: `${prefix}table:feed`, epoch: `${prefix}table:epoch` };
+    this.keep = options.keep ?? REDIS_FEED_CHANGES;
+    this.claimScript = defineLuaScript(redis, 'chatappTableClaim', 'table-claim.lua', 4);
+  }
+
+  async open(): Promise<void> {
+    await this.gate.run(() => this.redis.set(this.keys.epoch, randomUUID(), 'NX'));
+  }
+
+  claim(row: TableRow, owner: string): Promise<TableClaim> {
+    return this.gate.run(async () => {
+      const json = JSON.stringify({ name: row.name, ip: row.ip, port: row.port, online: row.online });
+      const reply = (await this.claimScript(
+        [this.keys.rows, this.keys.owners, this.keys.version, this.keys.feed],
+        [nameKey(row.name), owner, json, this.keep, this.keep < 1_000 ? '1' : '0'],
+      )) as [number, number?];
+      return reply[0] === 1 ? { ok: true, version: Number(reply[1]) } : { ok: false, reason: 'owned' };
+    });
+  }
+
+  snapshot(): Promise<TableSnapshot> {
+    return this.gate.run(() => this.read(this.redis));
+  }
+
+  follow(from: { readonly epoch: string; readonly version: number }, follower: TableFollower): TableSubscription {
+    if (this.gate.isClosed) throw new StoreClosedError('table feed');
+    const connection = this.redis.duplicate();
+    connection.on('error', () => undefined);
+    let stopped = false;
+    let wake: (() => void) | undefined;
+    const loop = (async () => {
+      let epoch = from.epoch;
+      let version = from.version;
+      const resync = async (): Promise<void> => {
+        const snapshot = await this.read(connection);
+        if (stopped) return;
+        epoch = snapshot.epoch;
+        version = snapshot.version;
+        follower.onResync(snapshot);
+      };
+      while (!stopped) {
+        try {
+          if (connection.status === 'wait' || connection.status === 'end') await connection.connect();
+          if ((await connection.get(this.keys.epoch)) !== epoch) {
+            await resync();
+            continue;
+          }
+          const reply = (await connection.xread('COUNT', READ_BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', this.keys.feed, `${version}-0`)) as
+            | [string, [string, string[]][]][]
+            | null;
+          if (stopped || !reply || reply.length === 0) continue;
+          const changes: TableChange[] = reply[0]![1].map(([id, fields]) => ({
+            version: Number(id.slice(0, id.indexOf('-'))),
+            row: parseRow(fields[fields.indexOf('row') + 1] ?? '', this.keys.feed),
+          }));
+          if (changes.length === 0) continue;
+          if (changes[0]!.version !== version + 1) {
+            await resync();
+            continue;
+          }
+          version = changes[changes.length - 1]!.version;
+          follower.onChanges(changes);
+        } catch {
+          if (stopped) break;
+          // Redis is down or restarting: read again from the same version once it answers.
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, RETRY_MS);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          wake = undefined;
+        }
+      }
+    })();
+    const subscription: TableSubscription = {
+      stop: async () => {
+        if (stopped) return loop;
+        stopped = true;
+        this.subscriptions.delete(subscription);
+        wake?.();
+        // Ends a blocked XREAD at once (it rejects); the loop sees `stopped` and returns.
+        connection.disconnect();
+        await loop;
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await this.gate.close();
+  }
+
+  private async read(redis: Redis): Promise<TableSnapshot> {
+    const script = defineLuaScript(redis, 'chatappTableSnapshot', 'table-snapshot.lua', 3);
+    const [epoch, version, flat] = (await script([this.keys.epoch, this.keys.version, this.keys.rows], [randomUUID()])) as [string, number, string[]];
+    const rows: TableRow[] = [];
+    for (let i = 1; i < flat.length; i += 2) rows.push(parseRow(flat[i]!, this.keys.rows));
+    return { epoch: String(epoch), version: Number(version), rows };
+  }
+}

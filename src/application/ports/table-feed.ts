@@ -1,0 +1,65 @@
+import type { ServiceIdentifier } from 'inversify';
+import type { TableRow } from '../../domain/client-table';
+
+/** One change of the shared table: `row` as it is from `version` on. */
+export interface TableChange {
+  readonly version: number;
+  readonly row: TableRow;
+}
+
+/** The whole shared table at one version, read atomically. */
+export interface TableSnapshot {
+  /** Changes when the store lost its data (a Redis restarted empty): versions from before mean nothing. */
+  readonly epoch: string;
+  readonly version: number;
+  readonly rows: readonly TableRow[];
+}
+
+/** What a claim of a name's row did. */
+export type TableClaim =
+  | { readonly ok: true; readonly version: number }
+  /** The name belongs to another owner: nothing changed. */
+  | { readonly ok: false; readonly reason: 'owned' };
+
+/** Where a follower is told about changes. Calls come one at a time, in version order. */
+export interface TableFollower {
+  /** The changes right after the last one delivered (or after `from`), consecutive versions. */
+  onChanges(changes: readonly TableChange[]): void;
+  /**
+   * The follower cannot be given the changes since its last version (they were trimmed, or
+   * the epoch changed): here is the whole table; later changes follow on from its version.
+   */
+  onResync(snapshot: TableSnapshot): void;
+}
+
+/** A running `follow`; `stop()` resolves once no more calls will come. */
+export interface TableSubscription {
+  stop(): Promise<void>;
+}
+
+/**
+ * The client table shared by every server instance of one system, with one version counter
+ * for all of them, and the feed of its changes (SPEC §7 "Several servers").
+ *
+ * - `claim` sets a name's row for its owner (the digest of the name's secret): the name is
+ *   taken by the first owner to claim it and refused to any other, atomically, so when two
+ *   instances register one free name at the same instant exactly one wins. Each change gets
+ *   the next version of the whole system and is durable when the call resolves.
+ * - `follow` delivers every change after a version, in order and without gaps, to one
+ *   instance, which pushes them to the clients homed on it; a follower too far behind (the
+ *   feed keeps only the latest changes) or on another epoch gets a snapshot instead.
+ *
+ * One server alone uses the in-memory adapter (the same code path); several use Redis.
+ */
+export interface TableFeed {
+  /** Connects, and gives the store its epoch if it has none. */
+  open(): Promise<void>;
+  claim(row: TableRow, owner: string): Promise<TableClaim>;
+  snapshot(): Promise<TableSnapshot>;
+  /** Follow from `from` (a snapshot's epoch and version, or any later version delivered). */
+  follow(from: { readonly epoch: string; readonly version: number }, follower: TableFollower): TableSubscription;
+  /** Stops every follow and refuses later calls with `StoreClosedError`. */
+  close(): Promise<void>;
+}
+
+export const TableFeed: ServiceIdentifier<TableFeed> = Symbol('TableFeed');

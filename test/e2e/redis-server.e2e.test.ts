@@ -1,0 +1,221 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ChatAppProcess, freeUdpPort, useProcessPool } from '../support/chatapp-process';
+import { uniquePrefix, useRedisServer, type RedisServerHarness } from '../support/redis-server';
+
+const WELCOME = '>>> [Welcome, You are registered.]';
+const TABLE = '>>> [Client table updated.]';
+const LISTENING = /^>>> \[Server listening on .*127\.0\.0\.1:\d+.*\]$/;
+const STAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+
+async function next(proc: ChatAppProcess, action: () => void, count: number): Promise<string[]> {
+  const mark = proc.lines.length;
+  action();
+  return proc.linesAfter(mark, count);
+}
+
+/** Until the registry lease a killed server held under `prefix` has expired (at most its 10 s). */
+async function leaseGone(redis: RedisServerHarness, prefix: string): Promise<void> {
+  while ((await redis.client().exists(`${prefix}registry:lease`)) === 1) await sleep(100);
+}
+
+describe('e2e: chatapp -s --redis keeps its stores in Redis', function () {
+  this.timeout(40_000);
+  const redis = useRedisServer();
+  const run = useProcessPool('chatapp-e2e-redis-');
+  /** Processes on a data directory of their own (another server's, another user's), killed after the test. */
+  const elsewhere: ChatAppProcess[] = [];
+  let prefix: string;
+  afterEach(async () => {
+    await Promise.all(elsewhere.splice(0).map((p) => p.kill('SIGKILL')));
+  });
+
+  function startIn(dir: string, args: string[]): ChatAppProcess {
+    const p = new ChatAppProcess([...args, '--data-dir', dir]);
+    elsewhere.push(p);
+    return p;
+  }
+
+  beforeEach(() => {
+    prefix = uniquePrefix('e2e');
+  });
+
+  async function server(port?: number, dataDir?: string): Promise<{ proc: ChatAppProcess; port: number }> {
+    const p = port ?? (await freeUdpPort());
+    const args = ['-s', String(p), '--redis', redis.server().url, '--redis-prefix', prefix];
+    const proc = dataDir ? startIn(dataDir, args) : run.start(args);
+    const [line] = await proc.linesAfter(0, 1);
+    expect(line).to.match(LISTENING);
+    return { proc, port: p };
+  }
+
+  async function client(name: string, serverPort: number): Promise<ChatAppProcess> {
+    const proc = run.start(['-c', name, '127.0.0.1', String(serverPort), String(await freeUdpPort())]);
+    expect(await proc.linesAfter(0, 2)).to.deep.equal([WELCOME, TABLE]);
+    return proc;
+  }
+
+  it('test case 1: three clients, six directions, dereg, offline messages, reg', async () => {
+    const { port } = await server();
+    const x = await client('x', port);
+    const y = await client('y', port);
+    await x.linesAfter(2, 1);
+    const z = await client('z', port);
+    expect(await x.linesAfter(3, 1)).to.deep.equal([TABLE]);
+    expect(await y.linesAfter(2, 1)).to.deep.equal([TABLE]);
+    const nodes = { x, y, z };
+    for (const [from, to] of [['x', 'y'], ['x', 'z'], ['y', 'x'], ['y', 'z'], ['z', 'x'], ['z', 'y']] as const) {
+      const toMark = nodes[to].lines.length;
+      expect(await next(nodes[from], () => nodes[from].type(`send ${to} hi ${to}, this is ${from}`), 1)).to.deep.equal([`>>> [Message received by ${to}.]`]);
+      expect(await nodes[to].linesAfter(toMark, 1)).to.deep.equal([`>>> ${from}: hi ${to}, this is ${from}`]);
+    }
+    const [ym, zm] = [y.lines.length, z.lines.length];
+    expect(await next(x, () => x.type('dereg x'), 1)).to.deep.equal(['>>> [You are Offline. Bye.]']);
+    expect(await y.linesAfter(ym, 1)).to.deep.equal([TABLE]);
+    expect(await z.linesAfter(zm, 1)).to.deep.equal([TABLE]);
+    expect(await next(y, () => y.type('send x message one'), 2)).to.deep.equal(['>>> [No ACK from x, message sent to server.]', '>>> [Messages received by the server and saved]']);
+    expect(await next(z, () => z.type('send x message two'), 2)).to.deep.equal(['>>> [No ACK from x, message sent to server.]', '>>> [Messages received by the server and saved]']);
+    // The stored messages are in Redis, one Stream entry each, not in the data directory.
+    expect(await redis.client().xlen(`${prefix}mbox:x`)).to.equal(2);
+    const [ym2, zm2] = [y.lines.length, z.lines.length];
+    const back = await next(x, () => x.type('reg x'), 5);
+    expect(back.slice(0, 3)).to.deep.equal([WELCOME, TABLE, '>>> [You have messages]']);
+    expect(/^>>> y: (.{19}) message one$/.exec(back[3]!)?.[1]).to.match(STAMP);
+    expect(/^>>> z: (.{19}) message two$/.exec(back[4]!)?.[1]).to.match(STAMP);
+    expect(await y.linesAfter(ym2, 1)).to.deep.equal([TABLE]);
+    expect(await z.linesAfter(zm2, 1)).to.deep.equal([TABLE]);
+    for (const p of [x, y, z]) p.endInput();
+    for (const p of [x, y, z]) expect(await p.waitForExit()).to.equal(0);
+  });
+
+  it('test case 3: send_all from x; x sees the server ACK, y and z the channel message', async () => {
+    const { port } = await server();
+    const x = await client('x', port);
+    const y = await client('y', port);
+    const z = await client('z', port);
+    await y.waitFor(TABLE);
+    await sleep(100);
+    const [ym, zm] = [y.lines.length, z.lines.length];
+    expect(await next(x, () => x.type('send_all hello channel'), 1)).to.deep.equal(['>>> [Message received by Server.]']);
+    expect(await y.linesAfter(ym, 1)).to.deep.equal(['>>> [Channel_Message x: hello channel]']);
+    expect(await z.linesAfter(zm, 1)).to.deep.equal(['>>> [Channel_Message x: hello channel]']);
+  });
+
+  it('a server killed with SIGKILL and restarted on the same Redis (another data directory) keeps the registry and stored messages', async () => {
+    const first = await server();
+    const x = await client('x', first.port);
+    const y = await client('y', first.port);
+    await x.linesAfter(2, 1);
+    const ym = y.lines.length;
+    expect(await next(x, () => x.type('dereg x'), 1)).to.deep.equal(['>>> [You are Offline. Bye.]']);
+    expect(await y.linesAfter(ym, 1)).to.deep.equal([TABLE]);
+    expect(await next(y, () => y.type('send x kept across the crash'), 2)).to.deep.equal(['>>> [No ACK from x, message sent to server.]', '>>> [Messages received by the server and saved]']);
+    await first.proc.kill('SIGKILL');
+    // The killed server's lease on the prefix must run out before a successor may write.
+    await leaseGone(redis, prefix);
+    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-e2e-redis-other-'));
+    try {
+      await server(first.port, otherDir);
+      // The registry came back: y's name is still owned, so a newcomer without y's secret is refused.
+      const impostorDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-e2e-redis-impostor-'));
+      try {
+        const impostor = startIn(impostorDir, ['-c', 'y', '127.0.0.1', String(first.port), String(await freeUdpPort())]);
+        expect(await impostor.waitForExit()).to.equal(1);
+        expect(impostor.lines.join('\n')).to.match(/Error: /);
+        expect(impostor.lines).to.not.include(WELCOME);
+      } finally {
+        fs.rmSync(impostorDir, { recursive: true, force: true });
+      }
+      // And x, with its secret, logs back in and gets the message stored before the crash.
+      const back = await next(x, () => x.type('reg x'), 4);
+      expect(back.slice(0, 3)).to.deep.equal([WELCOME, TABLE, '>>> [You have messages]']);
+      expect(/^>>> y: (.{19}) kept across the crash$/.exec(back[3]!)?.[1]).to.match(STAMP);
+      // Removed once x ACKed it, which the server learns just after x printed it.
+      const deadline = Date.now() + 5_000;
+      while ((await redis.client().exists(`${prefix}mbox:x`)) === 1 && Date.now() < deadline) await sleep(50);
+      expect(await redis.client().exists(`${prefix}mbox:x`)).to.equal(0);
+    } finally {
+      fs.rmSync(otherDir, { recursive: true, force: true });
+    }
+  });
+
+  it('Redis killed with SIGKILL and restarted: the server reconnects, keeps what it ACKed before and stores again after', async () => {
+    const { port } = await server();
+    const x = await client('x', port);
+    const y = await client('y', port);
+    await x.linesAfter(2, 1);
+    const ym = y.lines.length;
+    expect(await next(x, () => x.type('dereg x'), 1)).to.deep.equal(['>>> [You are Offline. Bye.]']);
+    expect(await y.linesAfter(ym, 1)).to.deep.equal([TABLE]);
+    const saved = ['>>> [No ACK from x, message sent to server.]', '>>> [Messages received by the server and saved]'];
+    expect(await next(y, () => y.type('send x before the Redis crash'), 2)).to.deep.equal(saved);
+    await redis.server().kill();
+    await redis.server().restart();
+    // The server's connection comes back on its own (retried every few tens of ms).
+    expect(await next(y, () => y.type('send x after the Redis crash'), 2)).to.deep.equal(saved);
+    const back = await next(x, () => x.type('reg x'), 5);
+    expect(back.slice(0, 3)).to.deep.equal([WELCOME, TABLE, '>>> [You have messages]']);
+    expect(back[3]).to.match(/^>>> y: .{19} before the Redis crash$/);
+    expect(back[4]).to.match(/^>>> y: .{19} after the Redis crash$/);
+    // The suite's own client reconnects too; later tests use it.
+    while (redis.client().status !== 'ready') await sleep(20);
+  });
+
+  it('Redis restarted without its data: the server says so on one error line and exits with status 1', async () => {
+    const { proc, port } = await server();
+    await client('x', port);
+    await redis.server().kill();
+    // A Redis that lost its disk: its append-only files are gone.
+    for (const entry of fs.readdirSync(redis.server().dir)) {
+      if (entry.startsWith('appendonly')) fs.rmSync(path.join(redis.server().dir, entry), { recursive: true, force: true });
+    }
+    await redis.server().restart();
+    // Noticed by the next lease renewal (every third of the 10 s lease).
+    expect(await proc.waitForExit(15_000)).to.equal(1);
+    expect(proc.lines.slice(1)).to.deep.equal([
+      `>>> [Error: Redis at ${redis.server().url} lost its data (this server's lease and registry are gone); stopping; start the server again.]`,
+    ]);
+    while (redis.client().status !== 'ready') await sleep(20);
+  });
+
+  it('a second server on the same Redis and prefix is refused with status 1 and one clear line', async () => {
+    await server();
+    const second = run.start(['-s', String(await freeUdpPort()), '--redis', redis.server().url, '--redis-prefix', prefix]);
+    expect(await second.waitForExit()).to.equal(1);
+    expect(second.lines).to.have.length(1);
+    expect(second.lines[0]).to.match(/^>>> \[Error: another ChatApp server holds the registry under prefix .*; stop it or use another --redis-prefix\.\]$/);
+  });
+
+  it('a server whose Redis cannot be reached exits with status 1 and says so', async () => {
+    const closed = await freeUdpPort();
+    const proc = run.start(['-s', String(await freeUdpPort()), '--redis', `redis://127.0.0.1:${closed}`]);
+    expect(await proc.waitForExit()).to.equal(1);
+    expect(proc.lines).to.deep.equal([`>>> [Error: cannot reach Redis at redis://127.0.0.1:${closed} (connect ECONNREFUSED 127.0.0.1:${closed}).]`]);
+  });
+});
+
+describe('e2e: chatapp -s --redis against a Redis that may lose acknowledged writes', function () {
+  this.timeout(30_000);
+  const redis = useRedisServer({ appendonly: 'no', appendfsync: 'everysec' });
+  const run = useProcessPool('chatapp-e2e-redis-');
+
+  it('refuses to start: status 1 and an error line naming appendonly and appendfsync', async () => {
+    const proc = run.start(['-s', String(await freeUdpPort()), '--redis', redis.server().url, '--redis-prefix', uniquePrefix('volatile')]);
+    expect(await proc.waitForExit()).to.equal(1);
+    expect(proc.lines).to.have.length(1);
+    expect(proc.lines[0]).to.match(/^>>> \[Error: Redis at redis:\/\/127\.0\.0\.1:\d+ may lose acknowledged messages: appendonly is no; it must be yes .*appendfsync is everysec; it must be always .*--allow-volatile-redis\.\]$/);
+  });
+
+  it('starts with --allow-volatile-redis (URL from CHATAPP_REDIS_URL), after a warning line, and serves clients', async () => {
+    const port = await freeUdpPort();
+    const proc = run.start(['-s', String(port), '--allow-volatile-redis', '--redis-prefix', uniquePrefix('volatile')], { CHATAPP_REDIS_URL: redis.server().url });
+    const [warning, listening] = await proc.linesAfter(0, 2);
+    expect(warning).to.match(/^>>> \[Warning: Redis at redis:\/\/127\.0\.0\.1:\d+ may lose acknowledged messages \(appendonly is no.*appendfsync is everysec.*\); started anyway because of --allow-volatile-redis\.\]$/);
+    expect(listening).to.match(LISTENING);
+    const x = run.start(['-c', 'x', '127.0.0.1', String(port), String(await freeUdpPort())]);
+    expect(await x.linesAfter(0, 2)).to.deep.equal([WELCOME, TABLE]);
+  });
+});
