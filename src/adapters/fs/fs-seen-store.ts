@@ -39,9 +39,10 @@ function parseLine(body: unknown): string | undefined {
  *
  * `add` resolves once its line is written to the file (so a process that exits or is killed
  * keeps it); adds made while a write is under way are written together by the next one. The
- * fsync follows the write within `syncDelayMs`, shared by every write made meanwhile, and nobody waits for it: a
- * power loss may forget the keys written since the last fsync that finished (`flush` waits
- * for one), which costs at most a message shown twice after the restart. Opening drops a torn
+ * fsync follows the write within `syncDelayMs`, shared by every write made meanwhile, and
+ * nobody waits for it: a power loss may forget the keys written since the last fsync that
+ * finished (`flush` waits for one), which costs at most a message shown twice after the
+ * restart. Opening drops a torn
  * last line and fsyncs what a killed predecessor left. The file holds at most `2 × kept`
  * lines: past that it is compacted to the `kept` most recent keys by writing a temp file,
  * fsyncing it, renaming it over the log and fsyncing the folder, so a crash leaves the old log
