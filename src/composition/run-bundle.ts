@@ -115,7 +115,7 @@ export function roleOf(argv: readonly string[]): string {
  * Without a usable cache, one is made once the process has run for a while (or when it ends,
  * if sooner), so it holds the functions this role actually ran, not only the top level.
  */
-export function runBundle(file: string, cacheDir: string | undefined, role: string): void {
+export function runBundle(file: string, cacheDir: string | undefined, role: string, later: (write: () => void) => void = writeLater): void {
   const fd = fs.openSync(file, 'r');
   let source: string;
   let stat: fs.Stats;
@@ -128,13 +128,14 @@ export function runBundle(file: string, cacheDir: string | undefined, role: stri
   const cache = cacheDir === undefined ? undefined : new CodeCache(cacheDir, stat, role);
   const cachedData = cache?.read();
   const script = new vm.Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
-  if (cache && (!cachedData || script.cachedDataRejected)) writeLater(() => cache.write(script.createCachedData()));
+  if (cache && (!cachedData || script.cachedDataRejected)) later(() => cache.write(script.createCachedData()));
   const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
   const module = { exports: {}, id: file, filename: file, loaded: false };
   wrapper.call(module.exports, module.exports, Module.createRequire(file), module, file, path.dirname(file));
   module.loaded = true;
 }
 
+/** Run `write` once: after WRITE_CACHE_AFTER_MS (without holding the process) or as it exits. */
 function writeLater(write: () => void): void {
   let written = false;
   const once = (): void => {
