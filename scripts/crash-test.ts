@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { parseArgs } from 'node:util';
 import { crashRunPassed, formatFigures, runCrashTest } from '../test/support/crash-run';
+import { numberFlag, parseFlags, usageError } from './script-flags';
 
 /**
  * `npm run crash-test`: issue 4's crash test at full scale. 1,000 `kill -9`s of a real server
@@ -20,46 +20,26 @@ const USAGE = `usage: npm run crash-test -- [--kills N] [--seed N] [--failpoints
   --trace            trace every client's traffic and explain each lost message (debugging)
   --help             this text`;
 
-class UsageError extends Error {}
-
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
-function numberOption(name: string, raw: string | undefined, fallback: number, integer: boolean): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || (integer && !Number.isInteger(value))) {
-    throw new UsageError(`--${name} wants a non-negative ${integer ? 'integer' : 'number'}, got ${raw}`);
-  }
-  return value;
-}
-
-function parseOptions(argv: string[]) {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        kills: { type: 'string' },
-        seed: { type: 'string' },
-        failpoints: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'log-level': { type: 'string' },
-        trace: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+function parseOptions(argv: readonly string[]) {
+  const values = parseFlags('crash-test', USAGE, argv, {
+    kills: { type: 'string' },
+    seed: { type: 'string' },
+    failpoints: { type: 'string' },
+    'data-dir': { type: 'string' },
+    'log-level': { type: 'string' },
+    trace: { type: 'boolean' },
+    help: { type: 'boolean' },
+  });
+  const num = (flag: 'kills' | 'seed' | 'failpoints', max: number, integer: boolean): number | undefined => numberFlag('crash-test', USAGE, flag, values[flag], 0, max, integer);
   const logLevel = values['log-level'] ?? 'warn';
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new UsageError(`--log-level wants ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) usageError('crash-test', USAGE, `--log-level wants ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
   return {
     help: values.help === true,
-    kills: numberOption('kills', values.kills, 1000, true),
-    seed: numberOption('seed', values.seed, Math.floor(Math.random() * 0x7fffffff), true),
-    failpointShare: Math.min(1, numberOption('failpoints', values.failpoints, 0.4, false)),
+    kills: num('kills', 1_000_000, true) ?? 1000,
+    seed: num('seed', 2 ** 31 - 1, true) ?? Math.floor(Math.random() * 0x7fffffff),
+    failpointShare: num('failpoints', 1, false) ?? 0.4,
     dataDir: values['data-dir'],
     logLevel: logLevel as (typeof LOG_LEVELS)[number],
     trace: values.trace === true,
@@ -67,14 +47,7 @@ function parseOptions(argv: string[]) {
 }
 
 async function main(): Promise<number> {
-  let options: ReturnType<typeof parseOptions>;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`crash-test: ${e.message}\n${USAGE}\n`);
-    return 2;
-  }
+  const options = parseOptions(process.argv.slice(2));
   if (options.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;

@@ -7,9 +7,9 @@
  * are 0.
  */
 import fc from 'fast-check';
-import { parseArgs } from 'node:util';
 import { DURABLE_STORES, powerLossScenario, runPowerLossScenario, type DurableStore, type PowerLossOutcome } from '../test/support/power-loss-property';
 import { runStoreScenario, storeScenario } from '../test/support/power-loss-stores';
+import { numberFlag, parseFlags, usageError } from './script-flags';
 
 const DEFAULT_RUNS = 5000;
 
@@ -19,15 +19,6 @@ const USAGE = `usage: npm run power-loss -- [--runs N] [--seed N] [--store NAME]
   --store NAME   only this store (repeatable): ${DURABLE_STORES.join(', ')} (default: all)
   --help         this text`;
 
-class UsageError extends Error {}
-
-function nonNegativeInteger(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(value) || value < 0) throw new UsageError(`--${name} wants a non-negative integer, got ${raw}`);
-  return value;
-}
-
 interface Options {
   readonly runs: number;
   readonly seed: number;
@@ -35,28 +26,18 @@ interface Options {
   readonly help: boolean;
 }
 
-function parseOptions(argv: string[]): Options {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        runs: { type: 'string' },
-        seed: { type: 'string' },
-        store: { type: 'string', multiple: true },
-        help: { type: 'boolean' },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+function parseOptions(argv: readonly string[]): Options {
+  const values = parseFlags('power-loss', USAGE, argv, {
+    runs: { type: 'string' },
+    seed: { type: 'string' },
+    store: { type: 'string', multiple: true },
+    help: { type: 'boolean' },
+  });
   const stores = values.store ?? [...DURABLE_STORES];
-  for (const s of stores) if (!(DURABLE_STORES as readonly string[]).includes(s)) throw new UsageError(`--store wants one of ${DURABLE_STORES.join(', ')}, got ${s}`);
+  for (const s of stores) if (!(DURABLE_STORES as readonly string[]).includes(s)) usageError('power-loss', USAGE, `--store wants one of ${DURABLE_STORES.join(', ')}, got ${s}`);
   return {
-    runs: nonNegativeInteger('runs', values.runs, DEFAULT_RUNS),
-    seed: nonNegativeInteger('seed', values.seed, Math.floor(Math.random() * 0x7fffffff)),
+    runs: numberFlag('power-loss', USAGE, 'runs', values.runs, 0, 10_000_000, true) ?? DEFAULT_RUNS,
+    seed: numberFlag('power-loss', USAGE, 'seed', values.seed, 0, 2 ** 31 - 1, true) ?? Math.floor(Math.random() * 0x7fffffff),
     stores: stores as DurableStore[],
     help: values.help === true,
   };
@@ -90,14 +71,7 @@ async function runStore(store: DurableStore, runs: number, seed: number): Promis
 }
 
 async function main(): Promise<number> {
-  let options: Options;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`power-loss: ${e.message}\n${USAGE}\n`);
-    return 2;
-  }
+  const options = parseOptions(process.argv.slice(2));
   if (options.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;

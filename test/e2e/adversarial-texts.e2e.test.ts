@@ -1,9 +1,6 @@
 import { expect } from 'chai';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { terminalSafe } from '../../src/adapters/console/terminal-safe';
-import { ChatAppProcess, freeUdpPort } from '../support/chatapp-process';
+import { ChatAppProcess, freeUdpPort, useProcessPool } from '../support/chatapp-process';
 
 const WELCOME = '>>> [Welcome, You are registered.]';
 const TABLE = '>>> [Client table updated.]';
@@ -22,26 +19,12 @@ const TEXTS: Record<string, string> = {
 
 describe('e2e: texts at the 1,000-byte limit that JSON escaping would blow up, through real chatapp processes', function () {
   this.timeout(60_000);
-  let dataDir: string;
-  let processes: ChatAppProcess[];
 
   before(() => {
     for (const [name, text] of Object.entries(TEXTS)) expect(Buffer.byteLength(text), name).to.equal(1000);
   });
-  beforeEach(() => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-e2e-texts-'));
-    processes = [];
-  });
-  afterEach(async () => {
-    await Promise.all(processes.map((p) => p.kill('SIGKILL')));
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  function start(args: string[]): ChatAppProcess {
-    const p = new ChatAppProcess([...args, '--data-dir', dataDir]);
-    processes.push(p);
-    return p;
-  }
+  const pool = useProcessPool('chatapp-e2e-texts-');
+  const start = (args: string[]): ChatAppProcess => pool.start(args);
 
   async function next(proc: ChatAppProcess, action: () => void, count: number): Promise<string[]> {
     const mark = proc.lines.length;

@@ -1,8 +1,5 @@
 import { expect } from 'chai';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { ChatAppProcess, freeUdpPort } from '../support/chatapp-process';
+import { ChatAppProcess, freeUdpPort, useProcessPool } from '../support/chatapp-process';
 
 const WELCOME = '>>> [Welcome, You are registered.]';
 const TABLE = '>>> [Client table updated.]';
@@ -10,23 +7,9 @@ const STAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
 describe('e2e: the assignment test cases through real chatapp processes over UDP on 127.0.0.1', function () {
   this.timeout(30_000);
-  let dataDir: string;
-  let processes: ChatAppProcess[];
 
-  beforeEach(() => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-e2e-'));
-    processes = [];
-  });
-  afterEach(async () => {
-    await Promise.all(processes.map((p) => p.kill('SIGKILL')));
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  function start(args: string[]): ChatAppProcess {
-    const p = new ChatAppProcess([...args, '--data-dir', dataDir]);
-    processes.push(p);
-    return p;
-  }
+  const pool = useProcessPool();
+  const start = (args: string[]): ChatAppProcess => pool.start(args);
 
   async function server(): Promise<{ proc: ChatAppProcess; port: number }> {
     const port = await freeUdpPort();

@@ -1,8 +1,5 @@
 import { expect } from 'chai';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { ChatAppProcess, freeUdpPort } from '../support/chatapp-process';
+import { ChatAppProcess, freeUdpPort, useProcessPool } from '../support/chatapp-process';
 
 const WELCOME = '>>> [Welcome, You are registered.]';
 const TABLE = '>>> [Client table updated.]';
@@ -14,23 +11,9 @@ const TABLE = '>>> [Client table updated.]';
  */
 describe('e2e: a port reused by another name after a silent leave', function () {
   this.timeout(60_000);
-  let dataDir: string;
-  let processes: ChatAppProcess[];
 
-  beforeEach(() => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-e2e-'));
-    processes = [];
-  });
-  afterEach(async () => {
-    await Promise.all(processes.map((p) => p.kill('SIGKILL')));
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  function start(args: string[]): ChatAppProcess {
-    const p = new ChatAppProcess([...args, '--data-dir', dataDir]);
-    processes.push(p);
-    return p;
-  }
+  const pool = useProcessPool();
+  const start = (args: string[]): ChatAppProcess => pool.start(args);
 
   async function client(name: string, serverPort: number, port: number): Promise<ChatAppProcess> {
     const proc = start(['-c', name, '127.0.0.1', String(serverPort), String(port)]);

@@ -20,6 +20,8 @@ describe('e2e: the scripts refuse flags they do not know', function () {
     ['soak.ts', ['--clinets', '5'], /Unknown option '--clinets'/],
     ['bench.ts', ['--only', '1', 'extra'], /Unexpected argument 'extra'/],
     ['fuzz.ts', ['--count=10', '--sed', '3'], /Unknown option '--sed'/],
+    ['crash-test.ts', ['--kill', '5'], /Unknown option '--kill'/],
+    ['power-loss.ts', ['--runs', 'many'], /--runs many: expected an integer/],
   ];
   for (const [script, args, message] of cases) {
     it(`${script} ${args.join(' ')}: the usage on stderr, exit status 2, nothing run`, async () => {

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import dgram from 'node:dgram';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const BIN = path.resolve(__dirname, '../../bin/chatapp.js');
@@ -101,4 +103,39 @@ export class ChatAppProcess {
       this.waiters.push(check);
     });
   }
+}
+
+/** The `chatapp` processes of one e2e test and the data directory they share. */
+export interface ProcessPool {
+  /** Start `chatapp` with `args` (and the test's `--data-dir`); it is killed when the test ends. */
+  start(args: string[], env?: Record<string, string>): ChatAppProcess;
+  /** The current test's data directory (fresh for each test, removed after it). */
+  readonly dataDir: string;
+}
+
+/**
+ * Call inside a `describe`: each test gets a fresh data directory, and every process it started
+ * through the pool is killed (SIGKILL) and the directory removed when it ends, pass or fail.
+ */
+export function useProcessPool(prefix = 'chatapp-e2e-'): ProcessPool {
+  let dataDir = '';
+  let processes: ChatAppProcess[] = [];
+  beforeEach(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    processes = [];
+  });
+  afterEach(async () => {
+    await Promise.all(processes.map((p) => p.kill('SIGKILL')));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  return {
+    start(args, env = {}) {
+      const p = new ChatAppProcess([...args, '--data-dir', dataDir], env);
+      processes.push(p);
+      return p;
+    },
+    get dataDir() {
+      return dataDir;
+    },
+  };
 }
