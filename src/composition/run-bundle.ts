@@ -44,11 +44,13 @@ export class CodeCache {
 
   constructor(
     private readonly dir: string,
+    bundlePath: string,
     bundle: fs.Stats,
     role: string,
     private readonly owner: CodeCacheFiles = { uid: process.getuid?.() ?? -1 },
   ) {
-    this.prefix = `${role}-`;
+    // Per installed copy: two copies (a global and a project one) do not evict each other.
+    this.prefix = `${role}-${fnv1a(path.resolve(bundlePath))}-`;
     const name = `${this.prefix}${process.version}-${process.arch}-${bundle.size}-${Math.trunc(bundle.mtimeMs)}-${bundle.ino}.v8`;
     this.file = path.join(dir, name);
   }
@@ -75,7 +77,7 @@ export class CodeCache {
 
   /**
    * Store `data` under this bundle's name (a private temp file renamed into place, so a reader
-   * never sees half of it) and remove the caches of earlier builds for the same role.
+   * never sees half of it) and remove the caches of earlier builds of this copy for this role.
    */
   write(data: Buffer): boolean {
     try {
@@ -103,6 +105,13 @@ export class CodeCache {
   }
 }
 
+/** A short stable name for a string (32-bit FNV-1a, hex), without loading node:crypto. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
+
 /** The role a command line starts, for naming its cache: each role runs different code. */
 export function roleOf(argv: readonly string[]): string {
   if (argv.includes('-c')) return 'client';
@@ -125,7 +134,7 @@ export function runBundle(file: string, cacheDir: string | undefined, role: stri
   } finally {
     fs.closeSync(fd);
   }
-  const cache = cacheDir === undefined ? undefined : new CodeCache(cacheDir, stat, role);
+  const cache = cacheDir === undefined ? undefined : new CodeCache(cacheDir, file, stat, role);
   const cachedData = cache?.read();
   const script = new vm.Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
   if (cache && (!cachedData || script.cachedDataRejected)) later(() => cache.write(script.createCachedData()));

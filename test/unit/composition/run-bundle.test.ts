@@ -40,7 +40,7 @@ describe('run-bundle (the chatapp command start-up)', () => {
 
   it('a cache written is read back, from a directory (0700) and a file (0600) only the user can write', () => {
     const cacheDir = path.join(dir, 'cache', 'chatapp');
-    const cache = new CodeCache(cacheDir, fs.statSync(bundle), 'client');
+    const cache = new CodeCache(cacheDir, bundle, fs.statSync(bundle), 'client');
     expect(cache.read()).to.equal(undefined);
     expect(cache.write(Buffer.from('cached'))).to.equal(true);
     expect(cache.read()?.toString()).to.equal('cached');
@@ -51,7 +51,7 @@ describe('run-bundle (the chatapp command start-up)', () => {
 
   it('a cache others can write, or someone else owns, is neither read nor written', () => {
     const cacheDir = path.join(dir, 'cache');
-    const cache = new CodeCache(cacheDir, fs.statSync(bundle), 'client');
+    const cache = new CodeCache(cacheDir, bundle, fs.statSync(bundle), 'client');
     expect(cache.write(Buffer.from('cached'))).to.equal(true);
     fs.chmodSync(cacheDir, 0o777);
     expect(cache.read()).to.equal(undefined);
@@ -60,22 +60,34 @@ describe('run-bundle (the chatapp command start-up)', () => {
     fs.chmodSync(cache.path, 0o666);
     expect(cache.read()).to.equal(undefined);
     fs.chmodSync(cache.path, 0o600);
-    expect(new CodeCache(cacheDir, fs.statSync(bundle), 'client', { uid: uid + 1 }).read()).to.equal(undefined);
+    expect(new CodeCache(cacheDir, bundle, fs.statSync(bundle), 'client', { uid: uid + 1 }).read()).to.equal(undefined);
     expect(cache.read()?.toString()).to.equal('cached');
   });
 
   it("a new build's cache replaces the earlier build's for the same role, not the other roles'", () => {
     const cacheDir = path.join(dir, 'cache');
-    const before = new CodeCache(cacheDir, fs.statSync(bundle), 'client');
-    const server = new CodeCache(cacheDir, fs.statSync(bundle), 'server');
+    const before = new CodeCache(cacheDir, bundle, fs.statSync(bundle), 'client');
+    const server = new CodeCache(cacheDir, bundle, fs.statSync(bundle), 'server');
     before.write(Buffer.from('old'));
     server.write(Buffer.from('server'));
     fs.appendFileSync(bundle, '// rebuilt\n');
-    const after = new CodeCache(cacheDir, fs.statSync(bundle), 'client');
+    const after = new CodeCache(cacheDir, bundle, fs.statSync(bundle), 'client');
     expect(after.path).to.not.equal(before.path);
     expect(after.read()).to.equal(undefined);
     after.write(Buffer.from('new'));
     expect(fs.readdirSync(cacheDir).sort()).to.deep.equal([path.basename(after.path), path.basename(server.path)].sort());
+  });
+
+  it("another installed copy's cache is left alone", () => {
+    const cacheDir = path.join(dir, 'cache');
+    const copy = path.join(dir, 'copy.js');
+    fs.copyFileSync(bundle, copy);
+    const other = new CodeCache(cacheDir, copy, fs.statSync(copy), 'client');
+    other.write(Buffer.from('copy'));
+    const own = new CodeCache(cacheDir, bundle, fs.statSync(bundle), 'client');
+    own.write(Buffer.from('own'));
+    expect(other.read()?.toString()).to.equal('copy');
+    expect(own.read()?.toString()).to.equal('own');
   });
 
   it('runs the bundle as require would, without a cache directory', () => {
@@ -92,7 +104,7 @@ describe('run-bundle (the chatapp command start-up)', () => {
     runBundle(bundle, cacheDir, 'client', (write) => writes.push(write));
     expect(writes).to.have.length(1);
     writes[0]!();
-    const cache = new CodeCache(cacheDir, fs.statSync(bundle), 'client');
+    const cache = new CodeCache(cacheDir, bundle, fs.statSync(bundle), 'client');
     expect(cache.read()?.length).to.be.greaterThan(0);
     runBundle(bundle, cacheDir, 'client', (write) => writes.push(write));
     expect(writes).to.have.length(1);
@@ -101,7 +113,7 @@ describe('run-bundle (the chatapp command start-up)', () => {
 
   it('a damaged cache is ignored: the bundle runs from its source and the cache is made again', () => {
     const cacheDir = path.join(dir, 'cache');
-    const cache = new CodeCache(cacheDir, fs.statSync(bundle), 'client');
+    const cache = new CodeCache(cacheDir, bundle, fs.statSync(bundle), 'client');
     cache.write(Buffer.from('not a V8 code cache at all'));
     const writes: Array<() => void> = [];
     runBundle(bundle, cacheDir, 'client', (write) => writes.push(write));
