@@ -91,8 +91,9 @@ export class CodeCache {
         fs.rmSync(temp, { force: true });
         throw error;
       }
+      // Earlier builds' caches, and temp files a process that died while writing left behind.
       for (const name of fs.readdirSync(this.dir)) {
-        if (name.startsWith(this.prefix) && name !== path.basename(this.file)) fs.rmSync(path.join(this.dir, name), { force: true });
+        if ((name.startsWith(this.prefix) || name.startsWith(`.${this.prefix}`)) && name !== path.basename(this.file)) fs.rmSync(path.join(this.dir, name), { force: true });
       }
       return true;
     } catch {
@@ -135,13 +136,23 @@ export function runBundle(file: string, cacheDir: string | undefined, role: stri
     fs.closeSync(fd);
   }
   const cache = cacheDir === undefined ? undefined : new CodeCache(cacheDir, file, stat, role);
-  const cachedData = cache?.read();
-  const script = new vm.Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
-  if (cache && (!cachedData || script.cachedDataRejected)) later(() => cache.write(script.createCachedData()));
+  const { script, cached } = compile(source, file, cache);
+  if (cache && !cached) later(() => cache.write(script.createCachedData()));
   const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
   const module = { exports: {}, id: file, filename: file, loaded: false };
   wrapper.call(module.exports, module.exports, Module.createRequire(file), module, file, path.dirname(file));
   module.loaded = true;
+}
+
+/**
+ * Compile the bundle, from the cache when it holds. Its own function so that the cached bytes
+ * are garbage once it returns, while still young: kept in the frame that runs the bundle, they
+ * outlived the start-up's scavenges and stayed resident (half a MiB) until a full collection.
+ */
+function compile(source: string, file: string, cache: CodeCache | undefined): { script: vm.Script; cached: boolean } {
+  const cachedData = cache?.read();
+  const script = new vm.Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
+  return { script, cached: cachedData !== undefined && !script.cachedDataRejected };
 }
 
 /** Run `write` once: after WRITE_CACHE_AFTER_MS (without holding the process) or as it exits. */
