@@ -25,7 +25,7 @@ export function codeCacheDir(env: NodeJS.ProcessEnv, homeDir: () => string = os.
   }
 }
 
-/** The cache's owner and modes as this module checks them; the real `fs` and uid by default. */
+/** Whose cache directory and files are trusted: the process's own uid by default. */
 export interface CodeCacheFiles {
   readonly uid: number;
 }
@@ -33,9 +33,9 @@ export interface CodeCacheFiles {
 /**
  * A V8 code cache of one bundle file in a per-user directory. A cache is used only from a
  * directory and a file that are the user's own and that nobody else can write, because its
- * contents run as code; the file is named after the bundle's size, time and inode, the Node
- * version and the role, since V8 checks only the source's length and its own version before
- * trusting it. Every failure (no home, read-only disk, someone else's file) means no cache,
+ * contents run as code; the file is named after the bundle (its path, size, time and inode),
+ * the Node version and the role, since V8 checks only the source's length and its own version
+ * before trusting it. Every failure (no home, read-only disk, someone else's file) means no cache,
  * never an error: the bundle then compiles from source as it would without one.
  */
 export class CodeCache {
