@@ -1,4 +1,5 @@
 import { build } from 'esbuild';
+import fs from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -33,6 +34,12 @@ async function main(): Promise<void> {
     legalComments: 'external',
     logLevel: 'warning',
   });
+  // The Redis adapters read their Lua scripts beside the running module at run time (see
+  // lua-script.ts), and in the bundle that module is dist/bundle/chatapp.js.
+  const lua = path.join(ROOT, 'src/adapters/redis');
+  for (const file of fs.existsSync(lua) ? fs.readdirSync(lua).filter((f) => f.endsWith('.lua')) : []) {
+    fs.copyFileSync(path.join(lua, file), path.join(ROOT, 'dist/bundle', file));
+  }
 }
 
 main().catch((error: unknown) => {
