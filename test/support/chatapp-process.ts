@@ -45,7 +45,9 @@ export class ChatAppProcess {
   private readonly exited: Promise<number | null>;
 
   constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: testCacheHome(), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    // The user's own ChatApp settings (a Redis, a data directory) must not leak into a test's processes.
+    const { CHATAPP_REDIS_URL: _redis, CHATAPP_DATA_DIR: _dataDir, CHATAPP_FAILPOINT: _failpoint, ...inherited } = process.env;
+    this.child = spawn(process.execPath, [BIN, ...args], { env: { ...inherited, NO_COLOR: '1', XDG_CACHE_HOME: testCacheHome(), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.setEncoding('utf8');
     this.child.stdout.on('data', (chunk: string) => {
       this.partial += chunk;
