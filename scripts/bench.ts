@@ -11,6 +11,7 @@ import { benchTable } from './bench/section-table';
 import { benchDurable } from './bench/section-durable';
 import { benchMemory } from './bench/section-memory';
 import { benchCli } from './bench/section-cli';
+import { benchStartup } from './bench/section-startup';
 import { BenchSetup, type StoreVariant } from './bench/nodes';
 import { numberFlag, parseFlags, usageError } from './script-flags';
 
@@ -24,7 +25,8 @@ type Section = { id: number; tag: string; title: string; setup: string; run: () 
 
 const USAGE = `usage: npm run bench [-- options]
   --only 1,3         run these sections only (1 direct, 2 send_all, 3 10,000-client table,
-                     4 durable saves, 5 server memory, 6 chatapp processes)
+                     4 durable saves, 5 server memory, 6 chatapp processes, 7 or startup:
+                     start-up and resident memory of the chatapp command)
   --clients <n>      online clients in section 3 (default 10000)
   --storm <n>        registrations in section 3's storm, within one second (default 1000)
   --stores <which>   stores and logger of sections 1-3, whose nodes run in this process:
@@ -34,7 +36,7 @@ const USAGE = `usage: npm run bench [-- options]
   --out <file>       where the JSON goes (default bench-results.json)
   --cpu-prof <dir>   write a V8 CPU profile of each section's main thread there
   --help             this text (an unknown flag is an error: exit status 2)
-environment: BENCH_CHATAPP_BIN=<file> runs section 5 and 6 against another chatapp build.`;
+environment: BENCH_CHATAPP_BIN=<file> runs sections 5-7 against another chatapp build.`;
 
 interface Options {
   only: Set<number> | undefined;
@@ -68,7 +70,11 @@ const sections = (options: Options): Section[] => [
   { id: 4, tag: '', setup: 'FsMailboxStore alone', title: 'durable offline saves', run: () => benchDurable({ sequential: 1000, concurrent: 5000, inFlight: 64 }) },
   { id: 5, tag: '', setup: 'the chatapp command itself', title: 'server memory with 10,000 clients', run: () => benchMemory({ clients: 10_000 }) },
   { id: 6, tag: '', setup: 'the chatapp command itself', title: 'the chatapp processes', run: () => benchCli({ starts: 7, messages: 300, burst: 200, burstRounds: 5, directMessages: 1000 }) },
+  { id: 7, tag: '', setup: 'the chatapp command itself', title: 'start-up and resident memory', run: () => benchStartup({ starts: 7 }) },
 ].sort((a, b) => a.id - b.id);
+
+/** Sections that may also be named in --only. */
+const SECTION_NAMES: Readonly<Record<string, string>> = { startup: '7' };
 
 function parseOptions(argv: readonly string[]): Options {
   const values = parseFlags('bench', USAGE, argv, {
@@ -86,8 +92,8 @@ function parseOptions(argv: readonly string[]): Options {
   }
   let only: Set<number> | undefined;
   if (values.only !== undefined) {
-    const ids = values.only.split(',').map((x) => x.trim());
-    if (ids.some((x) => !/^[1-6]$/.test(x))) usageError('bench', USAGE, `--only ${values.only}: expected section numbers 1-6, separated by commas`);
+    const ids = values.only.split(',').map((x) => SECTION_NAMES[x.trim()] ?? x.trim());
+    if (ids.some((x) => !/^[1-7]$/.test(x))) usageError('bench', USAGE, `--only ${values.only}: expected section numbers 1-7 (or startup), separated by commas`);
     only = new Set(ids.map(Number));
   }
   const count = (flag: 'clients' | 'storm', fallback: number): number => numberFlag('bench', USAGE, flag, values[flag], 1, 1_000_000, true) ?? fallback;

@@ -5,8 +5,6 @@ import path from 'node:path';
 import { isProgramName, parseCliArgs, USAGE, type CliRequest } from './cli-args';
 import { baseDataDir } from './data-dir';
 import { ProcessFaults } from './process-faults';
-import { runClient } from './run-client';
-import { runServer } from './run-server';
 import { VERSION } from './version';
 
 /** Exit status for wrong arguments (SPEC §1). */
@@ -63,6 +61,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`chatapp: ${request.kind === 'error' ? request.message : 'no command given'}\n${USAGE}\n`);
       return EXIT_USAGE;
     case 'server': {
+      // Each role's modules are loaded when that role runs: a client never loads the server's
+      // (nor a server the client's), which is start-up time and memory for nothing.
+      const { runServer } = require('./run-server') as typeof import('./run-server');
       const running = await runServer(request.port, request.options, process.env, out, onLogger);
       if (typeof running === 'number') return running;
       return new Promise((resolve) => {
@@ -76,8 +77,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         void running.failed?.then((status) => running.stop().then(() => resolve(status), () => resolve(status)));
       });
     }
-    case 'client':
+    case 'client': {
+      const { runClient } = require('./run-client') as typeof import('./run-client');
       return runClient(request, { input: process.stdin, output: process.stdout, terminal, color, ...(ui ? { ui } : {}) }, process.env, process, onLogger);
+    }
   }
 }
 

@@ -13,9 +13,7 @@ import { RedisChannelLog } from '../adapters/redis/redis-channel-log';
 import { RedisMailboxStore } from '../adapters/redis/redis-mailbox-store';
 import { RedisRegistryStore, type RedisRegistryStoreOptions } from '../adapters/redis/redis-registry-store';
 import type { MailboxQuota } from '../domain/offline-mailbox';
-
-/** The key prefix when none is given: one system per Redis unless told otherwise. */
-export const DEFAULT_REDIS_PREFIX = 'chat:';
+import { redactRedisUrl } from './redis-options';
 
 export interface RedisStoresOptions {
   readonly quota: MailboxQuota;
@@ -26,10 +24,6 @@ export interface RedisStoresOptions {
   readonly registry?: RedisRegistryStoreOptions;
 }
 
-/** The URL as it may be printed or logged: a password in it is replaced. */
-export function redactRedisUrl(url: string): string {
-  return url.replace(/^(rediss?:\/\/)([^@/]*)@/, (_, scheme: string, auth: string) => `${scheme}${auth.includes(':') ? `${auth.slice(0, auth.indexOf(':'))}:***` : '***'}@`);
-}
 
 /**
  * The server's stores in one Redis under `prefix`, instead of a data directory. Binding does

@@ -1,4 +1,4 @@
-import { lookup } from 'node:dns/promises';
+import { isIPv4 } from 'node:net';
 import path from 'node:path';
 import { ChatClient } from '../application/client/chat-client';
 import { COMMANDS, parseLine } from '../adapters/console/command-parser';
@@ -69,7 +69,8 @@ export async function runClient(
 
   let serverIp: string;
   try {
-    serverIp = (await lookup(args.serverHost)).address;
+    // The usual IPv4 literal needs no resolver (which costs its loading at start-up).
+    serverIp = isIPv4(args.serverHost) ? args.serverHost : (await (require('node:dns/promises') as typeof import('node:dns/promises')).lookup(args.serverHost)).address;
   } catch {
     return fail(`cannot resolve the server address ${args.serverHost}; use an IP address or a known host name`);
   }

@@ -10,7 +10,7 @@ import { consoleModule } from './console-module';
 import { createContainer } from './create-container';
 import { baseDataDir, defaultLogFile, serverDataDir } from './data-dir';
 import { fsStoresModule } from './fs-stores-module';
-import { DEFAULT_REDIS_PREFIX, redactRedisUrl, redisStoresModule } from './redis-stores-module';
+import { DEFAULT_REDIS_PREFIX, redactRedisUrl } from './redis-options';
 import { FailpointFileSystem, parseFailpoint } from './failpoints';
 import type { WinstonLogger } from '../adapters/logging/winston-logger';
 import { createLogger } from './logging';
@@ -48,8 +48,9 @@ export async function runServer(
   const failed = new Promise<number>((resolve) => {
     fail = resolve;
   });
+  // Loaded only for a server on Redis: ioredis costs an idle file-store server about 10 MiB.
   const stores = redisUrl
-    ? redisStoresModule(redisUrl, redisPrefix, {
+    ? (require('./redis-stores-module') as typeof import('./redis-stores-module')).redisStoresModule(redisUrl, redisPrefix, {
         quota: config.settings.mailboxQuota,
         allowVolatile: options.allowVolatileRedis === true,
         onVolatile: (problems) => {

@@ -19,12 +19,33 @@ class Tmux {
     return this.run('capture-pane', '-p', '-t', target);
   }
 
+  /** The processes in the panes (the clients: `env` execs node). */
+  panePids(): number[] {
+    try {
+      return this.run('list-panes', '-a', '-F', '#{pane_pid}')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map(Number);
+    } catch {
+      return [];
+    }
+  }
+
   kill(): void {
     try {
       this.run('kill-server');
     } catch {
       // already gone
     }
+  }
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -47,7 +68,11 @@ describe('e2e: the client in a real terminal (tmux)', function () {
     tmux = new Tmux();
   });
   afterEach(async () => {
+    const clients = tmux.panePids();
     tmux.kill();
+    // A client ends after its terminal goes and may still write its log then: wait for it
+    // before removing the directory it writes in.
+    await until(() => !clients.some(running), 'the clients to end');
     await server?.kill('SIGKILL');
     fs.rmSync(dataDir, { recursive: true, force: true });
   });

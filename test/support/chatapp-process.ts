@@ -4,8 +4,23 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+/** The command users run: bin/chatapp.js runs the bundle (npm run build makes it). */
 const BIN = path.resolve(__dirname, '../../bin/chatapp.js');
 const DEFAULT_WAIT_MS = 10_000;
+
+/**
+ * The bundle's code cache of this test run, not the user's: the first process of each role
+ * makes it and the others start from it, and nothing is left in the home directory.
+ */
+let cacheHome: string | undefined;
+function testCacheHome(): string {
+  if (cacheHome === undefined) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-e2e-cache-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    cacheHome = dir;
+  }
+  return cacheHome;
+}
 
 /** A free UDP port on 127.0.0.1 (bound to port 0, read, released). */
 export async function freeUdpPort(): Promise<number> {
@@ -30,7 +45,9 @@ export class ChatAppProcess {
   private readonly exited: Promise<number | null>;
 
   constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    // The user's own ChatApp settings (a Redis, a data directory) must not leak into a test's processes.
+    const { CHATAPP_REDIS_URL: _redis, CHATAPP_DATA_DIR: _dataDir, CHATAPP_FAILPOINT: _failpoint, ...inherited } = process.env;
+    this.child = spawn(process.execPath, [BIN, ...args], { env: { ...inherited, NO_COLOR: '1', XDG_CACHE_HOME: testCacheHome(), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.setEncoding('utf8');
     this.child.stdout.on('data', (chunk: string) => {
       this.partial += chunk;

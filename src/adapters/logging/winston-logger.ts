@@ -1,4 +1,4 @@
-import winston from 'winston';
+import type winston from 'winston';
 import type { Logger } from '../../application/ports/logger';
 
 export interface LoggerOptions {
@@ -10,55 +10,77 @@ export interface LoggerOptions {
   readonly label: string;
 }
 
+/** winston's default (npm) levels: a line is written when its level is at most the logger's. */
+const LEVELS: Readonly<Record<string, number>> = { error: 0, warn: 1, info: 2, http: 3, verbose: 4, debug: 5, silly: 6 };
+
 /**
  * The operational log through winston: to a file, or to stderr with `-`, never to stdout
  * where the chat lines go.
+ *
+ * winston is loaded at the first line the level lets through, not before: a client usually
+ * writes none until it stops, and loading winston and its dependencies costs a start-up tens
+ * of milliseconds and the process a few MiB it would otherwise never use.
  */
 export class WinstonLogger implements Logger {
-  private readonly logger: winston.Logger;
+  private logger: winston.Logger | undefined;
+  private readonly threshold: number;
 
-  constructor(options: LoggerOptions) {
-    const format =
-      options.format === 'json'
-        ? winston.format.combine(winston.format.timestamp(), winston.format.label({ label: options.label }), winston.format.json())
-        : winston.format.combine(
-            winston.format.timestamp(),
-            winston.format.printf(({ timestamp, level, message, ...rest }) => {
-              const fields = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
-              return `${String(timestamp)} ${options.label} ${level}: ${String(message)}${fields}`;
-            }),
-          );
-    const transports: winston.transport[] =
-      options.file === undefined
-        ? [new winston.transports.Console({ silent: true })]
-        : options.file === '-'
-          ? [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] })]
-          : [new winston.transports.File({ filename: options.file })];
-    this.logger = winston.createLogger({ level: options.level, format, transports });
+  constructor(private readonly options: LoggerOptions) {
+    this.threshold = LEVELS[options.level] ?? LEVELS['info']!;
   }
 
   debug(message: string, fields?: Record<string, unknown>): void {
-    this.logger.debug(message, fields);
+    this.write('debug', message, fields);
   }
 
   info(message: string, fields?: Record<string, unknown>): void {
-    this.logger.info(message, fields);
+    this.write('info', message, fields);
   }
 
   warn(message: string, fields?: Record<string, unknown>): void {
-    this.logger.warn(message, fields);
+    this.write('warn', message, fields);
   }
 
   error(message: string, fields?: Record<string, unknown>): void {
-    this.logger.error(message, fields);
+    this.write('error', message, fields);
   }
 
   /** Wait until every line is written (before the process exits). */
   close(): Promise<void> {
+    const logger = this.logger;
+    if (!logger) return Promise.resolve();
     return new Promise((resolve) => {
-      this.logger.on('finish', () => resolve());
-      this.logger.end();
+      logger.on('finish', () => resolve());
+      logger.end();
       setTimeout(resolve, 200).unref();
     });
   }
+
+  private write(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> | undefined): void {
+    if (LEVELS[level]! > this.threshold) return;
+    this.logger ??= createWinston(this.options);
+    this.logger.log(level, message, fields);
+  }
+}
+
+function createWinston(options: LoggerOptions): winston.Logger {
+  // Required here, not imported at the top: see the class comment.
+  const w = require('winston') as typeof winston;
+  const format =
+    options.format === 'json'
+      ? w.format.combine(w.format.timestamp(), w.format.label({ label: options.label }), w.format.json())
+      : w.format.combine(
+          w.format.timestamp(),
+          w.format.printf(({ timestamp, level, message, ...rest }) => {
+            const fields = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
+            return `${String(timestamp)} ${options.label} ${level}: ${String(message)}${fields}`;
+          }),
+        );
+  const transports: winston.transport[] =
+    options.file === undefined
+      ? [new w.transports.Console({ silent: true })]
+      : options.file === '-'
+        ? [new w.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] })]
+        : [new w.transports.File({ filename: options.file })];
+  return w.createLogger({ level: options.level, format, transports });
 }

@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import type { Address } from '../../domain/address';
 import type { Logger } from '../../application/ports/logger';
 import type { Inbound, SendOutcome, SendRefusal, Transport } from '../../application/ports/transport';
@@ -48,7 +48,7 @@ export class UdpTransport implements Transport {
         return this.bind('udp4', '0.0.0.0', false);
       }
     }
-    return this.bind(isIPv6(host) ? 'udp6' : 'udp4', host, false);
+    return this.bind(isIpv6Literal(host) ? 'udp6' : 'udp4', host, false);
   }
 
   send(to: Address, message: Message): Promise<SendOutcome> {
@@ -60,8 +60,7 @@ export class UdpTransport implements Transport {
       return Promise.resolve(refused(encoded.refusal));
     }
     const data = encoded.data;
-    // An address is an IP literal, and only IPv6 ones hold a colon (cheaper than isIPv6's pattern, on every datagram).
-    const ip = this.dualStack && !to.ip.includes(':') ? `::ffff:${to.ip}` : to.ip;
+    const ip = this.dualStack && !isIpv6Literal(to.ip) ? `::ffff:${to.ip}` : to.ip;
     try {
       // No completion callback: Node then tries the send at once (uv_udp_try_send) instead of
       // queueing a request and calling back, about a third less per datagram. The price is
@@ -90,7 +89,7 @@ export class UdpTransport implements Transport {
 
   private bind(type: 'udp4' | 'udp6', host: string, dualStack: boolean): Promise<Address> {
     return new Promise((resolve, reject) => {
-      const socket = dgram.createSocket({ type, ipv6Only: false, recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
+      const socket = dgram.createSocket({ type, ipv6Only: false, recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES, lookup: literalLookup });
       const onError = (error: Error): void => {
         socket.close();
         reject(error);
@@ -118,6 +117,33 @@ export class UdpTransport implements Transport {
       this.logger.error('handler failed on a datagram', { type: inbound.message.t, error: String(error) });
     }
   }
+}
+
+/**
+ * The addresses this transport binds and sends to are IP literals (the bind address, peers
+ * from the table or from received datagrams), so a colon is enough to tell the families apart;
+ * net.isIPv6's pattern costs milliseconds to compile at its first use, on every start.
+ */
+function isIpv6Literal(ip: string): boolean {
+  return ip.includes(':');
+}
+
+function isIpv4Literal(ip: string): boolean {
+  const parts = ip.split('.');
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+}
+
+/**
+ * The socket's address lookup (it runs for the bind and for every send): a literal is used as
+ * it is, as Node's own lookup would after checking it with net.isIP (see isIpv6Literal); only
+ * a name goes to the resolver. A malformed literal is refused by the socket itself.
+ */
+function literalLookup(address: string, options: LookupOneOptions | number, callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  // Called back on the next tick, as dns.lookup does, so the socket sees the order it expects.
+  if (isIpv6Literal(address)) return process.nextTick(callback, null, address, 6);
+  if (isIpv4Literal(address)) return process.nextTick(callback, null, address, 4);
+  // Node's socket passes the family as a number, which dns.lookup takes in place of options.
+  dnsLookup(address, options as LookupOneOptions, callback);
 }
 
 function refused(refusal: SendRefusal): SendOutcome {

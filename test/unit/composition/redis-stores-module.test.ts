@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { redactRedisUrl } from '../../../src/composition/redis-stores-module';
+import { redactRedisUrl } from '../../../src/composition/redis-options';
 
 describe('redactRedisUrl', () => {
   it('hides a password (and a bare token) but keeps the user, host, port and database', () => {
