@@ -9,8 +9,10 @@ import type { RegistryRecord } from '../../../../src/application/ports/registry-
 import type { StoredMessage } from '../../../../src/domain/offline-mailbox';
 import { RedisServerProcess, redisServerMissing, uniquePrefix, type RedisServerOptions } from '../../../support/redis-server';
 
-/** Appends in flight when the server is killed: enough that some are surely unanswered. */
+/** Appends in the stream the kill cuts: enough that most are surely unanswered. */
 const STREAM_APPENDS = 300;
+/** Appends awaiting their answer at once. */
+const STREAM_SENDERS = 8;
 /** The kill comes once this many of them were ACKed. */
 const KILL_AFTER_ACKS = 60;
 
@@ -70,13 +72,20 @@ async function crashAndRestart(server: RedisServerProcess, client: Redis): Promi
   const streamAcked: string[] = [];
   const unexpected: string[] = [];
   let killing: Promise<void> | undefined;
-  // Unanswered appends reject (the connection dropped): their senders were not ACKed.
-  await Promise.allSettled(streamIds.map(async (id) => {
-    const outcome = await mailbox.append(message('dave', id));
-    if (outcome !== 'stored') unexpected.push(`${id}: ${outcome}`);
-    streamAcked.push(id);
-    if (streamAcked.length === KILL_AFTER_ACKS) killing = server.kill();
-  }));
+  // A steady stream from a few senders, each sending its next append once the last is answered:
+  // the kill then lands with most of the stream not yet sent, whatever the machine's speed (all
+  // sent at once, a fast Redis could answer every one before the signal arrives). Unanswered
+  // appends reject (the connection dropped): their senders were not ACKed.
+  const queue = [...streamIds];
+  const sender = async (): Promise<void> => {
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      const outcome = await mailbox.append(message('dave', id));
+      if (outcome !== 'stored') unexpected.push(`${id}: ${outcome}`);
+      streamAcked.push(id);
+      if (streamAcked.length === KILL_AFTER_ACKS) killing = server.kill();
+    }
+  };
+  await Promise.allSettled(Array.from({ length: STREAM_SENDERS }, sender));
   await killing;
   expect(unexpected).to.deep.equal([]);
   expect(server.isRunning).to.equal(false);
