@@ -229,11 +229,13 @@ function seed(server: BenchServer, ports: readonly number[]): number {
       knownVersion: 0,
       pendingSinceMs: undefined,
     };
-    state.records.set(key, record);
+    state.add(key, record);
     state.assignToken(key, record, randomBytes(24).toString('base64url'));
     state.table.upsert({ name, ip: LOCALHOST, port: ports[i]!, online: true });
   }
   const version = state.table.version;
+  // Put straight into memory, not through the journal: publish them as they are.
+  state.published.restore(version, state.table.rows());
   for (const record of state.records.values()) record.knownVersion = version;
   return version;
 }
