@@ -1,13 +1,11 @@
 import { inject, injectable } from 'inversify';
 import type { TableRow } from '../../domain/client-table';
 import { formatAddress } from '../../domain/address';
-import { isReservedName } from '../../domain/nickname';
 import { ChatView, type ChatEvent } from '../ports/chat-view';
 import { Clock } from '../ports/clock';
 import { Logger } from '../ports/logger';
 import { SeenStore } from '../ports/seen-store';
 import { Transport, type SendRefusal } from '../ports/transport';
-import type { RefusalReason } from '../protocol/envelope';
 import { ReliableSender } from '../reliable-sender';
 import { ConfirmRegistration } from '../use-cases/client/confirm-registration';
 import { Deregister } from '../use-cases/client/deregister';
@@ -18,15 +16,13 @@ import { SendDirectMessage } from '../use-cases/client/send-direct-message';
 import { ClientInbound } from './client-inbound';
 import type { ClientCommand } from './client-command';
 import { ClientSession } from './client-session';
+import { clip, fullMailboxes, refusalDetail, refusalText } from './error-texts';
 
 /** Exit status when the client ends because the server stopped answering or refused it. */
 export const EXIT_FAILURE = 1;
 
 /** Rounds of `confirm` (each the full to-server retry policy) a client marked offline while alive makes. */
 const REJOIN_ROUNDS = 3;
-
-/** How much of a typed word an error line repeats. */
-const ECHO_MAX_CHARS = 40;
 
 /**
  * Most `send`s in flight at once; later ones wait for a place. A pasted thousand lines then
@@ -402,46 +398,5 @@ export class ChatClient {
   /** The transport refused the datagram: nothing left this client, and it keeps running. */
   private notSent(refusal: SendRefusal): void {
     this.error(`the message could not be sent (${refusalDetail(refusal)}); nothing was sent`);
-  }
-}
-
-/** A user-typed word as an error line repeats it: never the whole of a pasted line. */
-function clip(word: string): string {
-  return word.length > ECHO_MAX_CHARS ? `${word.slice(0, ECHO_MAX_CHARS)}…` : word;
-}
-
-/** What the transport refused, in the words of an error line. */
-function refusalDetail(refusal: SendRefusal): string {
-  switch (refusal.reason) {
-    case 'oversize':
-      return `it would be ${refusal.bytes} bytes, over the ${refusal.limitBytes}-byte datagram limit`;
-    case 'closed':
-      return 'the network socket is closed';
-    case 'failed':
-      return refusal.detail;
-  }
-}
-
-/** "the mailbox of carol is", "the mailboxes of carol and dave are", "… carol, dave and 3 others are". */
-function fullMailboxes(names: readonly string[], count: number): string {
-  if (count === 1 && names.length === 1) return `the mailbox of ${names[0]} is`;
-  const others = count - names.length;
-  const listed = others > 0 ? [...names, `${others} other${others === 1 ? '' : 's'}`] : [...names];
-  const text = listed.length === 1 ? listed[0]! : `${listed.slice(0, -1).join(', ')} and ${listed.at(-1)!}`;
-  return `the mailboxes of ${text} are`;
-}
-
-function refusalText(reason: RefusalReason, name: string): string {
-  switch (reason) {
-    case 'name-in-use':
-      return `the name ${name} is in use by an online client; choose another name`;
-    case 'name-owned':
-      return `the name ${name} belongs to another client; choose another name`;
-    case 'invalid-name':
-      return isReservedName(name) ? `the name ${name} is reserved for the server; choose another name` : `${name} is not a valid name; names are 1-32 letters, digits, _ or -`;
-    case 'server-full':
-      return 'the server has reached its maximum number of clients; try again later';
-    case 'address-in-use':
-      return 'another online client is registered from this client port; choose another client port';
   }
 }
