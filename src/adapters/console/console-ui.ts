@@ -108,6 +108,15 @@ export class ConsoleUi {
       : // No output: in piped mode readline must never write anything of its own.
         readline.createInterface({ input, terminal: false });
     this.rl = rl;
+    // A terminal that went away (its window closed, a hang-up) fails reads and writes with EIO:
+    // that is the end of input, a silent leave, never an uncaught error.
+    // readline hands its input's errors on to the interface, where an unheard one would be thrown.
+    const inputFailed = (): void => {
+      this.inputEnded = true;
+      if (!this.closed && !this.held) this.endOfInput();
+    };
+    rl.on('error', inputFailed);
+    output.on('error', () => undefined);
 
     rl.on('line', (line) => {
       // Piped readline can still emit lines buffered in the same chunk after close().
@@ -227,7 +236,11 @@ export class ConsoleUi {
     if (this.closed) return;
     this.closed = true;
     this.clearPromptRow();
-    this.rl?.close();
+    try {
+      this.rl?.close();
+    } catch {
+      // Closing restores the terminal's mode, which fails (EIO) when the terminal is gone.
+    }
     if (reason) this.closeHandler(reason);
   }
 

@@ -1,0 +1,41 @@
+import { expect } from 'chai';
+import { ConsoleUi } from '../../../../src/adapters/console/console-ui';
+import { FakeTerminal, settle } from './fake-terminal';
+
+/** A terminal that went away (window closed, hang-up): reads fail and restoring its mode throws EIO. */
+describe('adapters/console: the terminal goes away', () => {
+  let term: FakeTerminal;
+  let ui: ConsoleUi;
+  let closes: string[];
+
+  beforeEach(() => {
+    term = new FakeTerminal(80);
+    // readline puts a terminal in raw mode and restores it on close; a dead one refuses.
+    Object.assign(term.input, {
+      isTTY: true,
+      setRawMode(mode: boolean) {
+        if (!mode) throw Object.assign(new Error('setRawMode EIO'), { code: 'EIO' });
+        return this;
+      },
+    });
+    ui = new ConsoleUi({ input: term.input, output: term.output, terminal: true, color: false, completions: () => ({ commands: ['send'], names: [] }) });
+    closes = [];
+    ui.onLine(() => undefined);
+    ui.onClose((reason) => closes.push(reason));
+    ui.start();
+  });
+
+  afterEach(() => {
+    term.destroy();
+  });
+
+  it('a read that fails with EIO is the end of input, quietly, not an uncaught error', async () => {
+    term.input.emit('error', Object.assign(new Error('read EIO'), { code: 'EIO' }));
+    await settle();
+    expect(closes).to.deep.equal(['eof']);
+  });
+
+  it('closing the console does not throw when restoring the terminal fails', () => {
+    expect(() => ui.close()).to.not.throw();
+  });
+});
