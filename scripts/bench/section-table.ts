@@ -186,6 +186,13 @@ export async function benchTable(setup: BenchSetup, options: TableBenchOptions):
       rows.push({ section: '3', figure: '  … of which after the last registration', value: afterMs, unit: 'ms', target: '< 5,000 ms', met: afterMs < 5000 });
       rows.push({
         section: '3',
+        figure: '  table bytes per newcomer',
+        value: stormSent.full.bytes / options.storm / 1024,
+        unit: 'KiB',
+        note: `whole ${everyone}-row table ≈ ${kb(everyone * 14)} of rows; ${(stormSent.full.datagrams / options.storm).toFixed(1)} datagrams per newcomer`,
+      });
+      rows.push({
+        section: '3',
         figure: '  whole tables to the newcomers',
         value: stormSent.full.datagrams,
         unit: 'dgrams',

@@ -1,6 +1,8 @@
 import type { SendRefusal } from '../../application/ports/transport';
 import { MAX_DATAGRAM_BYTES, PROTOCOL_VERSION, type Message } from '../../application/protocol/envelope';
-import { checkHeaderField, isBodyRule, isMessageType, MAX_STORED_ITEMS, schemaOf, STORED_ITEM_SCHEMA, type FieldRule, type HeaderRule } from './message-schema';
+import { ipFromBytes, ipToBytes, ROW_FORM_IPV4, ROW_FORM_IPV6, ROW_FORM_LITERAL, ROW_IP_MAX_CHARS } from '../../application/protocol/table-row-wire';
+import type { TableRow } from '../../domain/client-table';
+import { checkHeaderField, isBodyRule, isMessageType, MAX_ROWS, MAX_STORED_ITEMS, NAME_MAX_CHARS, schemaOf, STORED_ITEM_SCHEMA, type FieldRule, type HeaderRule } from './message-schema';
 
 /** Why a datagram was not accepted. */
 export type DecodeFailure = 'oversize' | 'wrong-version' | 'truncated' | 'not-json' | 'unknown-type' | 'bad-fields' | 'bad-body';
@@ -51,9 +53,13 @@ export const FRAME_PREFIX_BYTES = 3;
  * full, as the server sends it: ["ack","<re>","ok",null,[32 × "<name>"],<count>] = 7+35+5+5 +
  * (2 + 32×35 - 1) + 16+1 = 1191, plus the prefix = 1194 <= 1200 (no text in it).
  *
- * `table` rows keep their JSON object form, so the table broadcaster's page sizing (rowBytes
- * per row within PAGE_ROW_BYTES = 1200 - 300) still holds: the rest of a table header is at
- * most 3 + ["table","<id>","<token>",<16 digits>×4,false,[]] = 3 + 9+35+35+68+6+3 = 159 < 300.
+ * `table` rows go in the body in their compact binary form (table-row-wire.ts: flags, name,
+ * the address as 4 or 16 bytes, the port; 4 + name + 4 bytes for an IPv4 row, against
+ * 48 + name + address characters as a JSON object), named in the header by their total
+ * length. The rest of a table datagram is at most 3 + ["table","<id>","<token>",<16 digits>
+ * ×4,false,<4 digits>] = 3 + 9+35+35+68+6+5 = 161 bytes (TABLE_FRAME_MAX_BYTES in
+ * table-row-wire.ts), so the broadcaster fills a page with rows summing to at most
+ * 1200 - 161 = 1039 bytes, each counted exactly by rowWireBytes.
  */
 
 /** Encodes `message` as one frame. Throws RangeError only for a header over 64 KiB (never a valid datagram). */
@@ -64,7 +70,7 @@ export function encodeMessage(message: Message): Buffer {
   const bodies: Uint8Array[] = [];
   const put = (rule: FieldRule, value: unknown): unknown => {
     if (!isBodyRule(rule)) return rule === 'items' ? (value as Array<Record<string, unknown>>).map(encodeItem) : value;
-    const bytes = toBytes(value);
+    const bytes = rule === 'rows' ? encodeRows(value as readonly TableRow[]) : toBytes(value);
     bodies.push(bytes);
     return bytes.length;
   };
@@ -155,6 +161,7 @@ function take(rule: FieldRule, value: unknown, body: BodyReader): unknown {
     if (!checkHeaderField('uint', value)) throw new Invalid('bad-fields');
     const bytes = body.read(value as number);
     if (rule === 'bytes') return bytes;
+    if (rule === 'rows') return decodeRows(bytes);
     try {
       return UTF8.decode(bytes);
     } catch {
@@ -195,4 +202,97 @@ class BodyReader {
   get done(): boolean {
     return this.offset === this.data.length;
   }
+}
+
+/**
+ * Pages already encoded: the broadcaster sends one page array to every client at that
+ * version (a storm's newcomers all get the same whole table), so its bytes are made once.
+ * Page arrays are never changed once built.
+ */
+const ENCODED_ROWS = new WeakMap<readonly TableRow[], Buffer>();
+
+/** Rows in their compact form (table-row-wire.ts), back to back. */
+export function encodeRows(rows: readonly TableRow[]): Buffer {
+  let encoded = ENCODED_ROWS.get(rows);
+  if (!encoded) {
+    encoded = encodeRowsOnce(rows);
+    ENCODED_ROWS.set(rows, encoded);
+  }
+  return encoded;
+}
+
+function encodeRowsOnce(rows: readonly TableRow[]): Buffer {
+  const chunks: Buffer[] = [];
+  for (const row of rows) {
+    const name = Buffer.from(row.name, 'utf8');
+    const ip = ipToBytes(row.ip);
+    const literal = ip ? undefined : Buffer.from(row.ip, 'utf8');
+    if (name.length > NAME_MAX_CHARS || (literal && literal.length > ROW_IP_MAX_CHARS)) throw new RangeError(`table row for ${row.name} too long`);
+    const form = ip ? (ip.length === 4 ? ROW_FORM_IPV4 : ROW_FORM_IPV6) : ROW_FORM_LITERAL;
+    const out = Buffer.allocUnsafe(4 + name.length + (ip ? ip.length : 1 + literal!.length));
+    let at = 0;
+    out[at++] = (row.online ? 1 : 0) | (form << 1);
+    out[at++] = name.length;
+    at += name.copy(out, at);
+    if (ip) {
+      out.set(ip, at);
+      at += ip.length;
+    } else {
+      out[at++] = literal!.length;
+      at += literal!.copy(out, at);
+    }
+    out.writeUInt16BE(row.port, at);
+    chunks.push(out);
+  }
+  return Buffer.concat(chunks);
+}
+
+const ASCII = new TextDecoder('latin1');
+const IP_LITERAL = /^[0-9A-Za-z.:%_-]+$/;
+
+/**
+ * Reads rows back, checking every field: a name as names are, an address form that exists
+ * (a literal of printable address characters), a port of 1-65535, no unused flag bit, no
+ * byte left over and at most MAX_ROWS rows. Anything else makes the datagram invalid.
+ */
+function decodeRows(data: Uint8Array): TableRow[] {
+  const rows: TableRow[] = [];
+  let at = 0;
+  const need = (n: number): void => {
+    if (at + n > data.length) throw new Invalid('bad-body');
+  };
+  while (at < data.length) {
+    if (rows.length === MAX_ROWS) throw new Invalid('bad-body');
+    need(2);
+    const flags = data[at++]!;
+    const nameLength = data[at++]!;
+    if (flags > 5 || nameLength < 1 || nameLength > NAME_MAX_CHARS) throw new Invalid('bad-body');
+    need(nameLength);
+    const name = ASCII.decode(data.subarray(at, at + nameLength));
+    at += nameLength;
+    if (!checkHeaderField('name', name)) throw new Invalid('bad-body');
+    const form = flags >> 1;
+    let ip: string;
+    if (form === ROW_FORM_LITERAL) {
+      need(1);
+      const length = data[at++]!;
+      if (length < 1 || length > ROW_IP_MAX_CHARS) throw new Invalid('bad-body');
+      need(length);
+      ip = ASCII.decode(data.subarray(at, at + length));
+      at += length;
+      // One encoding per row: an address that has a byte form must use it.
+      if (!IP_LITERAL.test(ip) || ipToBytes(ip) !== undefined) throw new Invalid('bad-body');
+    } else {
+      const length = form === ROW_FORM_IPV4 ? 4 : 16;
+      need(length);
+      ip = ipFromBytes(data.subarray(at, at + length));
+      at += length;
+    }
+    need(2);
+    const port = (data[at]! << 8) | data[at + 1]!;
+    at += 2;
+    if (port === 0) throw new Invalid('bad-body');
+    rows.push({ name, ip, port, online: (flags & 1) === 1 });
+  }
+  return rows;
 }

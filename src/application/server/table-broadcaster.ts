@@ -6,17 +6,18 @@ import { Clock, type TimerHandle } from '../ports/clock';
 import { Crypto } from '../ports/crypto';
 import { Logger } from '../ports/logger';
 import { MAX_DATAGRAM_BYTES, type MessageOf, type Reply } from '../protocol/envelope';
+import { rowWireBytes, TABLE_FRAME_MAX_BYTES } from '../protocol/table-row-wire';
 import { ReliableSender } from '../reliable-sender';
 import { ChatSettings } from '../settings';
 import { ServerState } from './server-state';
 
 /**
- * Room for rows in one table datagram: the limit less the rest of the message (field names,
- * type, id and token of up to 64 characters, four version numbers), under 300 bytes at most.
+ * Room for rows in one table datagram: the limit less the most the rest of the datagram
+ * takes (prefix, type, id, token, four numbers, the flag and the rows' length).
  */
-const PAGE_ROW_BYTES = MAX_DATAGRAM_BYTES - 300;
-/** Rows per page at most, well below what receivers accept. */
-const MAX_ROWS_PER_PAGE = 32;
+export const PAGE_ROW_BYTES = MAX_DATAGRAM_BYTES - TABLE_FRAME_MAX_BYTES;
+/** Rows per page at most: what receivers accept (MAX_ROWS in the wire schema). */
+const MAX_ROWS_PER_PAGE = 128;
 
 /** Rounds (each the push retry policy) an unanswered table push is made again before giving up. */
 const PUSH_RETRY_ROUNDS = 3;
@@ -373,16 +374,17 @@ export class TableBroadcaster {
 }
 
 /**
- * Rows in pages that each fit one datagram: as many rows as fit (about 14 of typical
- * length, against 8 of the longest), so a whole table takes about half the datagrams.
+ * Rows in pages that each fit one datagram: as many rows as fit, each counted at its exact
+ * size on the wire (about 74 rows of 6-character names and IPv4 addresses per page, 19 of the longest names with
+ * IPv6 addresses).
  */
-function paginate(rows: readonly TableRow[]): TableRow[][] {
+export function paginate(rows: readonly TableRow[]): TableRow[][] {
   if (rows.length === 0) return [[]];
   const pages: TableRow[][] = [];
   let page: TableRow[] = [];
   let bytes = 0;
   for (const row of rows) {
-    const size = rowBytes(row);
+    const size = rowWireBytes(row);
     if (page.length > 0 && (bytes + size > PAGE_ROW_BYTES || page.length === MAX_ROWS_PER_PAGE)) {
       pages.push(page);
       page = [];
@@ -393,17 +395,4 @@ function paginate(rows: readonly TableRow[]): TableRow[][] {
   }
   pages.push(page);
   return pages;
-}
-
-/** Printable ASCII that JSON writes as is (no quote or backslash). */
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-
-/**
- * The most bytes `row` can take in a page: `{"name":"…","ip":"…","port":…,"online":false}`
- * and a comma. Names are letters, digits, `_` and `-`, addresses IP literals, so each
- * character is one byte; anything else is counted as a six-byte escape.
- */
-function rowBytes(row: TableRow): number {
-  const chars = row.name.length + row.ip.length;
-  return 48 + (PLAIN.test(row.name) && PLAIN.test(row.ip) ? chars : 6 * chars);
 }
