@@ -189,7 +189,7 @@ export async function benchTable(setup: BenchSetup, options: TableBenchOptions):
         figure: '  table bytes per newcomer',
         value: stormSent.full.bytes / options.storm / 1024,
         unit: 'KiB',
-        note: `whole ${everyone}-row table ≈ ${kb(everyone * 14)} of rows; ${(stormSent.full.datagrams / options.storm).toFixed(1)} datagrams per newcomer`,
+        note: `${(stormSent.full.datagrams / options.storm).toFixed(1)} datagrams per newcomer (a whole table is ${everyone} rows)`,
       });
       rows.push({
         section: '3',
