@@ -166,6 +166,7 @@ export async function benchTable(setup: BenchSetup, options: TableBenchOptions):
     async function stormFigures(final: PoolStatus): Promise<void> {
       await server.sender.idle();
       const old = await pool.status(0, n, 0);
+      const newcomers = await pool.status(n, everyone, 0);
       const stormSent = trafficBetween(stormBefore, server.counter!.snapshot());
       const afterMs = final.maxVersionAtMs - storm.endedMs;
       const totalMs = final.maxVersionAtMs - storm.startedMs;
@@ -189,7 +190,7 @@ export async function benchTable(setup: BenchSetup, options: TableBenchOptions):
         figure: '  table bytes per newcomer',
         value: stormSent.full.bytes / options.storm / 1024,
         unit: 'KiB',
-        note: `${(stormSent.full.datagrams / options.storm).toFixed(1)} datagrams per newcomer (a whole table is ${everyone} rows)`,
+        note: `${(stormSent.full.datagrams / options.storm).toFixed(1)} datagrams per newcomer; each applied ${(newcomers.fulls / options.storm).toFixed(2)} whole tables and ${(newcomers.deltasSum / options.storm).toFixed(2)} updates after it (max ${newcomers.deltasMax})`,
       });
       rows.push({
         section: '3',
