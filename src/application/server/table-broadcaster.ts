@@ -56,6 +56,12 @@ export class TableBroadcaster {
   /** The table changed (or a client fell behind) since the current round started. */
   private dirty = false;
   private readonly pushing = new Set<string>();
+  /**
+   * Clients being sent the whole table, with the session it goes to: a request for the whole
+   * table from that session meanwhile is answered by it (it is at the latest version when it
+   * starts), instead of a second whole table right after.
+   */
+  private readonly pushingFull = new Map<string, string>();
   /** Clients to send the whole table in the next round (or once their push in flight ends). */
   private readonly wantFull = new Set<string>();
   /** Offline clients to include in the next update (marked offline for not answering). */
@@ -119,6 +125,7 @@ export class TableBroadcaster {
   sendFull(name: string): void {
     const record = this.state.record(name);
     if (!record) return;
+    if (this.pushingFull.get(nameKey(name)) === record.token) return;
     if (!this.roundActive) {
       this.push(nameKey(name), true).catch(this.pushFailed);
       return;
@@ -219,19 +226,24 @@ export class TableBroadcaster {
    * random id per datagram costs more than the rest of a one-row update).
    */
   private async push(key: string, full: boolean, base = this.crypto.messageId()): Promise<void> {
+    const record = this.state.records.get(key);
     if (this.pushing.has(key)) {
       // The push in flight ends by asking for a round if this client is still behind.
-      if (full) this.wantFull.add(key);
+      if (full && this.pushingFull.get(key) !== record?.token) this.wantFull.add(key);
       return;
     }
-    const record = this.state.records.get(key);
     const row = this.state.table.get(key);
     if (!record || !row || this.stopped) return;
     this.pushing.add(key);
     let complete = false;
     const token = record.token;
+    const from = full ? 0 : record.knownVersion;
+    if (from === 0) {
+      // Whole, at the latest version: it answers every earlier request for the whole table.
+      this.wantFull.delete(key);
+      this.pushingFull.set(key, token);
+    }
     try {
-      const from = full ? 0 : record.knownVersion;
       const to = this.state.published.version;
       // Base 36 keeps the id within the 32 characters ids may have however long the server runs.
       const serial = (this.pushSerial += 1).toString(36);
@@ -251,6 +263,7 @@ export class TableBroadcaster {
       if (complete) record.knownVersion = Math.max(record.knownVersion, to);
     } finally {
       this.pushing.delete(key);
+      this.pushingFull.delete(key);
     }
     if (complete) this.failedRounds.delete(key);
     if (this.wantFull.has(key) || (complete && record.knownVersion < this.state.published.version)) this.changed();
