@@ -1,6 +1,6 @@
 import type { SendRefusal } from '../../application/ports/transport';
 import { MAX_DATAGRAM_BYTES, PROTOCOL_VERSION, type Message } from '../../application/protocol/envelope';
-import { ipFromBytes, ipToBytes, ROW_FORM_IPV4, ROW_FORM_IPV6, ROW_FORM_LITERAL, ROW_IP_MAX_CHARS } from '../../application/protocol/table-row-wire';
+import { ipFromBytes, ipToBytes, ROW_FORM_IPV4, ROW_FORM_IPV6, ROW_FORM_LITERAL, ROW_FORM_SAME, ROW_IP_MAX_CHARS, sharedPrefix } from '../../application/protocol/table-row-wire';
 import type { TableRow } from '../../domain/client-table';
 import { checkHeaderField, isBodyRule, isMessageType, MAX_ROWS, MAX_STORED_ITEMS, NAME_MAX_CHARS, schemaOf, STORED_ITEM_SCHEMA, type FieldRule, type HeaderRule } from './message-schema';
 
@@ -53,10 +53,10 @@ export const FRAME_PREFIX_BYTES = 3;
  * full, as the server sends it: ["ack","<re>","ok",null,[32 × "<name>"],<count>] = 7+35+5+5 +
  * (2 + 32×35 - 1) + 16+1 = 1191, plus the prefix = 1194 <= 1200 (no text in it).
  *
- * `table` rows go in the body in their compact binary form (table-row-wire.ts: flags, name,
- * the address as 4 or 16 bytes, the port; 4 + name + 4 bytes for an IPv4 row, against
- * 48 + name + address characters as a JSON object), named in the header by their total
- * length. The rest of a table datagram is at most 3 + ["table","<id>","<token>",<16 digits>
+ * `table` rows go in the body in their compact binary form (table-row-wire.ts: flags, the
+ * name after the prefix it shares with the row before, the address as 4 or 16 bytes or none
+ * when it repeats, the port; 6 bytes for c00001 after c00000 on one address, against 63 as a
+ * JSON object), named in the header by their total length. The rest of a table datagram is at most 3 + ["table","<id>","<token>",<16 digits>
  * ×4,false,<4 digits>] = 3 + 9+35+35+68+6+5 = 161 bytes (TABLE_FRAME_MAX_BYTES in
  * table-row-wire.ts), so the broadcaster fills a page with rows summing to at most
  * 1200 - 161 = 1039 bytes, each counted exactly by rowWireBytes.
@@ -223,26 +223,31 @@ export function encodeRows(rows: readonly TableRow[]): Buffer {
 
 function encodeRowsOnce(rows: readonly TableRow[]): Buffer {
   const chunks: Buffer[] = [];
+  let before: TableRow | undefined;
   for (const row of rows) {
-    const name = Buffer.from(row.name, 'utf8');
-    const ip = ipToBytes(row.ip);
-    const literal = ip ? undefined : Buffer.from(row.ip, 'utf8');
-    if (name.length > NAME_MAX_CHARS || (literal && literal.length > ROW_IP_MAX_CHARS)) throw new RangeError(`table row for ${row.name} too long`);
-    const form = ip ? (ip.length === 4 ? ROW_FORM_IPV4 : ROW_FORM_IPV6) : ROW_FORM_LITERAL;
-    const out = Buffer.allocUnsafe(4 + name.length + (ip ? ip.length : 1 + literal!.length));
+    const shared = before ? sharedPrefix(before.name, row.name) : 0;
+    const suffix = Buffer.from(row.name.slice(shared), 'utf8');
+    const same = before !== undefined && before.ip === row.ip;
+    const ip = same ? undefined : ipToBytes(row.ip);
+    const literal = same || ip ? undefined : Buffer.from(row.ip, 'utf8');
+    if (row.name.length > NAME_MAX_CHARS || (literal && literal.length > ROW_IP_MAX_CHARS)) throw new RangeError(`table row for ${row.name} too long`);
+    const form = same ? ROW_FORM_SAME : ip ? (ip.length === 4 ? ROW_FORM_IPV4 : ROW_FORM_IPV6) : ROW_FORM_LITERAL;
+    const out = Buffer.allocUnsafe(5 + suffix.length + (ip ? ip.length : literal ? 1 + literal.length : 0));
     let at = 0;
     out[at++] = (row.online ? 1 : 0) | (form << 1);
-    out[at++] = name.length;
-    at += name.copy(out, at);
+    out[at++] = shared;
+    out[at++] = suffix.length;
+    at += suffix.copy(out, at);
     if (ip) {
       out.set(ip, at);
       at += ip.length;
-    } else {
-      out[at++] = literal!.length;
-      at += literal!.copy(out, at);
+    } else if (literal) {
+      out[at++] = literal.length;
+      at += literal.copy(out, at);
     }
     out.writeUInt16BE(row.port, at);
     chunks.push(out);
+    before = row;
   }
   return Buffer.concat(chunks);
 }
@@ -280,26 +285,34 @@ function decodeRows(data: Uint8Array): TableRow[] {
   const need = (n: number): void => {
     if (at + n > data.length) throw new Invalid('bad-body');
   };
+  let before: TableRow | undefined;
   while (at < data.length) {
     if (rows.length === MAX_ROWS) throw new Invalid('bad-body');
-    need(2);
+    need(3);
     const flags = data[at++]!;
-    const nameLength = data[at++]!;
-    if (flags > 5 || nameLength < 1 || nameLength > NAME_MAX_CHARS) throw new Invalid('bad-body');
-    need(nameLength);
-    const name = asciiOf(data, at, nameLength, NAME_BYTE);
-    if (name === undefined) throw new Invalid('bad-body');
-    at += nameLength;
+    const shared = data[at++]!;
+    const suffixLength = data[at++]!;
     const form = flags >> 1;
+    if (flags > 7 || shared > (before?.name.length ?? 0) || shared + suffixLength < 1 || shared + suffixLength > NAME_MAX_CHARS) throw new Invalid('bad-body');
+    if (form === ROW_FORM_SAME && !before) throw new Invalid('bad-body');
+    need(suffixLength);
+    const suffix = asciiOf(data, at, suffixLength, NAME_BYTE);
+    if (suffix === undefined) throw new Invalid('bad-body');
+    at += suffixLength;
+    const name = shared > 0 ? before!.name.slice(0, shared) + suffix : suffix;
+    // One encoding per page: the longest shared prefix, always.
+    if (before && sharedPrefix(before.name, name) !== shared) throw new Invalid('bad-body');
     let ip: string | undefined;
-    if (form === ROW_FORM_LITERAL) {
+    if (form === ROW_FORM_SAME) {
+      ip = before!.ip;
+    } else if (form === ROW_FORM_LITERAL) {
       need(1);
       const length = data[at++]!;
       if (length < 1 || length > ROW_IP_MAX_CHARS) throw new Invalid('bad-body');
       need(length);
       ip = asciiOf(data, at, length, IP_LITERAL_BYTE);
       at += length;
-      // One encoding per row: an address that has a byte form must use it.
+      // An address that has a byte form must use it.
       if (ip === undefined || ipToBytes(ip) !== undefined) throw new Invalid('bad-body');
     } else {
       const length = form === ROW_FORM_IPV4 ? 4 : 16;
@@ -307,11 +320,14 @@ function decodeRows(data: Uint8Array): TableRow[] {
       ip = length === 4 ? `${data[at]}.${data[at + 1]}.${data[at + 2]}.${data[at + 3]}` : ipFromBytes(data.subarray(at, at + length));
       at += length;
     }
+    // A repeated address must be written as such.
+    if (form !== ROW_FORM_SAME && before?.ip === ip) throw new Invalid('bad-body');
     need(2);
     const port = (data[at]! << 8) | data[at + 1]!;
     at += 2;
     if (port === 0) throw new Invalid('bad-body');
-    rows.push({ name, ip, port, online: (flags & 1) === 1 });
+    before = { name, ip, port, online: (flags & 1) === 1 };
+    rows.push(before);
   }
   return rows;
 }

@@ -90,8 +90,8 @@ export const ID_MAX_CHARS = 32;
 export const NAME_MAX_CHARS = 32;
 /** Most items in one `stored` datagram (the server sends one: see envelope-codec.ts). */
 export const MAX_STORED_ITEMS = 16;
-/** Most rows in one `table` datagram (a row takes at least 11 bytes: 1200 / 11 < 128). */
-export const MAX_ROWS = 128;
+/** Most rows in one `table` datagram (a row takes at least 5 bytes; the broadcaster fills a page with at most 1039 / 5 < 208). */
+export const MAX_ROWS = 208;
 
 const ID = new RegExp(`^[A-Za-z0-9_-]{1,${ID_MAX_CHARS}}$`);
 const NAME = new RegExp(`^[A-Za-z0-9_-]{1,${NAME_MAX_CHARS}}$`);

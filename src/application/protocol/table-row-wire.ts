@@ -6,10 +6,19 @@ import type { TableRow } from '../../domain/client-table';
  * before it is encoded:
  *
  *   1 byte    flags: bit 0 online; bits 1-2 the address form (0 IPv4 as 4 bytes, 1 IPv6 as
- *             16 bytes, 2 an IP literal as one length byte and its ASCII characters)
- *   1 byte    N, the name's length; then N bytes of name ([A-Za-z0-9_-])
- *   4 | 16 | 1+L bytes   the address
+ *             16 bytes, 2 an IP literal as one length byte and its ASCII characters, 3 the
+ *             same address as the row before it in the page: no bytes)
+ *   1 byte    S, how many leading characters the name shares with the name of the row
+ *             before it in the page (0 for the first row)
+ *   1 byte    N, then the N characters of the name after those ([A-Za-z0-9_-])
+ *   0 | 4 | 16 | 1+L bytes   the address
  *   2 bytes   the port, big-endian
+ *
+ * A table lists names in the order they registered and most clients share few addresses, so
+ * a row is often 6-8 bytes (c00001 after c00000 on the same IPv4: 6), against 63 as a JSON
+ * object. Each page is read on its own: the first row of a page never refers back. S is always
+ * the longest shared prefix and form 3 is used whenever the address repeats, so every page has
+ * one encoding and a reader can insist on it.
  *
  * An address is sent as bytes only when reading the bytes back gives the very same string
  * (dotted decimal without leading zeros; IPv6 as RFC 5952 writes it, or ::ffff:a.b.c.d as
@@ -28,6 +37,7 @@ export const TABLE_FRAME_MAX_BYTES = 161;
 export const ROW_FORM_IPV4 = 0;
 export const ROW_FORM_IPV6 = 1;
 export const ROW_FORM_LITERAL = 2;
+export const ROW_FORM_SAME = 3;
 
 /** Longest IP literal accepted in a table row (its length must fit the length byte). */
 export const ROW_IP_MAX_CHARS = 64;
@@ -77,10 +87,21 @@ export function ipFromBytes(bytes: Uint8Array): string {
   return `${hex(groups.slice(0, bestAt))}::${hex(groups.slice(bestAt + bestLength))}`;
 }
 
-/** Bytes `row` takes in a page of rows (see the layout above). */
-export function rowWireBytes(row: TableRow): number {
+/** How many leading characters `a` and `b` share. */
+export function sharedPrefix(a: string, b: string): number {
+  const most = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < most && a.charCodeAt(i) === b.charCodeAt(i)) i += 1;
+  return i;
+}
+
+/** Bytes `row` takes in a page of rows right after `before` (undefined: first of its page). */
+export function rowWireBytes(row: TableRow, before?: TableRow): number {
+  const shared = before ? sharedPrefix(before.name, row.name) : 0;
+  const name = 5 + utf8Length(row.name) - shared;
+  if (before && before.ip === row.ip) return name;
   const bytes = ipToBytes(row.ip);
-  return 4 + utf8Length(row.name) + (bytes ? bytes.length : 1 + utf8Length(row.ip));
+  return name + (bytes ? bytes.length : 1 + utf8Length(row.ip));
 }
 
 /** UTF-8 length without Node's Buffer (this layer does not use Node APIs). */

@@ -25,14 +25,18 @@ const name = fc.stringMatching(new RegExp(`^[A-Za-z0-9_-]{1,${NAME_MAX_CHARS}}$`
 const ipv4 = fc.ipV4();
 const ipv6 = fc.ipV6();
 const literal = fc.oneof(fc.constant('fe80::1%eth0'), fc.constant('0:0:0:0:0:0:0:1'), fc.constant('::FFFF:1.2.3.4'), fc.constant('010.0.0.1'));
-const row = fc.record({ name, ip: fc.oneof(ipv4, ipv6, literal), port: fc.integer({ min: 1, max: 65535 }), online: fc.boolean() });
+const row = fc.record({ name, ip: fc.oneof(ipv4, ipv6, literal, fc.constant('10.0.0.1')), port: fc.integer({ min: 1, max: 65535 }), online: fc.boolean() });
+/** Rows as a table lists them: names often sharing a prefix, addresses often repeated. */
+const similarRows = fc
+  .array(fc.tuple(fc.stringMatching(/^[ab]{0,3}$/), fc.constantFrom('10.0.0.1', '10.0.0.2', '::1', 'fe80::1%eth0'), fc.integer({ min: 1, max: 65535 }), fc.boolean()), { maxLength: 30 })
+  .map((list) => list.map(([tail, ip, port, online], i): TableRow => ({ name: `c${i % 3}${tail}`, ip, port, online })));
 
 describe('adapters/wire: table rows in their compact form', () => {
   it('round-trips any rows, each taking exactly rowWireBytes', () => {
     fc.assert(
       fc.property(fc.array(row, { maxLength: 20 }), (rows) => {
         const encoded = encodeRows(rows);
-        expect(encoded.length).to.equal(rows.reduce((n, r) => n + rowWireBytes(r), 0));
+        expect(encoded.length).to.equal(rows.reduce((n, r, i) => n + rowWireBytes(r, rows[i - 1]), 0));
         const decoded = decodeDatagram(encodeMessage(page(rows)));
         expect(decoded.ok).to.equal(true);
         expect((decoded as { message: MessageOf<'table'> }).message.rows).to.deep.equal(rows);
@@ -41,8 +45,24 @@ describe('adapters/wire: table rows in their compact form', () => {
     );
   });
 
-  it('an IPv4 row of a 6-character name takes 14 bytes (48 + 6 + 9 = 63 as a JSON object)', () => {
-    expect(rowWireBytes({ name: 'c00001', ip: '127.0.0.1', port: 40000, online: true })).to.equal(14);
+  it('round-trips rows with shared name prefixes and repeated addresses', () => {
+    fc.assert(
+      fc.property(similarRows, (rows) => {
+        expect(encodeRows(rows).length).to.equal(rows.reduce((n, r, i) => n + rowWireBytes(r, rows[i - 1]), 0));
+        const decoded = decodeDatagram(encodeMessage(page(rows)));
+        expect(decoded.ok).to.equal(true);
+        expect((decoded as { message: MessageOf<'table'> }).message.rows).to.deep.equal(rows);
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+
+  it('an IPv4 row of a 6-character name takes 15 bytes, 6 after c00000 on the same address (63 as a JSON object)', () => {
+    const first: TableRow = { name: 'c00000', ip: '127.0.0.1', port: 40000, online: true };
+    const next: TableRow = { name: 'c00001', ip: '127.0.0.1', port: 40001, online: true };
+    expect(rowWireBytes(next)).to.equal(15);
+    expect(rowWireBytes(next, first)).to.equal(6);
+    expect(encodeRows([first, next])).to.have.length(21);
   });
 
   it('addresses go as bytes only when they read back as the same string', () => {
@@ -71,33 +91,42 @@ describe('adapters/wire: table rows in their compact form', () => {
         const bytes = encodeMessage(page(p)).length;
         expect(bytes).to.be.at.most(MAX_DATAGRAM_BYTES);
         // Full: one more row would not fit.
-        if (p !== pages[pages.length - 1]) expect(encodeRows(p).length + rowWireBytes(rows[0]!)).to.be.above(PAGE_ROW_BYTES);
+        const next = rows[pages.flat().indexOf(p[p.length - 1]!) + 1];
+        if (next) expect(encodeRows(p).length + rowWireBytes(next, p[p.length - 1])).to.be.above(PAGE_ROW_BYTES);
       }
     }
   });
 
-  it('typical rows fill a page with over 60 (14 as JSON objects)', () => {
+  it('typical rows fill a page with over 150 (14 as JSON objects)', () => {
     const rows = Array.from({ length: 11_000 }, (_, i): TableRow => ({ name: `c${String(i).padStart(5, '0')}`, ip: '127.0.0.1', port: 30000 + (i % 30000), online: true }));
     const pages = paginate(rows);
-    expect(rows.length / pages.length).to.be.above(60);
+    expect(rows.length / pages.length).to.be.above(150);
     for (const p of pages) expect(encodeMessage(page(p)).length).to.be.at.most(MAX_DATAGRAM_BYTES);
   });
 
   describe('hostile rows sections make the datagram invalid', () => {
     const good = encodeRows([{ name: 'alice', ip: '10.0.0.1', port: 5000, online: true }]);
+    const alice = [1, 0, 5, ...Buffer.from('alice'), 10, 0, 0, 1, 0x13, 0x88];
+    expect([...good]).to.deep.equal(alice);
     const cases: Record<string, Buffer> = {
-      'cut in the name': good.subarray(0, 4),
-      'cut in the address': good.subarray(0, 9),
+      'cut in the name': good.subarray(0, 5),
+      'cut in the address': good.subarray(0, 10),
       'cut in the port': good.subarray(0, good.length - 1),
-      'an unknown address form': Buffer.from([6, ...good.subarray(1)]),
       'an unused flag bit': Buffer.from([0x81, ...good.subarray(1)]),
-      'an empty name': Buffer.from([1, 0, 10, 0, 0, 1, 0x13, 0x88]),
-      'a name too long': Buffer.from([1, 33, ...Buffer.from('a'.repeat(33)), 10, 0, 0, 1, 0x13, 0x88]),
-      'a name with other characters': Buffer.from([1, 3, ...Buffer.from('a"b'), 10, 0, 0, 1, 0x13, 0x88]),
+      'the same address on the first row': Buffer.from([7, 0, 5, ...Buffer.from('alice'), 0x13, 0x88]),
+      'a prefix shared with no row before': Buffer.from([1, 1, 5, ...Buffer.from('alice'), 10, 0, 0, 1, 0x13, 0x88]),
+      'a prefix longer than the name before': Buffer.from([...alice, 7, 6, 1, 0x61, 0x13, 0x88]),
+      'a shared prefix shorter than the longest': Buffer.from([...alice, 7, 1, 4, ...Buffer.from('lice'), 0x13, 0x88]),
+      'a repeated address not written as such': Buffer.from([...alice, 1, 0, 3, ...Buffer.from('bob'), 10, 0, 0, 1, 0x13, 0x88]),
+      'an empty name': Buffer.from([1, 0, 0, 10, 0, 0, 1, 0x13, 0x88]),
+      'a name too long': Buffer.from([1, 0, 33, ...Buffer.from('a'.repeat(33)), 10, 0, 0, 1, 0x13, 0x88]),
+      'a name too long with its shared prefix': Buffer.from([...alice, 7, 5, 28, ...Buffer.from('x'.repeat(28)), 0x13, 0x88]),
+      'a name with other characters': Buffer.from([1, 0, 3, ...Buffer.from('a"b'), 10, 0, 0, 1, 0x13, 0x88]),
       'port 0': Buffer.from([...good.subarray(0, good.length - 2), 0, 0]),
-      'an address literal of other characters': Buffer.from([5, 1, 0x61, 3, 0x31, 0x20, 0x32, 0x13, 0x88]),
-      'an address literal of length 0': Buffer.from([5, 1, 0x61, 0, 0x13, 0x88]),
-      'an address literal past its end': Buffer.from([5, 1, 0x61, 200, 0x31, 0x13, 0x88]),
+      'an address literal of other characters': Buffer.from([5, 0, 1, 0x61, 3, 0x31, 0x20, 0x32, 0x13, 0x88]),
+      'an address literal with a byte form': Buffer.from([5, 0, 1, 0x61, 7, ...Buffer.from('1.2.3.4'), 0x13, 0x88]),
+      'an address literal of length 0': Buffer.from([5, 0, 1, 0x61, 0, 0x13, 0x88]),
+      'an address literal past its end': Buffer.from([5, 0, 1, 0x61, 200, 0x31, 0x13, 0x88]),
     };
     for (const [what, rows] of Object.entries(cases)) {
       it(what, () => {
@@ -107,9 +136,9 @@ describe('adapters/wire: table rows in their compact form', () => {
     }
 
     it(`more than MAX_ROWS (${MAX_ROWS}) rows`, () => {
-      const tiny = encodeRows([{ name: 'a', ip: '1.2.3.4', port: 1, online: false }]);
-      expect(decodeDatagram(withRows(Buffer.concat(Array(MAX_ROWS).fill(tiny)))).ok).to.equal(true);
-      expect(decodeDatagram(withRows(Buffer.concat(Array(MAX_ROWS + 1).fill(tiny)))).ok).to.equal(false);
+      const rows = (count: number): TableRow[] => Array.from({ length: count }, () => ({ name: 'n', ip: '1.2.3.4', port: 1, online: false }));
+      expect(decodeDatagram(withRows(encodeRows(rows(MAX_ROWS)))).ok).to.equal(true);
+      expect(decodeDatagram(withRows(encodeRows(rows(MAX_ROWS + 1)))).ok).to.equal(false);
     });
 
     it('a rows length in the header past the datagram', () => {
