@@ -226,4 +226,29 @@ describe('scenario: scale (a 10,000-client table)', function () {
     for (const st of online.slice(changes)) expect(st.updates.at(-1)?.to, st.name).to.equal(version);
     expect(s.network.stats.maxDatagramBytes).to.be.at.most(MAX_DATAGRAM_BYTES);
   });
+  it('newcomers registering while a round is under way each get the whole table once, then only what changed', async () => {
+    const online = stubs.filter((st) => state.table.get(st.name)?.online);
+    const byPort = new Map<number, Array<MessageOf<'table'>>>();
+    s.network.onSend = (data, _from, to) => {
+      const decoded = decodeDatagram(data);
+      if (!decoded.ok || decoded.message.t !== 'table') return;
+      byPort.set(to.port, [...(byPort.get(to.port) ?? []), decoded.message]);
+    };
+    const newcomers: TestClient[] = [];
+    // Changes keep rounds going while the newcomers register and confirm.
+    for (let i = 0; i < 8; i++) {
+      online[i]!.dereg();
+      if (i % 2 === 0) newcomers.push(await s.startClient(`newcomer-${i}`, { settle: false }));
+      await s.run(5);
+    }
+    await s.run(3000);
+    s.network.onSend = undefined;
+    for (const n of newcomers) {
+      const parts = byPort.get(state.table.get(n.name)!.port) ?? [];
+      const wholeTables = new Set(parts.filter((p) => p.full).map((p) => `${p.from}:${p.to}`));
+      expect(wholeTables.size, `whole tables to ${n.name}`).to.equal(1);
+      expect(parts.filter((p) => p.full).length, `pages of them to ${n.name}`).to.equal(parts.find((p) => p.full)!.parts);
+      expect(n.client.tableRows().length).to.equal(state.table.size);
+    }
+  });
 });

@@ -1,6 +1,8 @@
 import type { SendRefusal } from '../../application/ports/transport';
 import { MAX_DATAGRAM_BYTES, PROTOCOL_VERSION, type Message } from '../../application/protocol/envelope';
-import { checkHeaderField, isBodyRule, isMessageType, MAX_STORED_ITEMS, schemaOf, STORED_ITEM_SCHEMA, type FieldRule, type HeaderRule } from './message-schema';
+import { ipFromBytes, ipToBytes, ROW_FORM_IPV4, ROW_FORM_IPV6, ROW_FORM_LITERAL, ROW_FORM_SAME, ROW_IP_MAX_CHARS, sharedPrefix } from '../../application/protocol/table-row-wire';
+import type { TableRow } from '../../domain/client-table';
+import { checkHeaderField, isBodyRule, isMessageType, MAX_ROWS, MAX_STORED_ITEMS, NAME_MAX_CHARS, schemaOf, STORED_ITEM_SCHEMA, type FieldRule, type HeaderRule } from './message-schema';
 
 /** Why a datagram was not accepted. */
 export type DecodeFailure = 'oversize' | 'wrong-version' | 'truncated' | 'not-json' | 'unknown-type' | 'bad-fields' | 'bad-body';
@@ -51,9 +53,13 @@ export const FRAME_PREFIX_BYTES = 3;
  * full, as the server sends it: ["ack","<re>","ok",null,[32 × "<name>"],<count>] = 7+35+5+5 +
  * (2 + 32×35 - 1) + 16+1 = 1191, plus the prefix = 1194 <= 1200 (no text in it).
  *
- * `table` rows keep their JSON object form, so the table broadcaster's page sizing (rowBytes
- * per row within PAGE_ROW_BYTES = 1200 - 300) still holds: the rest of a table header is at
- * most 3 + ["table","<id>","<token>",<16 digits>×4,false,[]] = 3 + 9+35+35+68+6+3 = 159 < 300.
+ * `table` rows go in the body in their compact binary form (table-row-wire.ts: flags, the
+ * name after the prefix it shares with the row before, the address as 4 or 16 bytes or none
+ * when it repeats, the port; 6 bytes for c00001 after c00000 on one address, against 63 as a
+ * JSON object), named in the header by their total length. The rest of a table datagram is at most 3 + ["table","<id>","<token>",<16 digits>
+ * ×4,false,<4 digits>] = 3 + 9+35+35+68+6+5 = 161 bytes (TABLE_FRAME_MAX_BYTES in
+ * table-row-wire.ts), so the broadcaster fills a page with rows summing to at most
+ * 1200 - 161 = 1039 bytes, each counted exactly by rowWireBytes.
  */
 
 /** Encodes `message` as one frame. Throws RangeError only for a header over 64 KiB (never a valid datagram). */
@@ -64,7 +70,7 @@ export function encodeMessage(message: Message): Buffer {
   const bodies: Uint8Array[] = [];
   const put = (rule: FieldRule, value: unknown): unknown => {
     if (!isBodyRule(rule)) return rule === 'items' ? (value as Array<Record<string, unknown>>).map(encodeItem) : value;
-    const bytes = toBytes(value);
+    const bytes = rule === 'rows' ? encodeRows(value as readonly TableRow[]) : toBytes(value);
     bodies.push(bytes);
     return bytes.length;
   };
@@ -155,6 +161,7 @@ function take(rule: FieldRule, value: unknown, body: BodyReader): unknown {
     if (!checkHeaderField('uint', value)) throw new Invalid('bad-fields');
     const bytes = body.read(value as number);
     if (rule === 'bytes') return bytes;
+    if (rule === 'rows') return decodeRows(bytes);
     try {
       return UTF8.decode(bytes);
     } catch {
@@ -195,4 +202,132 @@ class BodyReader {
   get done(): boolean {
     return this.offset === this.data.length;
   }
+}
+
+/**
+ * Pages already encoded: the broadcaster sends one page array to every client at that
+ * version (a storm's newcomers all get the same whole table), so its bytes are made once.
+ * Page arrays are never changed once built.
+ */
+const ENCODED_ROWS = new WeakMap<readonly TableRow[], Buffer>();
+
+/** Rows in their compact form (table-row-wire.ts), back to back. */
+export function encodeRows(rows: readonly TableRow[]): Buffer {
+  let encoded = ENCODED_ROWS.get(rows);
+  if (!encoded) {
+    encoded = encodeRowsOnce(rows);
+    ENCODED_ROWS.set(rows, encoded);
+  }
+  return encoded;
+}
+
+function encodeRowsOnce(rows: readonly TableRow[]): Buffer {
+  const chunks: Buffer[] = [];
+  let before: TableRow | undefined;
+  for (const row of rows) {
+    const shared = before ? sharedPrefix(before.name, row.name) : 0;
+    const suffix = Buffer.from(row.name.slice(shared), 'utf8');
+    const same = before !== undefined && before.ip === row.ip;
+    const ip = same ? undefined : ipToBytes(row.ip);
+    const literal = same || ip ? undefined : Buffer.from(row.ip, 'utf8');
+    if (row.name.length > NAME_MAX_CHARS || (literal && literal.length > ROW_IP_MAX_CHARS)) throw new RangeError(`table row for ${row.name} too long`);
+    const form = same ? ROW_FORM_SAME : ip ? (ip.length === 4 ? ROW_FORM_IPV4 : ROW_FORM_IPV6) : ROW_FORM_LITERAL;
+    const out = Buffer.allocUnsafe(5 + suffix.length + (ip ? ip.length : literal ? 1 + literal.length : 0));
+    let at = 0;
+    out[at++] = (row.online ? 1 : 0) | (form << 1);
+    out[at++] = shared;
+    out[at++] = suffix.length;
+    at += suffix.copy(out, at);
+    if (ip) {
+      out.set(ip, at);
+      at += ip.length;
+    } else if (literal) {
+      out[at++] = literal.length;
+      at += literal.copy(out, at);
+    }
+    out.writeUInt16BE(row.port, at);
+    chunks.push(out);
+    before = row;
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Bytes a name may hold ([A-Za-z0-9_-]), and those of an IP literal (also `.`, `:` and `%` for a zone). */
+const NAME_BYTE = byteSet('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-');
+const IP_LITERAL_BYTE = byteSet('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.:%');
+
+function byteSet(chars: string): Uint8Array {
+  const set = new Uint8Array(256);
+  for (let i = 0; i < chars.length; i++) set[chars.charCodeAt(i)] = 1;
+  return set;
+}
+
+/** The ASCII string of data[at, at+length), or undefined if a byte is not in `allowed`. */
+function asciiOf(data: Uint8Array, at: number, length: number, allowed: Uint8Array): string | undefined {
+  let text = '';
+  for (let i = at; i < at + length; i++) {
+    const b = data[i]!;
+    if (allowed[b] !== 1) return undefined;
+    text += String.fromCharCode(b);
+  }
+  return text;
+}
+
+/**
+ * Reads rows back, checking every field: a name as names are, an address form that exists
+ * (a literal of address characters), a port of 1-65535, no unused flag bit, no byte left
+ * over and at most MAX_ROWS rows. Anything else makes the datagram invalid. Clients read
+ * thousands of rows per whole table, so this works on the bytes directly.
+ */
+function decodeRows(data: Uint8Array): TableRow[] {
+  const rows: TableRow[] = [];
+  let at = 0;
+  const need = (n: number): void => {
+    if (at + n > data.length) throw new Invalid('bad-body');
+  };
+  let before: TableRow | undefined;
+  while (at < data.length) {
+    if (rows.length === MAX_ROWS) throw new Invalid('bad-body');
+    need(3);
+    const flags = data[at++]!;
+    const shared = data[at++]!;
+    const suffixLength = data[at++]!;
+    const form = flags >> 1;
+    if (flags > 7 || shared > (before?.name.length ?? 0) || shared + suffixLength < 1 || shared + suffixLength > NAME_MAX_CHARS) throw new Invalid('bad-body');
+    if (form === ROW_FORM_SAME && !before) throw new Invalid('bad-body');
+    need(suffixLength);
+    const suffix = asciiOf(data, at, suffixLength, NAME_BYTE);
+    if (suffix === undefined) throw new Invalid('bad-body');
+    at += suffixLength;
+    const name = shared > 0 ? before!.name.slice(0, shared) + suffix : suffix;
+    // One encoding per page: the longest shared prefix, always.
+    if (before && sharedPrefix(before.name, name) !== shared) throw new Invalid('bad-body');
+    let ip: string | undefined;
+    if (form === ROW_FORM_SAME) {
+      ip = before!.ip;
+    } else if (form === ROW_FORM_LITERAL) {
+      need(1);
+      const length = data[at++]!;
+      if (length < 1 || length > ROW_IP_MAX_CHARS) throw new Invalid('bad-body');
+      need(length);
+      ip = asciiOf(data, at, length, IP_LITERAL_BYTE);
+      at += length;
+      // An address that has a byte form must use it.
+      if (ip === undefined || ipToBytes(ip) !== undefined) throw new Invalid('bad-body');
+    } else {
+      const length = form === ROW_FORM_IPV4 ? 4 : 16;
+      need(length);
+      ip = length === 4 ? `${data[at]}.${data[at + 1]}.${data[at + 2]}.${data[at + 3]}` : ipFromBytes(data.subarray(at, at + length));
+      at += length;
+    }
+    // A repeated address must be written as such.
+    if (form !== ROW_FORM_SAME && before?.ip === ip) throw new Invalid('bad-body');
+    need(2);
+    const port = (data[at]! << 8) | data[at + 1]!;
+    at += 2;
+    if (port === 0) throw new Invalid('bad-body');
+    before = { name, ip, port, online: (flags & 1) === 1 };
+    rows.push(before);
+  }
+  return rows;
 }

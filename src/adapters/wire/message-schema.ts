@@ -6,13 +6,14 @@ import { MAX_FULL_NAMES, type Message, type MessageOf, type MessageType, type St
  * restricted to characters JSON writes as themselves, so the header's size is known from
  * the field lengths alone.
  */
-export type HeaderRule = 'id' | 'name' | 'token' | 'uint' | 'bool' | 'rows' | 'items' | 'names' | 'reason' | 'status' | 'kind';
+export type HeaderRule = 'id' | 'name' | 'token' | 'uint' | 'bool' | 'items' | 'names' | 'reason' | 'status' | 'kind';
 /**
  * Rules for values carried as raw bytes in a frame's body, named in the header by their
- * length: free text as UTF-8 (`text`), opaque bytes such as a sealed payload as is (`bytes`).
- * Neither can grow in encoding, whatever the content.
+ * length: free text as UTF-8 (`text`), opaque bytes such as a sealed payload as is (`bytes`),
+ * table rows in their compact binary form (`rows`, see table-row-wire.ts). None can grow in
+ * encoding, whatever the content.
  */
-export type BodyRule = 'text' | 'bytes';
+export type BodyRule = 'text' | 'bytes' | 'rows';
 /** A field's expected shape. */
 export type FieldRule = HeaderRule | BodyRule;
 
@@ -89,10 +90,8 @@ export const ID_MAX_CHARS = 32;
 export const NAME_MAX_CHARS = 32;
 /** Most items in one `stored` datagram (the server sends one: see envelope-codec.ts). */
 export const MAX_STORED_ITEMS = 16;
-/** Most rows in one `table` datagram. */
-export const MAX_ROWS = 64;
-/** Longest IP literal accepted in a table row. */
-export const ROW_IP_MAX_CHARS = 64;
+/** Most rows in one `table` datagram (a row takes at least 5 bytes; the broadcaster fills a page with at most 1039 / 5 < 208). */
+export const MAX_ROWS = 208;
 
 const ID = new RegExp(`^[A-Za-z0-9_-]{1,${ID_MAX_CHARS}}$`);
 const NAME = new RegExp(`^[A-Za-z0-9_-]{1,${NAME_MAX_CHARS}}$`);
@@ -101,7 +100,7 @@ const STATUSES = new Set(['saved', 'exists', 'full', 'unknown-recipient', 'inval
 const KINDS = new Set(['direct', 'channel']);
 
 export function isBodyRule(rule: FieldRule): rule is BodyRule {
-  return rule === 'text' || rule === 'bytes';
+  return rule === 'text' || rule === 'bytes' || rule === 'rows';
 }
 
 /** Checks a header value; `items` is checked (and its bodies taken) by the codec. */
@@ -122,23 +121,9 @@ export function checkHeaderField(rule: Exclude<HeaderRule, 'items'>, value: unkn
       return typeof value === 'string' && STATUSES.has(value);
     case 'kind':
       return typeof value === 'string' && KINDS.has(value);
-    case 'rows':
-      return Array.isArray(value) && value.length <= MAX_ROWS && value.every(isRow);
     case 'names':
       return Array.isArray(value) && value.length >= 1 && value.length <= MAX_FULL_NAMES && value.every((n) => checkHeaderField('name', n));
   }
-}
-
-function isRow(v: unknown): boolean {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const r = v as Record<string, unknown>;
-  return exactKeys(r, ['name', 'ip', 'port', 'online']) && checkHeaderField('name', r['name']) && typeof r['ip'] === 'string' && r['ip'].length <= ROW_IP_MAX_CHARS &&
-    typeof r['port'] === 'number' && Number.isInteger(r['port']) && r['port'] > 0 && r['port'] < 65536 && typeof r['online'] === 'boolean';
-}
-
-function exactKeys(obj: Record<string, unknown>, keys: string[]): boolean {
-  const own = Object.keys(obj);
-  return own.length === keys.length && keys.every((k) => Object.prototype.hasOwnProperty.call(obj, k));
 }
 
 /** True for the name of a message type (an own key of the schema: `__proto__` is not). */

@@ -6,7 +6,7 @@ import type { StoredKind } from '../../domain/offline-mailbox';
  * 2: binary frames (raw UTF-8 bodies instead of JSON strings), and `chat` names its recipient.
  * 3: `chat` carries its sender's stream and sequence number (several may be in flight).
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 /** No datagram larger than this is ever sent (fits any path MTU, SPEC §5). */
 export const MAX_DATAGRAM_BYTES = 1200;
 /** Names listed in a `send-all` answer at most: 32 of 32 characters stay well inside one datagram. */

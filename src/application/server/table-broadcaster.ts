@@ -6,17 +6,18 @@ import { Clock, type TimerHandle } from '../ports/clock';
 import { Crypto } from '../ports/crypto';
 import { Logger } from '../ports/logger';
 import { MAX_DATAGRAM_BYTES, type MessageOf, type Reply } from '../protocol/envelope';
+import { rowWireBytes, TABLE_FRAME_MAX_BYTES } from '../protocol/table-row-wire';
 import { ReliableSender } from '../reliable-sender';
 import { ChatSettings } from '../settings';
 import { ServerState } from './server-state';
 
 /**
- * Room for rows in one table datagram: the limit less the rest of the message (field names,
- * type, id and token of up to 64 characters, four version numbers), under 300 bytes at most.
+ * Room for rows in one table datagram: the limit less the most the rest of the datagram
+ * takes (prefix, type, id, token, four numbers, the flag and the rows' length).
  */
-const PAGE_ROW_BYTES = MAX_DATAGRAM_BYTES - 300;
-/** Rows per page at most, well below what receivers accept. */
-const MAX_ROWS_PER_PAGE = 32;
+export const PAGE_ROW_BYTES = MAX_DATAGRAM_BYTES - TABLE_FRAME_MAX_BYTES;
+/** Rows per page at most: what receivers accept (MAX_ROWS in the wire schema). */
+const MAX_ROWS_PER_PAGE = 208;
 
 /** Rounds (each the push retry policy) an unanswered table push is made again before giving up. */
 const PUSH_RETRY_ROUNDS = 3;
@@ -55,6 +56,12 @@ export class TableBroadcaster {
   /** The table changed (or a client fell behind) since the current round started. */
   private dirty = false;
   private readonly pushing = new Set<string>();
+  /**
+   * Clients being sent the whole table, with the session it goes to: a request for the whole
+   * table from that session meanwhile is answered by it (it is at the latest version when it
+   * starts), instead of a second whole table right after.
+   */
+  private readonly pushingFull = new Map<string, string>();
   /** Clients to send the whole table in the next round (or once their push in flight ends). */
   private readonly wantFull = new Set<string>();
   /** Offline clients to include in the next update (marked offline for not answering). */
@@ -118,6 +125,7 @@ export class TableBroadcaster {
   sendFull(name: string): void {
     const record = this.state.record(name);
     if (!record) return;
+    if (this.pushingFull.get(nameKey(name)) === record.token) return;
     if (!this.roundActive) {
       this.push(nameKey(name), true).catch(this.pushFailed);
       return;
@@ -218,19 +226,24 @@ export class TableBroadcaster {
    * random id per datagram costs more than the rest of a one-row update).
    */
   private async push(key: string, full: boolean, base = this.crypto.messageId()): Promise<void> {
+    const record = this.state.records.get(key);
     if (this.pushing.has(key)) {
       // The push in flight ends by asking for a round if this client is still behind.
-      if (full) this.wantFull.add(key);
+      if (full && this.pushingFull.get(key) !== record?.token) this.wantFull.add(key);
       return;
     }
-    const record = this.state.records.get(key);
     const row = this.state.table.get(key);
     if (!record || !row || this.stopped) return;
     this.pushing.add(key);
     let complete = false;
     const token = record.token;
+    const from = full ? 0 : record.knownVersion;
+    if (from === 0) {
+      // Whole, at the latest version: it answers every earlier request for the whole table.
+      this.wantFull.delete(key);
+      this.pushingFull.set(key, token);
+    }
     try {
-      const from = full ? 0 : record.knownVersion;
       const to = this.state.published.version;
       // Base 36 keeps the id within the 32 characters ids may have however long the server runs.
       const serial = (this.pushSerial += 1).toString(36);
@@ -250,6 +263,7 @@ export class TableBroadcaster {
       if (complete) record.knownVersion = Math.max(record.knownVersion, to);
     } finally {
       this.pushing.delete(key);
+      this.pushingFull.delete(key);
     }
     if (complete) this.failedRounds.delete(key);
     if (this.wantFull.has(key) || (complete && record.knownVersion < this.state.published.version)) this.changed();
@@ -373,37 +387,27 @@ export class TableBroadcaster {
 }
 
 /**
- * Rows in pages that each fit one datagram: as many rows as fit (about 14 of typical
- * length, against 8 of the longest), so a whole table takes about half the datagrams.
+ * Rows in pages that each fit one datagram: as many rows as fit, each counted at its exact
+ * size on the wire after the row before it (about 170 rows of 6-character names registered in
+ * turn on one IPv4 address per page, 19 of the longest names on distinct IPv6 addresses).
  */
-function paginate(rows: readonly TableRow[]): TableRow[][] {
+export function paginate(rows: readonly TableRow[]): TableRow[][] {
   if (rows.length === 0) return [[]];
   const pages: TableRow[][] = [];
   let page: TableRow[] = [];
   let bytes = 0;
   for (const row of rows) {
-    const size = rowBytes(row);
+    // A row's size depends on the row before it in its page (shared name prefix, same address).
+    const size = rowWireBytes(row, page[page.length - 1]);
     if (page.length > 0 && (bytes + size > PAGE_ROW_BYTES || page.length === MAX_ROWS_PER_PAGE)) {
       pages.push(page);
-      page = [];
-      bytes = 0;
+      page = [row];
+      bytes = rowWireBytes(row);
+      continue;
     }
     page.push(row);
     bytes += size;
   }
   pages.push(page);
   return pages;
-}
-
-/** Printable ASCII that JSON writes as is (no quote or backslash). */
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-
-/**
- * The most bytes `row` can take in a page: `{"name":"…","ip":"…","port":…,"online":false}`
- * and a comma. Names are letters, digits, `_` and `-`, addresses IP literals, so each
- * character is one byte; anything else is counted as a six-byte escape.
- */
-function rowBytes(row: TableRow): number {
-  const chars = row.name.length + row.ip.length;
-  return 48 + (PLAIN.test(row.name) && PLAIN.test(row.ip) ? chars : 6 * chars);
 }

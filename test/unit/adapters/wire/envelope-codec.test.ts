@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { decodeDatagram, encodeMessage, FRAME_PREFIX_BYTES } from '../../../../src/adapters/wire/envelope-codec';
 import { ID_MAX_CHARS, NAME_MAX_CHARS } from '../../../../src/adapters/wire/message-schema';
 import { MAX_DATAGRAM_BYTES, MAX_FULL_NAMES, PROTOCOL_VERSION, type Message, type MessageOf } from '../../../../src/application/protocol/envelope';
+import { TABLE_FRAME_MAX_BYTES } from '../../../../src/application/protocol/table-row-wire';
 import { MESSAGE_MAX_BYTES } from '../../../../src/domain/message-text';
 
 const SEED = Number(process.env['CODEC_SEED'] ?? 20261130);
@@ -90,11 +91,10 @@ describe('adapters/wire/envelope-codec: every text within the limit fits one dat
       });
     }
 
-    it('a table datagram with no rows and the longest fields leaves the table broadcaster its 900 bytes of rows', () => {
+    it('a table datagram with no rows and the longest fields is within TABLE_FRAME_MAX_BYTES (3 bytes kept for a rows length of 4 digits)', () => {
       const biggest = Number.MAX_SAFE_INTEGER;
       const empty: MessageOf<'table'> = { t: 'table', id: LONG_ID, token: LONG_TOKEN, from: biggest, to: biggest, part: biggest, parts: biggest, full: false, rows: [] };
-      // PAGE_ROW_BYTES = MAX_DATAGRAM_BYTES - 300 in table-broadcaster.ts: the rest must stay within 300.
-      expect(encodeMessage(empty).length).to.equal(159).and.at.most(300);
+      expect(encodeMessage(empty).length).to.equal(158).and.equal(TABLE_FRAME_MAX_BYTES - 3);
     });
   });
 

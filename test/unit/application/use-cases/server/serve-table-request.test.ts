@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { ackEverything } from '../../../../support/fake-transport';
 import { A, B, inbound, ServerRig } from './server-rig';
 
 describe('use case (server): ServeTableRequest', () => {
@@ -35,5 +36,21 @@ describe('use case (server): ServeTableRequest', () => {
     for (const b of bad) expect(await rig.serveTable.execute(b), b.message.id).to.equal(undefined);
     await rig.clock.tickAsync(20);
     expect(rig.sentSince(mark)).to.deep.equal([]);
+  });
+  it('a request from a session the whole table is already on its way to is answered by that push, not by a second whole table', async () => {
+    await rig.online('alice', A);
+    const mark = rig.mark();
+    // bob confirms but does not answer yet: its whole table is in flight.
+    const token = await rig.register('bob', B);
+    await rig.confirmRegistration.execute(inbound({ t: 'confirm', id: rig.nextId(), token, have: 0 }, B));
+    await rig.clock.tickAsync(20);
+    expect(rig.tablesTo(B, mark).filter((t) => t.full)).to.have.length(1);
+    const reply = await rig.serveTable.execute(inbound({ t: 'table-request', id: 'q1', token, have: 0 }, B));
+    expect(reply).to.deep.equal({ t: 'ack', re: 'q1', status: 'ok' });
+    rig.transport.respondAt(B, ackEverything);
+    await rig.clock.tickAsync(3000);
+    const whole = rig.tablesTo(B, mark).filter((t) => t.full);
+    expect(new Set(whole.map((t) => t.id)).size, 'whole-table datagrams (retransmissions share an id)').to.equal(1);
+    expect(whole[0]).to.include({ from: 0, to: rig.state.table.version });
   });
 });
