@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { redisServerMissing } from '../support/redis-server';
+import { requireRedisServer } from '../support/redis-server';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -17,11 +17,7 @@ describe('e2e: npm run cluster-test, scaled down', function () {
   this.timeout(90_000);
 
   before(function () {
-    const missing = redisServerMissing();
-    if (!missing) return;
-    if (process.env.CI === 'true') throw new Error(missing);
-    console.log(`      skipped: ${missing}`);
-    this.skip();
+    requireRedisServer(this);
   });
 
   it('prints the counts of each part, with the negative control losing messages, and exits 0', async () => {

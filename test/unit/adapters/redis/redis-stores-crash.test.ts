@@ -7,7 +7,7 @@ import { RedisRegistryStore } from '../../../../src/adapters/redis/redis-registr
 import type { AppendOutcome } from '../../../../src/application/ports/mailbox-store';
 import type { RegistryRecord } from '../../../../src/application/ports/registry-store';
 import type { StoredMessage } from '../../../../src/domain/offline-mailbox';
-import { RedisServerProcess, redisServerMissing, uniquePrefix, type RedisServerOptions } from '../../../support/redis-server';
+import { RedisServerProcess, requireRedisServer, uniquePrefix, type RedisServerOptions } from '../../../support/redis-server';
 
 /** Appends in the stream the kill cuts: enough that most are surely unanswered. */
 const STREAM_APPENDS = 300;
@@ -137,11 +137,7 @@ describe('Redis stores: a redis-server killed with SIGKILL and restarted on the 
   }
 
   before(function () {
-    const missing = redisServerMissing();
-    if (!missing) return;
-    if (process.env.CI === 'true') throw new Error(missing);
-    console.log(`      skipped: ${missing}`);
-    this.skip();
+    requireRedisServer(this);
   });
 
   afterEach(async () => {
