@@ -1,9 +1,9 @@
 import { expect } from 'chai';
+import { runTestCaseOne } from '../support/assignment-case-one';
 import { ChatAppProcess, freeUdpPort, useProcessPool } from '../support/chatapp-process';
 
 const WELCOME = '>>> [Welcome, You are registered.]';
 const TABLE = '>>> [Client table updated.]';
-const STAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
 describe('e2e: the assignment test cases through real chatapp processes over UDP on 127.0.0.1', function () {
   this.timeout(30_000);
@@ -33,35 +33,7 @@ describe('e2e: the assignment test cases through real chatapp processes over UDP
 
   it('test case 1: three clients, six directions, dereg, offline messages, reg', async () => {
     const { port } = await server();
-    const x = await client('x', port);
-    const y = await client('y', port);
-    await x.linesAfter(2, 1);
-    const z = await client('z', port);
-    expect(await x.linesAfter(3, 1)).to.deep.equal([TABLE]);
-    expect(await y.linesAfter(2, 1)).to.deep.equal([TABLE]);
-    const nodes = { x, y, z };
-    for (const [from, to] of [['x', 'y'], ['x', 'z'], ['y', 'x'], ['y', 'z'], ['z', 'x'], ['z', 'y']] as const) {
-      const toMark = nodes[to].lines.length;
-      expect(await next(nodes[from], () => nodes[from].type(`send ${to} hi ${to}, this is ${from}`), 1)).to.deep.equal([`>>> [Message received by ${to}.]`]);
-      expect(await nodes[to].linesAfter(toMark, 1)).to.deep.equal([`>>> ${from}: hi ${to}, this is ${from}`]);
-    }
-    const [ym, zm] = [y.lines.length, z.lines.length];
-    expect(await next(x, () => x.type('dereg x'), 1)).to.deep.equal(['>>> [You are Offline. Bye.]']);
-    expect(await y.linesAfter(ym, 1)).to.deep.equal([TABLE]);
-    expect(await z.linesAfter(zm, 1)).to.deep.equal([TABLE]);
-    expect(await next(y, () => y.type('send x message one'), 2)).to.deep.equal(['>>> [No ACK from x, message sent to server.]', '>>> [Messages received by the server and saved]']);
-    expect(await next(z, () => z.type('send x message two'), 2)).to.deep.equal(['>>> [No ACK from x, message sent to server.]', '>>> [Messages received by the server and saved]']);
-    const [ym2, zm2] = [y.lines.length, z.lines.length];
-    const back = await next(x, () => x.type('reg x'), 5);
-    expect(back.slice(0, 3)).to.deep.equal([WELCOME, TABLE, '>>> [You have messages]']);
-    const one = /^>>> y: (.{19}) message one$/.exec(back[3]!);
-    const two = /^>>> z: (.{19}) message two$/.exec(back[4]!);
-    expect(one?.[1]).to.match(STAMP);
-    expect(two?.[1]).to.match(STAMP);
-    expect(await y.linesAfter(ym2, 1)).to.deep.equal([TABLE]);
-    expect(await z.linesAfter(zm2, 1)).to.deep.equal([TABLE]);
-    for (const p of [x, y, z]) p.endInput();
-    for (const p of [x, y, z]) expect(await p.waitForExit()).to.equal(0);
+    await runTestCaseOne((name) => client(name, port));
   });
 
   it('test case 2: the server exits; x sends to the offline y: five tries, Server not responding, Exiting', async () => {
