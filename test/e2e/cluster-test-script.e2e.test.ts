@@ -16,9 +16,7 @@ function runScript(args: readonly string[], script = 'cluster-test.ts'): Promise
 describe('e2e: npm run cluster-test, scaled down', function () {
   this.timeout(90_000);
 
-  before(function () {
-    requireRedisServer(this);
-  });
+  before(() => requireRedisServer());
 
   it('prints the counts of each part, with the negative control losing messages, and exits 0', async () => {
     const result = await runScript(['--kills', '3', '--control-kills', '1', '--trials', '20', '--seed', '5']);

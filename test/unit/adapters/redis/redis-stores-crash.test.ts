@@ -136,9 +136,7 @@ describe('Redis stores: a redis-server killed with SIGKILL and restarted on the 
     client = await server.connect();
   }
 
-  before(function () {
-    requireRedisServer(this);
-  });
+  before(() => requireRedisServer());
 
   afterEach(async () => {
     if (client) await client.quit().catch(() => client!.disconnect());
