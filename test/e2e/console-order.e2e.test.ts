@@ -1,38 +1,23 @@
 import { expect } from 'chai';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { ChatAppProcess, freeUdpPort } from '../support/chatapp-process';
+import { ChatAppProcess, freeUdpPort, useProcessPool } from '../support/chatapp-process';
 
 /** Pasted or scripted lines run in the order typed, and nothing after `quit` runs. */
 describe('e2e: a pasted script runs in order and stops at quit', function () {
   this.timeout(30_000);
-  let dataDir: string;
-  const procs: ChatAppProcess[] = [];
-
-  beforeEach(() => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-order-'));
-  });
-  afterEach(async () => {
-    await Promise.all(procs.splice(0).map((p) => p.kill('SIGKILL')));
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  const pool = useProcessPool('chatapp-order-');
 
   async function serverAndY(): Promise<{ port: number; y: ChatAppProcess }> {
     const port = await freeUdpPort();
-    const server = new ChatAppProcess(['-s', String(port), '--data-dir', dataDir]);
-    procs.push(server);
+    const server = pool.start(['-s', String(port)]);
     await server.linesAfter(0, 1);
-    const y = new ChatAppProcess(['-c', 'y', '127.0.0.1', String(port), String(await freeUdpPort()), '--data-dir', dataDir]);
-    procs.push(y);
+    const y = pool.start(['-c', 'y', '127.0.0.1', String(port), String(await freeUdpPort())]);
     await y.linesAfter(0, 2);
     return { port, y };
   }
 
   it('one paste through the $ start: the command, then send, list, quit and a line after quit', async () => {
     const { port, y } = await serverAndY();
-    const x = new ChatAppProcess([], { CHATAPP_DATA_DIR: dataDir });
-    procs.push(x);
+    const x = pool.spawn([], { CHATAPP_DATA_DIR: pool.dataDir });
     // All in one write, as a paste or `printf … | chatapp` delivers it.
     x.type([`chatapp -c x 127.0.0.1 ${port} ${await freeUdpPort()}`, 'send_all first', 'list', 'quit', 'send_all after quit'].join('\n'));
     expect(await x.waitForExit()).to.equal(0);
@@ -53,8 +38,7 @@ describe('e2e: a pasted script runs in order and stops at quit', function () {
 
   it('quit first: the line after it is neither sent nor reported', async () => {
     const { port, y } = await serverAndY();
-    const x = new ChatAppProcess(['-c', 'x', '127.0.0.1', String(port), String(await freeUdpPort()), '--data-dir', dataDir]);
-    procs.push(x);
+    const x = pool.start(['-c', 'x', '127.0.0.1', String(port), String(await freeUdpPort())]);
     await x.linesAfter(0, 2);
     await y.linesAfter(2, 1);
     x.type('quit\nsend y x');
@@ -64,8 +48,7 @@ describe('e2e: a pasted script runs in order and stops at quit', function () {
 
   it('a pasted line of a million characters is refused at once with a short error; the next command runs', async () => {
     const { port } = await serverAndY();
-    const x = new ChatAppProcess(['-c', 'x', '127.0.0.1', String(port), String(await freeUdpPort()), '--data-dir', dataDir]);
-    procs.push(x);
+    const x = pool.start(['-c', 'x', '127.0.0.1', String(port), String(await freeUdpPort())]);
     await x.linesAfter(0, 2);
     x.type('q'.repeat(1_000_000));
     x.type('send_all after the paste');
@@ -76,8 +59,7 @@ describe('e2e: a pasted script runs in order and stops at quit', function () {
 
   it('list after dereg shows the own row offline and says the table is not current', async () => {
     const { port } = await serverAndY();
-    const x = new ChatAppProcess(['-c', 'x', '127.0.0.1', String(port), String(await freeUdpPort()), '--data-dir', dataDir]);
-    procs.push(x);
+    const x = pool.start(['-c', 'x', '127.0.0.1', String(port), String(await freeUdpPort())]);
     await x.linesAfter(0, 2);
     x.type('dereg x\nlist');
     const at = await x.waitFor('>>> [You are Offline. Bye.]');

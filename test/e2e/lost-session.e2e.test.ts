@@ -1,8 +1,6 @@
 import { expect } from 'chai';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { ChatAppProcess, freeUdpPort } from '../support/chatapp-process';
+import { ChatAppProcess, freeUdpPort, useProcessPool } from '../support/chatapp-process';
 
 /**
  * A server restarted on the same port with an empty data directory does not know the
@@ -11,30 +9,19 @@ import { ChatAppProcess, freeUdpPort } from '../support/chatapp-process';
  */
 describe('e2e: a server restarted on an empty data directory', function () {
   this.timeout(30_000);
-  let base: string;
-  const procs: ChatAppProcess[] = [];
-
-  beforeEach(() => {
-    base = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-lost-'));
-  });
-  afterEach(async () => {
-    await Promise.all(procs.splice(0).map((p) => p.kill('SIGKILL')));
-    fs.rmSync(base, { recursive: true, force: true });
-  });
+  const pool = useProcessPool('chatapp-lost-');
 
   it('its online clients register again and their next commands are served', async () => {
     const port = await freeUdpPort();
     const start = (dir: string): ChatAppProcess => {
-      const server = new ChatAppProcess(['-s', String(port), '--data-dir', path.join(base, dir)]);
-      procs.push(server);
+      const server = pool.spawn(['-s', String(port), '--data-dir', path.join(pool.dataDir, dir)]);
       return server;
     };
     const first = start('first');
     await first.linesAfter(0, 1);
-    const clients = path.join(base, 'clients');
-    const x = new ChatAppProcess(['-c', 'x', '127.0.0.1', String(port), String(await freeUdpPort()), '--data-dir', clients]);
-    const y = new ChatAppProcess(['-c', 'y', '127.0.0.1', String(port), String(await freeUdpPort()), '--data-dir', clients]);
-    procs.push(x, y);
+    const clients = path.join(pool.dataDir, 'clients');
+    const x = pool.spawn(['-c', 'x', '127.0.0.1', String(port), String(await freeUdpPort()), '--data-dir', clients]);
+    const y = pool.spawn(['-c', 'y', '127.0.0.1', String(port), String(await freeUdpPort()), '--data-dir', clients]);
     await x.waitFor('>>> [Welcome, You are registered.]');
     await y.waitFor('>>> [Welcome, You are registered.]');
     expect(await first.kill('SIGTERM')).to.equal(0);

@@ -1,34 +1,19 @@
 import { expect } from 'chai';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { ChatAppProcess, freeUdpPort } from '../support/chatapp-process';
+import { ChatAppProcess, freeUdpPort, useProcessPool } from '../support/chatapp-process';
 
 describe('e2e: piped output is exactly the SPEC lines', function () {
   this.timeout(30_000);
-  let dataDir: string;
-  const procs: ChatAppProcess[] = [];
-
-  beforeEach(() => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-pipe-'));
-  });
-  afterEach(async () => {
-    await Promise.all(procs.splice(0).map((p) => p.kill('SIGKILL')));
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  const pool = useProcessPool('chatapp-pipe-');
 
   it('a scripted session through the interactive $ start prints the golden transcript', async () => {
     const port = await freeUdpPort();
-    const server = new ChatAppProcess(['-s', String(port), '--data-dir', dataDir]);
-    procs.push(server);
+    const server = pool.start(['-s', String(port)]);
     await server.linesAfter(0, 1);
-    const y = new ChatAppProcess(['-c', 'y', '127.0.0.1', String(port), String(await freeUdpPort()), '--data-dir', dataDir]);
-    procs.push(y);
+    const y = pool.start(['-c', 'y', '127.0.0.1', String(port), String(await freeUdpPort())]);
     await y.linesAfter(0, 2);
 
     // The seed's way: no arguments, then `ChatApp -c …` at the `$ ` prompt.
-    const x = new ChatAppProcess([], { CHATAPP_DATA_DIR: dataDir });
-    procs.push(x);
+    const x = pool.spawn([], { CHATAPP_DATA_DIR: pool.dataDir });
     x.type(`ChatApp -c x 127.0.0.1 ${port} ${await freeUdpPort()}`);
     await x.linesAfter(0, 2);
     // y must know x (its table update) before x's message can be verified and shown.

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { ChatAppProcess, freeUdpPort } from '../support/chatapp-process';
+import { ChatAppProcess, freeUdpPort, useProcessPool } from '../support/chatapp-process';
 
 /**
  * The process-level policy: an unexpected promise rejection that nothing handles is logged
@@ -11,30 +10,18 @@ import { ChatAppProcess, freeUdpPort } from '../support/chatapp-process';
  */
 describe('e2e: an unhandled rejection is logged, not fatal', function () {
   this.timeout(30_000);
-  let dataDir: string;
-  const procs: ChatAppProcess[] = [];
-
-  beforeEach(() => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-faults-'));
-  });
-  afterEach(async () => {
-    await Promise.all(procs.splice(0).map((p) => p.kill('SIGKILL')));
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  const pool = useProcessPool('chatapp-faults-');
 
   it('the server logs each one and goes on registering and relaying', async () => {
     const port = await freeUdpPort();
-    const logFile = path.join(dataDir, 'server.log');
-    const server = new ChatAppProcess(['-s', String(port), '--data-dir', dataDir, '--log-file', logFile], { CHATAPP_FAILPOINT: 'unhandled-rejection:1' });
-    procs.push(server);
+    const logFile = path.join(pool.dataDir, 'server.log');
+    const server = pool.start(['-s', String(port), '--log-file', logFile], { CHATAPP_FAILPOINT: 'unhandled-rejection:1' });
     await server.linesAfter(0, 1);
-    const x = new ChatAppProcess(['-c', 'x', '127.0.0.1', String(port), String(await freeUdpPort()), '--data-dir', dataDir]);
-    procs.push(x);
+    const x = pool.start(['-c', 'x', '127.0.0.1', String(port), String(await freeUdpPort())]);
     await x.waitFor('>>> [Client table updated.]');
     // Registering x went through fsyncs, each leaving a rejection behind.
     expect(server.stderr.join('')).to.include('failpoint unhandled-rejection fired');
-    const y = new ChatAppProcess(['-c', 'y', '127.0.0.1', String(port), String(await freeUdpPort()), '--data-dir', dataDir]);
-    procs.push(y);
+    const y = pool.start(['-c', 'y', '127.0.0.1', String(port), String(await freeUdpPort())]);
     await y.waitFor('>>> [Client table updated.]');
     x.type('send_all still serving');
     await x.waitFor('>>> [Message received by Server.]');

@@ -126,6 +126,8 @@ export class ChatAppProcess {
 export interface ProcessPool {
   /** Start `chatapp` with `args` (and the test's `--data-dir`); it is killed when the test ends. */
   start(args: string[], env?: Record<string, string>): ChatAppProcess;
+  /** Start `chatapp` with exactly `args` (no `--data-dir` added); it is killed when the test ends. */
+  spawn(args: string[], env?: Record<string, string>): ChatAppProcess;
   /** The current test's data directory (fresh for each test, removed after it). */
   readonly dataDir: string;
 }
@@ -147,7 +149,10 @@ export function useProcessPool(prefix = 'chatapp-e2e-'): ProcessPool {
   });
   return {
     start(args, env = {}) {
-      const p = new ChatAppProcess([...args, '--data-dir', dataDir], env);
+      return this.spawn([...args, '--data-dir', dataDir], env);
+    },
+    spawn(args, env = {}) {
+      const p = new ChatAppProcess(args, env);
       processes.push(p);
       return p;
     },
