@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { runTestCaseOne } from '../support/assignment-case-one';
+import { runTestCaseOne, runTestCaseThree } from '../support/assignment-cases';
 import { ChatAppProcess, freeUdpPort, useProcessPool } from '../support/chatapp-process';
 
 const WELCOME = '>>> [Welcome, You are registered.]';
@@ -52,14 +52,6 @@ describe('e2e: the assignment test cases through real chatapp processes over UDP
 
   it('test case 3: send_all from x; x sees the server ACK, y and z the channel message', async () => {
     const { port } = await server();
-    const x = await client('x', port);
-    const y = await client('y', port);
-    const z = await client('z', port);
-    await y.waitFor(TABLE);
-    await new Promise((r) => setTimeout(r, 100));
-    const [ym, zm] = [y.lines.length, z.lines.length];
-    expect(await next(x, () => x.type('send_all hello channel'), 1)).to.deep.equal(['>>> [Message received by Server.]']);
-    expect(await y.linesAfter(ym, 1)).to.deep.equal(['>>> [Channel_Message x: hello channel]']);
-    expect(await z.linesAfter(zm, 1)).to.deep.equal(['>>> [Channel_Message x: hello channel]']);
+    await runTestCaseThree((name) => client(name, port));
   });
 });

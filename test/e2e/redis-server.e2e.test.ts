@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runTestCaseOne } from '../support/assignment-case-one';
+import { runTestCaseOne, runTestCaseThree } from '../support/assignment-cases';
 import { ChatAppProcess, freeUdpPort, useProcessPool } from '../support/chatapp-process';
 import { uniquePrefix, useRedisServer, type RedisServerHarness } from '../support/redis-server';
 
@@ -72,15 +72,7 @@ describe('e2e: chatapp -s --redis keeps its stores in Redis', function () {
 
   it('test case 3: send_all from x; x sees the server ACK, y and z the channel message', async () => {
     const { port } = await server();
-    const x = await client('x', port);
-    const y = await client('y', port);
-    const z = await client('z', port);
-    await y.waitFor(TABLE);
-    await sleep(100);
-    const [ym, zm] = [y.lines.length, z.lines.length];
-    expect(await next(x, () => x.type('send_all hello channel'), 1)).to.deep.equal(['>>> [Message received by Server.]']);
-    expect(await y.linesAfter(ym, 1)).to.deep.equal(['>>> [Channel_Message x: hello channel]']);
-    expect(await z.linesAfter(zm, 1)).to.deep.equal(['>>> [Channel_Message x: hello channel]']);
+    await runTestCaseThree((name) => client(name, port));
   });
 
   it('a server killed with SIGKILL and restarted on the same Redis (another data directory) keeps the registry and stored messages', async () => {

@@ -48,3 +48,17 @@ export async function runTestCaseOne(client: (name: string) => Promise<ChatAppPr
   for (const p of [x, y, z]) p.endInput();
   for (const p of [x, y, z]) expect(await p.waitForExit()).to.equal(0);
 }
+
+/** The assignment's test case 3: `send_all` from x; x sees the server's ACK, y and z the channel message. */
+export async function runTestCaseThree(client: (name: string) => Promise<ChatAppProcess>): Promise<void> {
+  const x = await client('x');
+  const y = await client('y');
+  const z = await client('z');
+  await y.waitFor(TABLE);
+  // Let the last table updates land, so the lines counted next are the channel's.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const [ym, zm] = [y.lines.length, z.lines.length];
+  expect(await typeAndRead(x, 'send_all hello channel', 1)).to.deep.equal(['>>> [Message received by Server.]']);
+  expect(await y.linesAfter(ym, 1)).to.deep.equal(['>>> [Channel_Message x: hello channel]']);
+  expect(await z.linesAfter(zm, 1)).to.deep.equal(['>>> [Channel_Message x: hello channel]']);
+}
