@@ -15,6 +15,13 @@ describe('e2e: a port reused by another name after a silent leave', function () 
   const pool = useProcessPool();
   const start = (args: string[]): ChatAppProcess => pool.start(args);
 
+  async function until(condition: () => boolean, waitMs = 10_000): Promise<void> {
+    for (const end = Date.now() + waitMs; !condition(); ) {
+      if (Date.now() > end) throw new Error('timed out waiting for a condition');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   async function client(name: string, serverPort: number, port: number): Promise<ChatAppProcess> {
     const proc = start(['-c', name, '127.0.0.1', String(serverPort), String(port)]);
     expect(await proc.linesAfter(0, 2)).to.deep.equal([WELCOME, TABLE]);
@@ -43,7 +50,12 @@ describe('e2e: a port reused by another name after a silent leave', function () 
 
     // Past every retry round of the table pushes that once crashed the server (about 12 s).
     await new Promise((resolve) => setTimeout(resolve, 13_000));
+    const bobTables = bob.lines.filter((l) => l === TABLE).length;
     const dave = await client('dave', serverPort, await freeUdpPort());
+    // bob has learnt of dave (the table push reached it) before dave writes: on a loaded machine
+    // the push may otherwise still be on its way after dave's five tries, which is not the
+    // behaviour under test here.
+    await until(() => bob.lines.filter((l) => l === TABLE).length > bobTables);
     mark = dave.lines.length;
     dave.type('send bob are you there');
     expect(await dave.linesAfter(mark, 1)).to.deep.equal(['>>> [Message received by bob.]']);
