@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isReservedName } from '../domain/nickname';
 
 /** What the command line asks for. */
@@ -22,6 +23,8 @@ export interface CliOptions {
   readonly redisPrefix?: string;
   /** Server: start even on a Redis that may lose acknowledged writes (with a warning). */
   readonly allowVolatileRedis?: boolean;
+  /** Server on Redis: the IP clients of the other instances are told to reach this one at. */
+  readonly advertise?: string;
 }
 
 /** Options that only make sense for a server; a client given one is a usage error. */
@@ -29,6 +32,7 @@ const SERVER_ONLY: ReadonlyArray<[keyof CliOptions, string]> = [
   ['redisUrl', '--redis'],
   ['redisPrefix', '--redis-prefix'],
   ['allowVolatileRedis', '--allow-volatile-redis'],
+  ['advertise', '--advertise'],
 ];
 
 export const USAGE = `usage:
@@ -45,6 +49,8 @@ options:
                        else the data directory); that Redis needs appendonly yes and appendfsync always
   --redis-prefix <p>   server: key prefix in that Redis (default chat:), so several systems can share it
   --allow-volatile-redis  server: start even if that Redis may lose acknowledged writes (prints a warning)
+  --advertise <ip>     server on Redis: the IP clients are told to reach this instance at when another
+                       instance stops (default: this host's first external IPv4 address)
   --help, --version`;
 
 const PORT_MIN = 1024;
@@ -113,6 +119,12 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
         const v = value();
         if (!v || v.length > 100 || /[\s\x00-\x1f\x7f]/.test(v)) return { kind: 'error', message: '--redis-prefix needs 1-100 printable characters without spaces' };
         options.redisPrefix = v;
+        break;
+      }
+      case '--advertise': {
+        const v = value();
+        if (!v || isIP(v) === 0) return { kind: 'error', message: '--advertise needs an IP address like 192.0.2.10' };
+        options.advertise = v;
         break;
       }
       case '--allow-volatile-redis':

@@ -2,7 +2,10 @@ import { ContainerModule } from 'inversify';
 import type { Redis } from 'ioredis';
 import { ChannelLog } from '../application/ports/channel-log';
 import { MailboxStore } from '../application/ports/mailbox-store';
-import { RegistryStore, type RegistryRecord } from '../application/ports/registry-store';
+import { Membership } from '../application/ports/membership';
+import { TableFeed, type TableClaim, type TableFollower, type TableSnapshot, type TableSubscription } from '../application/ports/table-feed';
+import { ClusterOptions, ClusterSync } from '../application/server/cluster-sync';
+import type { TableRow } from '../domain/client-table';
 import { SecretStore } from '../application/ports/secret-store';
 import { SeenStore } from '../application/ports/seen-store';
 import { InMemorySecretStore } from '../adapters/in-memory/in-memory-secret-store';
@@ -11,7 +14,8 @@ import { checkRedisDurability } from '../adapters/redis/check-redis-durability';
 import { createRedisClient } from '../adapters/redis/create-redis-client';
 import { RedisChannelLog } from '../adapters/redis/redis-channel-log';
 import { RedisMailboxStore } from '../adapters/redis/redis-mailbox-store';
-import { RedisRegistryStore, type RedisRegistryStoreOptions } from '../adapters/redis/redis-registry-store';
+import { RedisMembership } from '../adapters/redis/redis-membership';
+import { RedisTableFeed } from '../adapters/redis/redis-table-feed';
 import type { MailboxQuota } from '../domain/offline-mailbox';
 import { redactRedisUrl } from './redis-options';
 
@@ -21,15 +25,19 @@ export interface RedisStoresOptions {
   readonly allowVolatile: boolean;
   /** Called at start with the settings that make this Redis lose writes, when allowed anyway. */
   readonly onVolatile: (problems: readonly string[]) => void;
-  readonly registry?: RedisRegistryStoreOptions;
+  /** The IP this instance tells clients (of every instance) to reach it at. */
+  readonly advertiseIp: string;
+  /** Membership lease; short in tests (see MEMBER_TTL_MS). */
+  readonly memberTtlMs?: number;
 }
 
-
 /**
- * The server's stores in one Redis under `prefix`, instead of a data directory. Binding does
- * no I/O: the connection is opened, and the Redis's durability settings checked, when the
- * server opens its registry at start, and closed when it closes the registry, which it does
- * last, after the mailbox and channel log (they share the connection).
+ * A server that is one instance of a system of several over one Redis under `prefix` (SPEC
+ * §7): the shared table and its feed, the membership, the mailboxes and the channel log live
+ * in Redis, and `ClusterSync` keeps this instance in step with the others. Binding does no
+ * I/O: the connection is opened, and the Redis's durability settings checked, when the server
+ * opens the table feed at start, and closed when it closes it, last, after the mailbox and
+ * the channel log (they share the connection).
  *
  * A server never uses the client-side stores (name secrets, messages shown); they are bound
  * in memory only so a container built from this module is complete.
@@ -37,27 +45,29 @@ export interface RedisStoresOptions {
 export function redisStoresModule(url: string, prefix: string, options: RedisStoresOptions): ContainerModule {
   return new ContainerModule(({ bind }) => {
     const redis = createRedisClient(url);
-    const registry = new RedisRegistryStore(redis, prefix, options.registry);
-    bind(RegistryStore).toConstantValue(new ConnectingRegistryStore(redis, url, registry, options));
+    bind(TableFeed).toConstantValue(new ConnectingTableFeed(redis, url, new RedisTableFeed(redis, prefix), options));
+    bind(Membership).toConstantValue(new RedisMembership(redis, prefix, options.memberTtlMs === undefined ? {} : { ttlMs: options.memberTtlMs }));
     bind(MailboxStore).toConstantValue(new RedisMailboxStore(redis, prefix, options.quota));
     bind(ChannelLog).toConstantValue(new RedisChannelLog(redis, prefix));
+    bind(ClusterOptions).toConstantValue({ advertiseIp: options.advertiseIp } satisfies ClusterOptions);
+    bind(ClusterSync).toSelf().inSingletonScope();
     bind(SecretStore).toConstantValue(new InMemorySecretStore());
     bind(SeenStore).toConstantValue(new InMemorySeenStore());
   });
 }
 
 /**
- * The Redis registry store, plus the connection the three Redis stores share: `open()`
- * connects and refuses a Redis that may lose acknowledged writes (code `EVOLATILE`) unless
- * allowed, before taking the registry's lease; `close()` gives the lease back and quits.
+ * The Redis table feed, plus the connection the Redis stores share: `open()` connects and
+ * refuses a Redis that may lose acknowledged writes (code `EVOLATILE`) unless allowed;
+ * `close()` stops the feed and quits.
  */
-class ConnectingRegistryStore implements RegistryStore {
+class ConnectingTableFeed implements TableFeed {
   private lastError: Error | undefined;
 
   constructor(
     private readonly redis: Redis,
     private readonly url: string,
-    private readonly inner: RedisRegistryStore,
+    private readonly inner: RedisTableFeed,
     private readonly options: RedisStoresOptions,
   ) {
     // Without a listener ioredis prints every failed reconnect; the stores' calls report their own failures.
@@ -92,20 +102,20 @@ class ConnectingRegistryStore implements RegistryStore {
     }
   }
 
-  load(): Promise<RegistryRecord[]> {
-    return this.inner.load();
+  claim(row: TableRow, owner: string, session?: { readonly token: string; readonly home: string }): Promise<TableClaim> {
+    return this.inner.claim(row, owner, session);
   }
 
-  highestVersion(): Promise<number> {
-    return this.inner.highestVersion();
+  reserveName(nameKey: string, owner: string, holdMs: number): Promise<boolean> {
+    return this.inner.reserveName(nameKey, owner, holdMs);
   }
 
-  save(record: RegistryRecord): Promise<void> {
-    return this.inner.save(record);
+  snapshot(): Promise<TableSnapshot> {
+    return this.inner.snapshot();
   }
 
-  reserveVersion(version: number): Promise<void> {
-    return this.inner.reserveVersion(version);
+  follow(from: { readonly epoch: string; readonly version: number }, follower: TableFollower): TableSubscription {
+    return this.inner.follow(from, follower);
   }
 
   async close(): Promise<void> {

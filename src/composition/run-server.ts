@@ -58,18 +58,7 @@ export async function runServer(
           logger.warn('volatile redis allowed', { problems });
           out.print(`>>> [Warning: ${text}.]`, 'error');
         },
-        registry: {
-          // A server that can no longer write its registry would leave every registration hanging.
-          onFenced: (why) => {
-            const text =
-              why === 'data-lost'
-                ? `Redis at ${redactRedisUrl(redisUrl)} lost its data (this server's lease and registry are gone); stopping; start the server again`
-                : `another ChatApp server took over the registry under prefix ${JSON.stringify(redisPrefix)}; stopping`;
-            logger.error('registry lease lost; stopping', { why });
-            out.print(renderLine({ kind: 'error', text }), 'error');
-            fail(1);
-          },
-        },
+        advertiseIp: options.advertise ?? advertisedIp(),
       })
     : fsStoresModule(serverDataDir(base, port), config.settings.mailboxQuota, failpoint ? new FailpointFileSystem(new NodeFileSystem(), failpoint) : new NodeFileSystem());
   if (redisUrl) logger.info('stores in redis', { url: redactRedisUrl(redisUrl), prefix: redisPrefix });
@@ -82,6 +71,17 @@ export async function runServer(
   // Crash tests only: the server's stores kill the process at the named point.
   if (failpoint) logger.warn('failpoint armed', { ...failpoint });
   const server = container.get(ChatServer);
+  // An instance of several that can no longer serve stops rather than leave clients waiting:
+  // they move to a live instance.
+  server.onClusterFailure((why) => {
+    const text =
+      why === 'data-lost'
+        ? `Redis at ${redactRedisUrl(redisUrl ?? '')} lost its data (the shared table and its epoch are gone); stopping; start the server again`
+        : `this instance was declared dead by the others (it could not renew its membership in Redis in time); stopping; start it again to rejoin`;
+    logger.error('instance can no longer serve; stopping', { why });
+    out.print(renderLine({ kind: 'error', text }), 'error');
+    fail(1);
+  });
   try {
     const bound = await server.start();
     out.print(renderLine({ kind: 'server-listening', addresses: listeningAddresses(bound.port) }), 'status');
@@ -107,6 +107,14 @@ export async function runServer(
       await logger.close();
     },
   };
+}
+
+/** The IP an instance of several tells clients about by default: the first external IPv4 address, else loopback. */
+function advertisedIp(): string {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const info of list ?? []) if (info.family === 'IPv4' && !info.internal) return info.address;
+  }
+  return '127.0.0.1';
 }
 
 /** The addresses clients can use: every IPv4 interface address, external ones first. */

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { TableRow } from '../../domain/client-table';
 import { nameKey } from '../../domain/nickname';
 import { StoreClosedError } from '../../application/ports/store-closed-error';
-import type { TableChange, TableClaim, TableFeed, TableFollower, TableSnapshot, TableSubscription } from '../../application/ports/table-feed';
+import type { TableChange, TableClaim, TableFeed, TableFollower, TableSession, TableSnapshot, TableSubscription } from '../../application/ports/table-feed';
+import type { Clock } from '../../application/ports/clock';
+import type { InMemoryMembers } from './in-memory-membership';
 
 /** Changes kept for followers that are behind; one further back gets a snapshot. */
 export const IN_MEMORY_FEED_CHANGES = 10_000;
@@ -16,6 +18,9 @@ export class InMemorySharedTable {
   version = 0;
   readonly rows = new Map<string, TableRow>();
   readonly owners = new Map<string, string>();
+  readonly sessions = new Map<string, TableSession>();
+  /** Names held for an owner registering them: name key → owner and when the hold ends (ms). */
+  readonly holds = new Map<string, { owner: string; untilMs: number }>();
   /** The latest changes, oldest first, consecutive versions. */
   readonly changes: TableChange[] = [];
   /** Told after every change (and wipe), so followers can catch up. */
@@ -29,6 +34,8 @@ export class InMemorySharedTable {
     this.version = 0;
     this.rows.clear();
     this.owners.clear();
+    this.sessions.clear();
+    this.holds.clear();
     this.changes.length = 0;
     this.notify();
   }
@@ -47,14 +54,29 @@ export class InMemoryTableFeed implements TableFeed {
   private closed = false;
   private readonly subscriptions = new Set<TableSubscription>();
 
-  constructor(private readonly shared: InMemorySharedTable = new InMemorySharedTable()) {}
+  /**
+   * `liveHome` tells whether a home instance's lease still runs (for fencing); the default
+   * says yes, as for one server alone. `now` is the clock holds are measured on.
+   */
+  constructor(
+    private readonly shared: InMemorySharedTable = new InMemorySharedTable(),
+    private readonly liveHome: (home: string) => boolean = () => true,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  /** One instance's feed of several in one process: claims fenced by the shared membership leases. */
+  static fencedBy(shared: InMemorySharedTable, members: InMemoryMembers, clock: Pick<Clock, 'monotonicMs'>): InMemoryTableFeed {
+    const now = (): number => clock.monotonicMs();
+    return new InMemoryTableFeed(shared, (home) => (members.members.get(home)?.endsMs ?? -Infinity) >= now(), now);
+  }
 
   async open(): Promise<void> {
     this.closed = false;
   }
 
-  async claim(row: TableRow, owner: string): Promise<TableClaim> {
+  async claim(row: TableRow, owner: string, session: { readonly token: string; readonly home: string } = { token: '', home: '' }): Promise<TableClaim> {
     this.assertOpen();
+    if (session.home !== '' && !this.liveHome(session.home)) return { ok: false, reason: 'fenced' };
     const key = nameKey(row.name);
     const current = this.shared.owners.get(key);
     if (current !== undefined && current !== owner) return { ok: false, reason: 'owned' };
@@ -62,10 +84,24 @@ export class InMemoryTableFeed implements TableFeed {
     const version = ++this.shared.version;
     const copy = { name: row.name, ip: row.ip, port: row.port, online: row.online };
     this.shared.rows.set(key, copy);
-    this.shared.changes.push({ version, row: copy });
+    const held = { owner, token: session.token, home: session.home };
+    this.shared.sessions.set(key, held);
+    this.shared.holds.delete(key);
+    this.shared.changes.push({ version, row: copy, session: held });
     if (this.shared.changes.length > this.shared.keep) this.shared.changes.splice(0, this.shared.changes.length - this.shared.keep);
     this.shared.notify();
     return { ok: true, version };
+  }
+
+  async reserveName(key: string, owner: string, holdMs: number): Promise<boolean> {
+    this.assertOpen();
+    const current = this.shared.owners.get(key);
+    if (current !== undefined) return current === owner;
+    const now = this.now();
+    const hold = this.shared.holds.get(key);
+    if (hold && hold.untilMs > now && hold.owner !== owner) return false;
+    this.shared.holds.set(key, { owner, untilMs: now + holdMs });
+    return true;
   }
 
   async snapshot(): Promise<TableSnapshot> {
@@ -122,7 +158,12 @@ export class InMemoryTableFeed implements TableFeed {
   }
 
   private read(): TableSnapshot {
-    return { epoch: this.shared.epoch, version: this.shared.version, rows: [...this.shared.rows.values()].map((r) => ({ ...r })) };
+    return {
+      epoch: this.shared.epoch,
+      version: this.shared.version,
+      rows: [...this.shared.rows.values()].map((r) => ({ ...r })),
+      sessions: new Map(this.shared.sessions),
+    };
   }
 
   private assertOpen(): void {

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { TableRow } from '../../domain/client-table';
 import { nameKey } from '../../domain/nickname';
 import { StoreClosedError } from '../../application/ports/store-closed-error';
-import type { TableChange, TableClaim, TableFeed, TableFollower, TableSnapshot, TableSubscription } from '../../application/ports/table-feed';
+import type { TableChange, TableClaim, TableFeed, TableFollower, TableSession, TableSnapshot, TableSubscription } from '../../application/ports/table-feed';
 import { CallGate } from './call-gate';
 import { defineLuaScript, type LuaScript } from './lua-script';
 
@@ -55,10 +55,20 @@ function parseRow(json: string, where: string): TableRow {
  * The store does not own the shared connection; each follow owns its own and closes it on stop.
  */
 export class RedisTableFeed implements TableFeed {
-  private readonly keys: { readonly rows: string; readonly owners: string; readonly version: string; readonly feed: string; readonly epoch: string };
+  private readonly keys: {
+    readonly rows: string;
+    readonly owners: string;
+    readonly sessions: string;
+    readonly version: string;
+    readonly feed: string;
+    readonly epoch: string;
+    readonly members: string;
+  };
+  private readonly prefix: string;
   private readonly keep: number;
   private readonly gate = new CallGate('table feed');
   private readonly claimScript: LuaScript;
+  private readonly reserveScript: LuaScript;
   private readonly subscriptions = new Set<TableSubscription>();
 
   constructor(
@@ -66,24 +76,40 @@ export class RedisTableFeed implements TableFeed {
     prefix: string,
     options: RedisTableFeedOptions = {},
   ) {
-    this.keys = { rows: `${prefix}table:rows`, owners: `${prefix}table:owners`, version: `${prefix}table:version`, feed: `${prefix}table:feed`, epoch: `${prefix}table:epoch` };
+    this.prefix = prefix;
+    this.keys = {
+      rows: `${prefix}table:rows`,
+      owners: `${prefix}table:owners`,
+      sessions: `${prefix}table:sessions`,
+      version: `${prefix}table:version`,
+      feed: `${prefix}table:feed`,
+      epoch: `${prefix}table:epoch`,
+      // RedisMembership's leases: a claim for a home instance checks it is still live.
+      members: `${prefix}members`,
+    };
     this.keep = options.keep ?? REDIS_FEED_CHANGES;
-    this.claimScript = defineLuaScript(redis, 'chatappTableClaim', 'table-claim.lua', 4);
+    this.claimScript = defineLuaScript(redis, 'chatappTableClaim', 'table-claim.lua', 6);
+    this.reserveScript = defineLuaScript(redis, 'chatappTableReserveName', 'table-reserve-name.lua', 2);
   }
 
   async open(): Promise<void> {
     await this.gate.run(() => this.redis.set(this.keys.epoch, randomUUID(), 'NX'));
   }
 
-  claim(row: TableRow, owner: string): Promise<TableClaim> {
+  claim(row: TableRow, owner: string, session: { readonly token: string; readonly home: string } = { token: '', home: '' }): Promise<TableClaim> {
     return this.gate.run(async () => {
       const json = JSON.stringify({ name: row.name, ip: row.ip, port: row.port, online: row.online });
       const reply = (await this.claimScript(
-        [this.keys.rows, this.keys.owners, this.keys.version, this.keys.feed],
-        [nameKey(row.name), owner, json, this.keep, this.keep < 1_000 ? '1' : '0'],
+        [this.keys.rows, this.keys.owners, this.keys.version, this.keys.feed, this.keys.sessions, this.keys.members],
+        [nameKey(row.name), owner, json, this.keep, this.keep < 1_000 ? '1' : '0', session.token, session.home],
       )) as [number, number?];
-      return reply[0] === 1 ? { ok: true, version: Number(reply[1]) } : { ok: false, reason: 'owned' };
+      if (reply[0] === 1) return { ok: true, version: Number(reply[1]) };
+      return { ok: false, reason: reply[0] === -1 ? 'fenced' : 'owned' };
     });
+  }
+
+  reserveName(key: string, owner: string, holdMs: number): Promise<boolean> {
+    return this.gate.run(async () => (await this.reserveScript([this.keys.owners, `${this.prefix}table:hold:${key}`], [key, owner, holdMs])) === 1);
   }
 
   snapshot(): Promise<TableSnapshot> {
@@ -117,10 +143,14 @@ export class RedisTableFeed implements TableFeed {
             | [string, [string, string[]][]][]
             | null;
           if (stopped || !reply || reply.length === 0) continue;
-          const changes: TableChange[] = reply[0]![1].map(([id, fields]) => ({
-            version: Number(id.slice(0, id.indexOf('-'))),
-            row: parseRow(fields[fields.indexOf('row') + 1] ?? '', this.keys.feed),
-          }));
+          const changes: TableChange[] = reply[0]![1].map(([id, fields]) => {
+            const field = (name: string): string => fields[fields.indexOf(name) + 1] ?? '';
+            return {
+              version: Number(id.slice(0, id.indexOf('-'))),
+              row: parseRow(field('row'), this.keys.feed),
+              session: { owner: field('owner'), token: field('token'), home: field('home') },
+            };
+          });
           if (changes.length === 0) continue;
           if (changes[0]!.version !== version + 1) {
             await resync();
@@ -163,10 +193,20 @@ export class RedisTableFeed implements TableFeed {
   }
 
   private async read(redis: Redis): Promise<TableSnapshot> {
-    const script = defineLuaScript(redis, 'chatappTableSnapshot', 'table-snapshot.lua', 3);
-    const [epoch, version, flat] = (await script([this.keys.epoch, this.keys.version, this.keys.rows], [randomUUID()])) as [string, number, string[]];
+    const script = defineLuaScript(redis, 'chatappTableSnapshot', 'table-snapshot.lua', 5);
+    const [epoch, version, flat, owners, held] = (await script(
+      [this.keys.epoch, this.keys.version, this.keys.rows, this.keys.owners, this.keys.sessions],
+      [randomUUID()],
+    )) as [string, number, string[], string[], string[]];
     const rows: TableRow[] = [];
     for (let i = 1; i < flat.length; i += 2) rows.push(parseRow(flat[i]!, this.keys.rows));
-    return { epoch: String(epoch), version: Number(version), rows };
+    const ownerOf = new Map<string, string>();
+    for (let i = 0; i + 1 < owners.length; i += 2) ownerOf.set(owners[i]!, owners[i + 1]!);
+    const sessions = new Map<string, TableSession>();
+    for (let i = 0; i + 1 < held.length; i += 2) {
+      const [token = '', home = ''] = held[i + 1]!.split(' ');
+      sessions.set(held[i]!, { owner: ownerOf.get(held[i]!) ?? '', token, home });
+    }
+    return { epoch: String(epoch), version: Number(version), rows, sessions };
   }
 }

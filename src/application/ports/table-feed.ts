@@ -1,10 +1,22 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { TableRow } from '../../domain/client-table';
 
-/** One change of the shared table: `row` as it is from `version` on. */
+/**
+ * Who holds a name's row, beside the row itself (never sent to clients): the name's owner
+ * (digest of its secret), the current session token, and the instance the client is homed on
+ * ('' when no instance is named, as in the contract tests).
+ */
+export interface TableSession {
+  readonly owner: string;
+  readonly token: string;
+  readonly home: string;
+}
+
+/** One change of the shared table: `row` as it is from `version` on, and who holds it then. */
 export interface TableChange {
   readonly version: number;
   readonly row: TableRow;
+  readonly session: TableSession;
 }
 
 /** The whole shared table at one version, read atomically. */
@@ -13,13 +25,17 @@ export interface TableSnapshot {
   readonly epoch: string;
   readonly version: number;
   readonly rows: readonly TableRow[];
+  /** By name key: who holds each row (see TableSession). */
+  readonly sessions: ReadonlyMap<string, TableSession>;
 }
 
 /** What a claim of a name's row did. */
 export type TableClaim =
   | { readonly ok: true; readonly version: number }
   /** The name belongs to another owner: nothing changed. */
-  | { readonly ok: false; readonly reason: 'owned' };
+  | { readonly ok: false; readonly reason: 'owned' }
+  /** The home instance named was declared dead (its lease ran out): nothing changed. */
+  | { readonly ok: false; readonly reason: 'fenced' };
 
 /** Where a follower is told about changes. Calls come one at a time, in version order. */
 export interface TableFollower {
@@ -54,7 +70,17 @@ export interface TableSubscription {
 export interface TableFeed {
   /** Connects, and gives the store its epoch if it has none. */
   open(): Promise<void>;
-  claim(row: TableRow, owner: string): Promise<TableClaim>;
+  /**
+   * Set `row` for `owner`. `session` names the session token and home instance stored with
+   * it; a claim for a home whose membership lease ran out is refused (`fenced`).
+   */
+  claim(row: TableRow, owner: string, session?: { readonly token: string; readonly home: string }): Promise<TableClaim>;
+  /**
+   * Hold a name that has no owner yet for `owner` for `holdMs` (its registration is being
+   * confirmed): true when `owner` owns or now holds it, false when another owner does. Two
+   * instances registering one free name for two owners at once: exactly one gets true.
+   */
+  reserveName(nameKey: string, owner: string, holdMs: number): Promise<boolean>;
   snapshot(): Promise<TableSnapshot>;
   /** Follow from `from` (a snapshot's epoch and version, or any later version delivered). */
   follow(from: { readonly epoch: string; readonly version: number }, follower: TableFollower): TableSubscription;

@@ -1,4 +1,4 @@
-import { inject, injectable } from 'inversify';
+import { inject, injectable, optional } from 'inversify';
 import type { Address } from '../../domain/address';
 import { nameKey } from '../../domain/nickname';
 import { ChannelLog } from '../ports/channel-log';
@@ -11,6 +11,7 @@ import { ReliableSender } from '../reliable-sender';
 import { DeliverOfflineMessages } from '../use-cases/server/deliver-offline-messages';
 import { MarkOffline } from '../use-cases/server/mark-offline';
 import { BackgroundTasks } from './background-tasks';
+import { ClusterSync, type ClusterFailure } from './cluster-sync';
 import { LivenessProbe } from './liveness-probe';
 import { PendingRegistrations } from './pending-registrations';
 import { ServerInbound } from './server-inbound';
@@ -31,7 +32,7 @@ export class ChatServer {
     @inject(Transport) private readonly transport: Transport,
     @inject(ReliableSender) private readonly sender: ReliableSender,
     @inject(ServerInbound) private readonly inbound: ServerInbound,
-    @inject(RegistryStore) private readonly registry: RegistryStore,
+    @inject(RegistryStore) @optional() private readonly registry: RegistryStore | undefined,
     @inject(MailboxStore) private readonly mailbox: MailboxStore,
     @inject(ChannelLog) private readonly channelLog: ChannelLog,
     @inject(TableBroadcaster) private readonly broadcaster: TableBroadcaster,
@@ -43,15 +44,28 @@ export class ChatServer {
     @inject(PendingRegistrations) private readonly pendingRegistrations: PendingRegistrations,
     @inject(TableJournal) private readonly journal: TableJournal,
     @inject(BackgroundTasks) private readonly tasks: BackgroundTasks,
+    @inject(ClusterSync) @optional() private readonly cluster?: ClusterSync,
   ) {}
+
+  /** Told once when this instance of several can no longer serve (see ClusterSync). */
+  onClusterFailure(listener: (why: ClusterFailure) => void): void {
+    this.cluster?.onFailure(listener);
+  }
+
+  /** The live instances of the system this server is part of (itself alone for a single server). */
+  servers(): string[] | undefined {
+    return this.cluster?.servers();
+  }
 
   /** Resolves with the bound address once the server is receiving. */
   async start(): Promise<Address> {
-    await this.registry.open();
-    const records = await this.registry.load();
+    if (this.cluster) return this.startInstance(this.cluster);
+    const registry = this.registry!;
+    await registry.open();
+    const records = await registry.load();
     // The highest version ever written, not only the highest row still on disk: clients may
     // hold it, and the next change must be newer than anything they saw.
-    const version = records.reduce((max, r) => Math.max(max, r.version), await this.registry.highestVersion());
+    const version = records.reduce((max, r) => Math.max(max, r.version), await registry.highestVersion());
     this.journal.restore(version, records.map(({ name, ip, port, online }) => ({ name, ip, port, online })));
     for (const r of records) {
       const record = { name: r.name, proof: r.proof, token: '', address: { ip: r.ip, port: r.port }, validated: r.online, knownVersion: 0, pendingSinceMs: undefined };
@@ -66,6 +80,35 @@ export class ChatServer {
     this.pendingRegistrations.start();
     const wereOnline = records.filter((r) => r.online).map((r) => r.name);
     this.tasks.run('recovering the clients that were online', () => this.recover(wereOnline));
+    return address;
+  }
+
+  /**
+   * One instance of several: the table and records come from the shared store; this instance
+   * joins the live ones once it receives, and takes over the clients of instances that stop.
+   */
+  private async startInstance(cluster: ClusterSync): Promise<Address> {
+    const { clients, version } = await cluster.open();
+    this.broadcaster.onUnanswered((key, token) => this.tasks.run('checking an unanswering client', () => this.checkAlive(key, token)));
+    cluster.onTakeover((names) =>
+      this.tasks.run('taking over the clients of a stopped instance', async () => {
+        // Channel messages the stopped instance had not pushed to every member go to mailboxes.
+        await this.storeOwedChannelMessages();
+        for (const key of names) {
+          const record = this.state.records.get(key);
+          if (record && this.state.table.get(key)?.online) {
+            record.validated = true;
+            record.knownVersion = 0;
+          }
+        }
+        await this.recover(names.filter((key) => this.state.records.get(key)?.validated));
+      }),
+    );
+    this.transport.onReceive((inbound) => this.inbound.handle(inbound));
+    const address = await this.transport.start();
+    await cluster.join(address.port);
+    this.logger.info('server instance started', { port: address.port, instance: cluster.id, clients, version, instances: cluster.servers() });
+    this.pendingRegistrations.start();
     return address;
   }
 
@@ -86,8 +129,9 @@ export class ChatServer {
       const failed = closed.find((c): c is PromiseRejectedResult => c.status === 'rejected');
       if (failed) throw failed.reason;
     } finally {
-      // Last, and whatever happened above: it releases the data directory's lock.
-      await this.registry.close();
+      // Last, and whatever happened above: it releases the data directory's lock (or, for an
+      // instance of several, leaves the system and closes the shared connection).
+      await (this.cluster ? this.cluster.stop() : this.registry?.close());
     }
   }
 

@@ -1,4 +1,4 @@
-import { inject, injectable } from 'inversify';
+import { inject, injectable, optional } from 'inversify';
 import { nameKey } from '../../domain/nickname';
 import { RegistryStore } from '../ports/registry-store';
 import { ServerState } from './server-state';
@@ -23,8 +23,14 @@ export class RegistrySync {
 
   constructor(
     @inject(ServerState) private readonly state: ServerState,
-    @inject(RegistryStore) private readonly store: RegistryStore,
+    // Absent for an instance of several: the shared table keeps the rows (see ClusterSync).
+    @inject(RegistryStore) @optional() private readonly registry?: RegistryStore,
   ) {}
+
+  private get store(): RegistryStore {
+    if (!this.registry) throw new Error('no registry store is bound (an instance of several writes through ClusterSync)');
+    return this.registry;
+  }
 
   async persist(name: string): Promise<void> {
     const row = this.state.table.get(name);

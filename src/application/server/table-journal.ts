@@ -1,7 +1,9 @@
-import { inject, injectable } from 'inversify';
+import { inject, injectable, optional } from 'inversify';
 import type { TableRow } from '../../domain/client-table';
+import { nameKey } from '../../domain/nickname';
 import { Clock } from '../ports/clock';
 import { Logger } from '../ports/logger';
+import { ClaimRefusedError, ClusterSync } from './cluster-sync';
 import { RegistrySync } from './registry-sync';
 import { ServerState } from './server-state';
 import { TableBroadcaster } from './table-broadcaster';
@@ -17,6 +19,9 @@ const RETRY_MAX_MS = 2000;
  * a server killed at any moment resumes at or above it, and clients never take its next
  * changes for stale ones. A failed write is made again (the store recovers from a transient
  * failure) until it succeeds or the server stops; meanwhile later changes wait to be published.
+ *
+ * One instance of several (a `ClusterSync` is bound) claims each change on the shared table
+ * instead, which numbers it for the whole system; it is published when the feed brings it back.
  */
 @injectable()
 export class TableJournal {
@@ -29,6 +34,7 @@ export class TableJournal {
     @inject(TableBroadcaster) private readonly broadcaster: TableBroadcaster,
     @inject(Clock) private readonly clock: Clock,
     @inject(Logger) private readonly logger: Logger,
+    @inject(ClusterSync) @optional() private readonly cluster?: ClusterSync,
   ) {}
 
   /** Start both tables from what the registry held. */
@@ -39,7 +45,8 @@ export class TableJournal {
 
   /** Set a row; resolves (true) once the change is durable and published, false if nothing changed. */
   async upsert(row: TableRow): Promise<boolean> {
-    if (!this.state.table.upsert(row)) return false;
+    // One of several instances also shares a new session (token, home) of an unchanged row.
+    if (!this.state.table.upsert(row) && !this.cluster?.sessionChanged(nameKey(row.name))) return false;
     await this.commit(row.name);
     return true;
   }
@@ -54,12 +61,14 @@ export class TableJournal {
   private async commit(name: string): Promise<void> {
     const version = this.state.table.version;
     const row = this.state.table.get(name)!;
+    const cluster = this.cluster;
     for (let waitMs = RETRY_FIRST_MS; ; waitMs = Math.min(RETRY_MAX_MS, waitMs * 2)) {
       try {
+        if (cluster) return await cluster.commit(name);
         await this.registry.persist(name);
         break;
       } catch (error) {
-        if (this.state.stopping) throw error;
+        if (this.state.stopping || error instanceof ClaimRefusedError) throw error;
         this.logger.error('could not write the registry; trying again', { name, version, error: String(error) });
         await new Promise<void>((resolve) => this.clock.setTimer(waitMs, resolve));
       }

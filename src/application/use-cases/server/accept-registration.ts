@@ -1,6 +1,7 @@
-import { inject, injectable } from 'inversify';
+import { inject, injectable, optional } from 'inversify';
 import { sameAddress, type Address } from '../../../domain/address';
 import { parseNickname } from '../../../domain/nickname';
+import { ClusterSync } from '../../server/cluster-sync';
 import { LivenessProbe } from '../../server/liveness-probe';
 import { PENDING_REGISTRATION_MS, PendingRegistrations } from '../../server/pending-registrations';
 import { ServerState, type ClientRecord } from '../../server/server-state';
@@ -29,6 +30,7 @@ export class AcceptRegistration {
     @inject(Crypto) private readonly crypto: Crypto,
     @inject(Clock) private readonly clock: Clock,
     @inject(ChatSettings) private readonly settings: ChatSettings,
+    @inject(ClusterSync) @optional() private readonly cluster?: ClusterSync,
   ) {}
 
   async execute({ message, from, bytes }: Inbound & { message: MessageOf<'register'> }): Promise<Reply | undefined> {
@@ -41,6 +43,11 @@ export class AcceptRegistration {
     const claim = await this.claimName(key, message.secret, from);
     if (claim !== 'ok') return refuse(claim);
     if (!(await this.freeAddress(from, key))) return refuse('address-in-use');
+    // One of several instances: a name new here may be registering on another instance right
+    // now; the shared table holds it for one owner only.
+    if (this.cluster && !this.state.records.has(key) && !(await this.cluster.reserveName(key, this.crypto.proofOf(message.secret)))) {
+      return refuse('name-in-use');
+    }
     const now = this.clock.monotonicMs();
     // Read again: the probes above let other requests run.
     let record = this.state.records.get(key);

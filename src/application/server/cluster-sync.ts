@@ -1,0 +1,288 @@
+import { inject, injectable } from 'inversify';
+import { formatAddress, sameAddress, type Address } from '../../domain/address';
+import type { TableRow } from '../../domain/client-table';
+import { nameKey } from '../../domain/nickname';
+import { Clock, type TimerHandle } from '../ports/clock';
+import { Logger } from '../ports/logger';
+import { HEARTBEAT_PERIOD_MS, Membership, type Member } from '../ports/membership';
+import { TableFeed, type TableChange, type TableSession, type TableSnapshot, type TableSubscription } from '../ports/table-feed';
+import { PENDING_REGISTRATION_MS } from './pending-registrations';
+import { ServerState } from './server-state';
+import { TableBroadcaster } from './table-broadcaster';
+
+/** What an instance of several is told to advertise to clients as its address. */
+export interface ClusterOptions {
+  /** The IP clients of other instances reach this one at (its port is the one it bound). */
+  readonly advertiseIp: string;
+}
+
+export const ClusterOptions = Symbol('ClusterOptions');
+
+/** Why an instance can no longer serve as part of its system. */
+export type ClusterFailure = 'fenced' | 'data-lost';
+
+/** A claim the shared table refused for good: retrying it cannot succeed. */
+export class ClaimRefusedError extends Error {
+  constructor(readonly reason: 'owned' | 'fenced', name: string) {
+    super(`the shared table refused the change of ${name}: ${reason}`);
+  }
+}
+
+/**
+ * One server instance's part in a system of several over a shared store (SPEC §7, "Several
+ * servers"). The instances share the table, the owners of names and the session tokens
+ * through the `TableFeed`, and who is live, and which instance is each client's home,
+ * through `Membership`. Bound only when the server runs as one of several; the single server
+ * keeps its own registry and numbers versions itself.
+ *
+ * - Every table change is a `claim` on the shared table, which gives it the next version of
+ *   the whole system. Every instance (this one included) follows the feed and applies each
+ *   change, in version order, to the table it publishes to its clients: one version sequence
+ *   for all, so a client moving to another instance keeps its table.
+ * - The server's records of names homed elsewhere (owner proof, session token, address) come
+ *   from the feed too, so any instance can check a name's owner, probe a client or push it a
+ *   channel message. Only a client's home instance pushes it the table (`validated`).
+ * - A heartbeat renews this instance's lease each second; a survivor takes over the clients
+ *   of an instance whose lease ran out and sends them the table and what is stored for them.
+ *   An instance that finds itself declared dead stops: its claims are refused (fencing).
+ */
+@injectable()
+export class ClusterSync {
+  /** This instance's id in the membership ('' before it joined). */
+  id = '';
+  private epoch = '';
+  private members: Member[] = [];
+  private subscription: TableSubscription | undefined;
+  private timer: TimerHandle | undefined;
+  private beating = false;
+  private stopped = false;
+  /** Per name key, this instance's claims whose change the feed has not delivered yet. */
+  private readonly local = new Map<string, number>();
+  /** Per name key, who held the row in the last change the feed delivered. */
+  private readonly sessions = new Map<string, TableSession>();
+  /** Claims waiting for the feed to deliver their version. */
+  private waiters: Array<{ readonly version: number; readonly resolve: () => void }> = [];
+  private failed: (why: ClusterFailure) => void = () => undefined;
+  private tookOver: (names: readonly string[]) => void = () => undefined;
+  private membersChanged: () => void = () => undefined;
+
+  constructor(
+    @inject(ServerState) private readonly state: ServerState,
+    @inject(TableFeed) private readonly feed: TableFeed,
+    @inject(Membership) private readonly membership: Membership,
+    @inject(TableBroadcaster) private readonly broadcaster: TableBroadcaster,
+    @inject(ClusterOptions) private readonly options: ClusterOptions,
+    @inject(Clock) private readonly clock: Clock,
+    @inject(Logger) private readonly logger: Logger,
+  ) {}
+
+  /** Told once when this instance can no longer serve (declared dead, or the store lost its data). */
+  onFailure(listener: (why: ClusterFailure) => void): void {
+    this.failed = listener;
+  }
+
+  /** Told the name keys of clients this instance took over from a dead one. */
+  onTakeover(listener: (names: readonly string[]) => void): void {
+    this.tookOver = listener;
+  }
+
+  /** Told when the set of live instances changed. */
+  onMembersChanged(listener: () => void): void {
+    this.membersChanged = listener;
+  }
+
+  /** Connect to the shared store and load the table and every name's record from it. */
+  async open(): Promise<{ clients: number; version: number }> {
+    await this.feed.open();
+    const snapshot = await this.feed.snapshot();
+    this.epoch = snapshot.epoch;
+    this.restore(snapshot);
+    return { clients: snapshot.rows.length, version: snapshot.version };
+  }
+
+  /** Join the live instances at `port`, follow the table from the snapshot `open` read, and start the heartbeat. */
+  async join(port: number): Promise<void> {
+    this.id = await this.membership.join({ ip: this.options.advertiseIp, port });
+    this.members = await this.membership.peers();
+    this.subscription = this.feed.follow({ epoch: this.epoch, version: this.state.published.version }, {
+      onChanges: (changes) => this.applyChanges(changes),
+      onResync: (snapshot) => this.resync(snapshot),
+    });
+    this.schedule();
+  }
+
+  /** The live instances' addresses, oldest first, as clients are told them. */
+  servers(): string[] {
+    return this.members.map((m) => formatAddress(m.address));
+  }
+
+  /**
+   * Hold a new name for the owner registering it (`proof`) across the system while its
+   * registration is confirmed: false when another owner has or holds it.
+   */
+  reserveName(key: string, proof: string): Promise<boolean> {
+    return this.feed.reserveName(key, proof, PENDING_REGISTRATION_MS);
+  }
+
+  /** True when the shared table does not yet know the session this instance gave `key` (a new token, or its home moved here). */
+  sessionChanged(key: string): boolean {
+    const known = this.sessions.get(key);
+    const record = this.state.records.get(key);
+    return !known || !record || known.token !== record.token || known.home !== this.id;
+  }
+
+  /**
+   * Make `name`'s row in the working table the shared one: claimed for its owner with its
+   * session and this instance as its home; resolves once the feed delivered the change (it is
+   * durable and published to this instance's clients). Rejects with `ClaimRefusedError` when
+   * the name has another owner or this instance was declared dead.
+   */
+  async commit(name: string): Promise<void> {
+    const key = nameKey(name);
+    const row = this.state.table.get(key);
+    const record = this.state.records.get(key);
+    if (!row || !record) return;
+    this.local.set(key, (this.local.get(key) ?? 0) + 1);
+    let delivered = false;
+    try {
+      if (row.online && !(await this.membership.home(key))) throw new ClaimRefusedError('fenced', row.name);
+      const claim = await this.feed.claim(row, record.proof, { token: record.token, home: this.id });
+      if (!claim.ok) throw new ClaimRefusedError(claim.reason, row.name);
+      delivered = true;
+      await this.published(claim.version);
+    } catch (error) {
+      // The change will never come through the feed: stop holding back the others' changes of this name.
+      if (!delivered) this.release(key);
+      if (error instanceof ClaimRefusedError && error.reason === 'fenced') this.fail('fenced');
+      throw error;
+    }
+  }
+
+  /** Leave the system (the others see this instance gone at once) and stop following. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timer = undefined;
+    if (this.id !== '') await this.membership.leave().catch((error: unknown) => this.logger.warn('could not leave the membership', { error: String(error) }));
+    await this.subscription?.stop();
+    for (const waiter of this.waiters.splice(0)) waiter.resolve();
+    await this.feed.close();
+  }
+
+  private published(version: number): Promise<void> {
+    if (this.state.published.version >= version) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ version, resolve }));
+  }
+
+  private release(key: string): void {
+    const left = (this.local.get(key) ?? 1) - 1;
+    if (left > 0) this.local.set(key, left);
+    else this.local.delete(key);
+  }
+
+  private applyChanges(changes: readonly TableChange[]): void {
+    for (const change of changes) {
+      this.state.published.applyChange(change.version, change.row);
+      const key = nameKey(change.row.name);
+      this.sessions.set(key, change.session);
+      if (change.session.home === this.id && this.local.has(key)) {
+        // This instance's own claim: its working row and record are already what it says.
+        this.release(key);
+      } else if (!this.local.has(key)) {
+        // Another instance's change, or an older one of ours: the name's row and record follow
+        // it. While a claim of ours for the name is under way its newer row stays.
+        this.adopt(key, change.row, change.session);
+      }
+    }
+    const version = this.state.published.version;
+    const due = this.waiters.filter((w) => w.version <= version);
+    this.waiters = this.waiters.filter((w) => w.version > version);
+    for (const waiter of due) waiter.resolve();
+    this.broadcaster.changed();
+  }
+
+  private resync(snapshot: TableSnapshot): void {
+    if (snapshot.epoch !== this.epoch) {
+      this.logger.error('the shared store lost its data (its epoch changed)', { was: this.epoch, now: snapshot.epoch });
+      this.fail('data-lost');
+      return;
+    }
+    this.logger.warn('fell behind the table feed; reloading the whole table', { version: snapshot.version });
+    this.restore(snapshot);
+    for (const waiter of this.waiters.splice(0)) waiter.resolve();
+    this.broadcaster.changed();
+  }
+
+  /** Load every row and record from a snapshot (at start, or after falling behind the feed). */
+  private restore(snapshot: TableSnapshot): void {
+    this.state.published.restore(snapshot.version, snapshot.rows);
+    const rows = snapshot.rows.map((row) => (this.local.has(nameKey(row.name)) ? (this.state.table.get(row.name) ?? row) : row));
+    this.state.table.restore(snapshot.version, rows);
+    for (const row of snapshot.rows) {
+      const key = nameKey(row.name);
+      const session = snapshot.sessions.get(key) ?? { owner: '', token: '', home: '' };
+      this.sessions.set(key, session);
+      if (!this.local.has(key)) this.adopt(key, row, session, false);
+    }
+  }
+
+  /** Make `key`'s row and record what the shared table says. */
+  private adopt(key: string, row: TableRow, session: TableSession, intoTable = true): void {
+    if (intoTable) this.state.table.upsert(row);
+    const address: Address = { ip: row.ip, port: row.port };
+    let record = this.state.records.get(key);
+    if (!record) {
+      record = { name: row.name, proof: session.owner, token: '', address, validated: false, knownVersion: 0, pendingSinceMs: undefined };
+      this.state.add(key, record);
+    } else {
+      if (session.owner !== '') record.proof = session.owner;
+      if (!sameAddress(record.address, address)) this.state.moveTo(key, record, address);
+      if (record.token !== session.token) record.pendingSinceMs = undefined;
+    }
+    if (record.token !== session.token) this.state.assignToken(key, record, session.token);
+    // Only the home instance pushes a client its table; one that moved away is no longer ours.
+    record.validated = row.online && session.home === this.id && session.home !== '';
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = this.clock.setTimer(HEARTBEAT_PERIOD_MS, () => {
+      this.timer = undefined;
+      void this.beat().finally(() => this.schedule());
+    });
+  }
+
+  /** Renew the lease, take over dead instances' clients, and notice instances coming and going. */
+  private async beat(): Promise<void> {
+    if (this.beating || this.stopped) return;
+    this.beating = true;
+    try {
+      if (!(await this.membership.heartbeat())) {
+        this.fail('fenced');
+        return;
+      }
+      const takeovers = await this.membership.reapDead();
+      for (const takeover of takeovers) {
+        this.logger.warn('took over the clients of an instance that stopped', { instance: takeover.instance, clients: takeover.names.length });
+        if (takeover.names.length > 0) this.tookOver(takeover.names);
+      }
+      const members = await this.membership.peers();
+      const before = this.servers().join(',');
+      this.members = members;
+      if (this.servers().join(',') !== before) this.membersChanged();
+    } catch (error) {
+      // The store is unreachable: nothing is ACKed meanwhile (writes fail); try again next beat.
+      this.logger.warn('could not renew the membership', { error: String(error) });
+    } finally {
+      this.beating = false;
+    }
+  }
+
+  private fail(why: ClusterFailure): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timer = undefined;
+    this.failed(why);
+  }
+}
