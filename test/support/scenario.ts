@@ -23,6 +23,7 @@ import { defaultSettings, type ClientConfig, type ServerConfig } from '../../src
 import { createContainer } from '../../src/composition/create-container';
 import { inMemoryModule } from '../../src/composition/in-memory-module';
 import { memoryStoresModule } from '../../src/composition/memory-stores-module';
+import { memoryClusterModule, newInMemorySystem, type InMemorySystem } from '../../src/composition/memory-cluster-module';
 import { RecordingLogger } from './recording-logger';
 import { RecordingView } from './recording-view';
 
@@ -52,6 +53,12 @@ export class TestClient {
     if (parsed.kind !== 'command') throw new Error(`not a network command: ${line}`);
     return this.client.submit(parsed.command);
   }
+}
+
+/** One system of several server instances in the scenario's process. */
+export interface SharedSystem extends InMemorySystem {
+  readonly mailbox: InMemoryMailboxStore;
+  readonly channelLog: InMemoryChannelLog;
 }
 
 export interface ServerNode {
@@ -84,17 +91,28 @@ export class Scenario {
     this.nodeSeed = (options.seed ?? 1) * 1000;
   }
 
-  async startServer(options: { port?: number; mailbox?: InMemoryMailboxStore; registry?: InMemoryRegistryStore; channelLog?: InMemoryChannelLog } = {}): Promise<ServerNode> {
+  /**
+   * What the instances of one system share (the table, membership, mailboxes, channel log):
+   * pass it to `startServer` for each instance.
+   */
+  newSystem(): SharedSystem {
+    return { ...newInMemorySystem(), mailbox: new InMemoryMailboxStore(this.settings.mailboxQuota), channelLog: new InMemoryChannelLog() };
+  }
+
+  async startServer(
+    options: { port?: number; mailbox?: InMemoryMailboxStore; registry?: InMemoryRegistryStore; channelLog?: InMemoryChannelLog; system?: SharedSystem } = {},
+  ): Promise<ServerNode> {
     const config: ServerConfig = { role: 'server', port: options.port ?? SERVER_PORT, settings: this.settings };
     const view = new RecordingView();
     const logger = new RecordingLogger();
-    const mailbox = options.mailbox ?? new InMemoryMailboxStore(this.settings.mailboxQuota);
+    const mailbox = options.mailbox ?? options.system?.mailbox ?? new InMemoryMailboxStore(this.settings.mailboxQuota);
     const registry = options.registry ?? new InMemoryRegistryStore();
-    const channelLog = options.channelLog ?? new InMemoryChannelLog();
+    const channelLog = options.channelLog ?? options.system?.channelLog ?? new InMemoryChannelLog();
     const container = createContainer(config, [
       inMemoryModule(this.network, config),
       memoryStoresModule({ mailbox, registry, channelLog }),
-      this.nodeModule(view, logger, 's'),
+      this.nodeModule(view, logger, options.system ? `s${config.port}` : 's'),
+      ...(options.system ? [memoryClusterModule(options.system)] : []),
     ]);
     const server = container.get(ChatServer);
     const state = container.get(ServerState);
@@ -107,11 +125,14 @@ export class Scenario {
    * Start a client and let its registration finish. Pass the `secrets` and `seen` stores of an
    * earlier client to model the same user (same data directory) in a new process.
    */
-  async startClient(name: string, options: { port?: number; secrets?: InMemorySecretStore; seen?: InMemorySeenStore; settle?: boolean } = {}): Promise<TestClient> {
+  async startClient(
+    name: string,
+    options: { port?: number; serverPort?: number; secrets?: InMemorySecretStore; seen?: InMemorySeenStore; settle?: boolean } = {},
+  ): Promise<TestClient> {
     const config: ClientConfig = {
       role: 'client',
       name,
-      server: { ip: '127.0.0.1', port: SERVER_PORT },
+      server: { ip: '127.0.0.1', port: options.serverPort ?? SERVER_PORT },
       port: options.port ?? 0,
       settings: this.settings,
     };
