@@ -1,4 +1,4 @@
-import { runNameRace, runRedisKills, type KillFigures } from '../test/support/redis-cluster-run';
+import { runCutOff, runNameRace, runRedisKills, type KillFigures } from '../test/support/redis-cluster-run';
 import { numberFlag, parseFlags } from './script-flags';
 
 /**
@@ -13,15 +13,20 @@ import { numberFlag, parseFlags } from './script-flags';
  * - a name race, `--trials` times: two instances (two connections) claim one free name at once
  *   through the Redis table feed; exactly one must win every time.
  *
+ * - an instance cut off from Redis, `--cutoffs` times: its traffic goes through an in-process
+ *   TCP proxy that black-holes it; nothing it writes meanwhile may be answered, a survivor must
+ *   take its client over, and after healing its queued claim under the old id must be refused
+ *   (fenced) and its heartbeat must say it was declared dead.
+ *
  * A process kill leaves written-but-unsynced AOF bytes in the page cache, so it cannot tell
- * `always` from `everysec`; only an OS crash could. Not covered yet (the server does not run as
- * several instances): instance kills, an instance cut off from Redis.
+ * `always` from `everysec`; only an OS crash could.
  */
 
 const USAGE = `usage: npm run cluster-test -- [--kills N] [--control-kills N] [--trials N] [--seed N]
   --kills N          Redis kill -9s with appendfsync always (default 200)
   --control-kills N  kill -9s of the negative control, appendonly no (default 3)
   --trials N         name race trials (default 1000)
+  --cutoffs N        instance cut-off trials (default 20)
   --seed N           seed of the kill schedule (default: random, printed)
   --help             this text`;
 
@@ -34,6 +39,7 @@ async function main(): Promise<number> {
     kills: { type: 'string' },
     'control-kills': { type: 'string' },
     trials: { type: 'string' },
+    cutoffs: { type: 'string' },
     seed: { type: 'string' },
     help: { type: 'boolean' },
   });
@@ -44,23 +50,33 @@ async function main(): Promise<number> {
   const kills = numberFlag('cluster-test', USAGE, 'kills', values.kills, 1, 100_000, true) ?? 200;
   const controlKills = numberFlag('cluster-test', USAGE, 'control-kills', values['control-kills'], 1, 1_000, true) ?? 3;
   const trials = numberFlag('cluster-test', USAGE, 'trials', values.trials, 1, 1_000_000, true) ?? 1000;
+  const cutoffs = numberFlag('cluster-test', USAGE, 'cutoffs', values.cutoffs, 1, 10_000, true) ?? 20;
   const seed = numberFlag('cluster-test', USAGE, 'seed', values.seed, 0, 2 ** 31 - 1, true) ?? Math.floor(Math.random() * 0x7fffffff);
   const progress = (line: string): void => {
     process.stderr.write(`  ${line}\n`);
   };
-  process.stderr.write(`cluster test: ${kills} Redis kills, ${controlKills} control kills, ${trials} name race trials, seed ${seed}\n`);
+  process.stderr.write(`cluster test: ${kills} Redis kills, ${controlKills} control kills, ${trials} name race trials, ${cutoffs} cut-offs, seed ${seed}\n`);
   const durable = await runRedisKills({ kills, seed, progress });
   const control = await runRedisKills({ kills: controlKills, seed, redis: { appendonly: 'no' } });
   const race = await runNameRace({ trials });
+  const cut = await runCutOff({ trials: cutoffs });
+  const unfenced = await runCutOff({ trials: 1, unfenced: true });
   process.stdout.write(`${format('redis kill -9, appendfsync always', durable)}\n`);
   process.stdout.write(`${format('negative control, appendonly no', control)}\n`);
   process.stdout.write(`name race: trials=${race.trials} one_winner=${race.oneWinner} no_winner=${race.noWinner} two_winners=${race.twoWinners}\n`);
+  process.stdout.write(
+    `instance cut off: trials=${cut.trials} attempted=${cut.attempted} acked_while_cut=${cut.ackedWhileCut} accepted_after_heal=${cut.acceptedAfterHeal} taken_over=${cut.takenOver} told_fenced=${cut.toldFenced}\n`,
+  );
+  process.stdout.write(`negative control, claim without fencing: trials=${unfenced.trials} accepted_after_heal=${unfenced.acceptedAfterHeal}\n`);
   process.stdout.write(`seed=${seed}\n`);
   const problems: string[] = [];
   if (durable.lost + durable.duplicated + durable.unexpected > 0) problems.push('the durable run lost, duplicated or invented messages');
   if (durable.restarts !== durable.kills) problems.push('a Redis restart did not come up by itself');
   if (control.lost === 0) problems.push('the negative control lost nothing: the checker cannot fail');
   if (race.oneWinner !== race.trials) problems.push('a name race did not have exactly one winner');
+  if (cut.ackedWhileCut + cut.acceptedAfterHeal > 0) problems.push('a cut-off instance had a write answered or accepted under its old id');
+  if (unfenced.acceptedAfterHeal === 0) problems.push('the unfenced control was not accepted: the cut-off checker cannot fail');
+  if (cut.takenOver !== cut.trials || cut.toldFenced !== cut.trials) problems.push('a cut-off instance was not taken over, or not told it was fenced');
   for (const p of problems) process.stdout.write(`problem: ${p}\n`);
   return problems.length === 0 ? 0 : 1;
 }

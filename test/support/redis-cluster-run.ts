@@ -1,5 +1,9 @@
 import { once } from 'node:events';
-import type { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import IORedis, { type Redis } from 'ioredis';
+import type { TableClaim } from '../../src/application/ports/table-feed';
+import { RedisMembership } from '../../src/adapters/redis/redis-membership';
+import { TcpProxy } from './tcp-proxy';
 import { RedisMailboxStore } from '../../src/adapters/redis/redis-mailbox-store';
 import { RedisTableFeed } from '../../src/adapters/redis/redis-table-feed';
 import { SeededRandom } from '../../src/adapters/in-memory/seeded-random';
@@ -134,6 +138,97 @@ export async function runNameRace(options: { trials: number }): Promise<RaceFigu
   } finally {
     for (const feed of feeds) await feed.close();
     for (const c of clients) await c.quit().catch(() => c.disconnect());
+    await server.stop();
+  }
+}
+
+/** Counts of the cut-off run. */
+export interface CutOffFigures {
+  readonly trials: number;
+  /** Writes the cut-off instance tried while cut off. */
+  readonly attempted: number;
+  /** Of those, answered as done while the instance was cut off (must be 0: nothing could be persisted). */
+  readonly ackedWhileCut: number;
+  /** Claims of the cut-off instance under its old id that took effect after healing (must be 0: fenced). */
+  readonly acceptedAfterHeal: number;
+  /** Trials where a survivor took over the cut-off instance's client (must be all). */
+  readonly takenOver: number;
+  /** Trials where the healed instance's heartbeat said it was declared dead (must be all). */
+  readonly toldFenced: number;
+}
+
+/**
+ * `trials` times: instance A reaches Redis through a TCP proxy, instance B directly. A joins
+ * and homes a client; the proxy black-holes A's traffic; A tries to claim a row and to store a
+ * message (neither may be answered while cut off); A's lease runs out and B takes over its
+ * client; the proxy heals, so A's queued writes reach Redis late: its claim under the old id
+ * must be refused (fenced) and its heartbeat must say it was declared dead. With `unfenced`
+ * (a negative control) A's late claim names no home, as a writer without fencing would, and the
+ * checker must count it accepted.
+ */
+export async function runCutOff(options: { trials: number; ttlMs?: number; unfenced?: boolean }): Promise<CutOffFigures> {
+  const ttlMs = options.ttlMs ?? 600;
+  const server = await RedisServerProcess.start();
+  const proxy = await TcpProxy.start(server.port);
+  const direct = await server.connect();
+  const viaProxy = new IORedis(proxy.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: null });
+  viaProxy.on('error', () => undefined);
+  await viaProxy.connect();
+  let attempted = 0;
+  let ackedWhileCut = 0;
+  let acceptedAfterHeal = 0;
+  let takenOver = 0;
+  let toldFenced = 0;
+  try {
+    for (let trial = 0; trial < options.trials; trial++) {
+      const prefix = uniquePrefix('cutoff');
+      const a = { members: new RedisMembership(viaProxy, prefix, { ttlMs }), feed: new RedisTableFeed(viaProxy, prefix), mailbox: new RedisMailboxStore(viaProxy, prefix, QUOTA) };
+      const b = { members: new RedisMembership(direct, prefix, { ttlMs }), feed: new RedisTableFeed(direct, prefix) };
+      await a.feed.open();
+      const aId = await a.members.join({ ip: '127.0.0.1', port: 7001 });
+      await b.members.join({ ip: '127.0.0.1', port: 7002 });
+      await a.members.home('alice');
+      await a.feed.claim({ name: 'alice', ip: '127.0.0.1', port: 6001, online: true }, 'owner-alice', { token: 't1', home: aId });
+      proxy.blackHole();
+      let cut = true;
+      const writes = [
+        a.feed.claim({ name: 'alice', ip: '127.0.0.1', port: 6001, online: false }, 'owner-alice', { token: 't1', home: options.unfenced ? '' : aId }),
+        a.mailbox.append({ id: `m${trial}`, recipient: 'bob', sender: 'alice', kind: 'direct', storedAtMs: 1_700_000_000_000, text: 'while cut off' }),
+      ];
+      attempted += writes.length;
+      for (const write of writes) {
+        write.then(
+          () => {
+            if (cut) ackedWhileCut += 1;
+          },
+          () => undefined,
+        );
+      }
+      // Heartbeats of A cannot get through: its lease runs out, and B takes its client over.
+      const heartbeat = a.members.heartbeat();
+      // B stays live meanwhile (it renews, as its server's timer would).
+      for (const until = Date.now() + ttlMs + 200; Date.now() < until; ) {
+        await sleep(ttlMs / 4);
+        await b.members.heartbeat();
+      }
+      const takeovers = await b.members.reapDead();
+      if (takeovers.some((t) => t.instance === aId && t.names.includes('alice'))) takenOver += 1;
+      cut = false;
+      proxy.heal();
+      const [claim] = await Promise.allSettled(writes);
+      if (claim.status === 'fulfilled' && (claim.value as TableClaim).ok) acceptedAfterHeal += 1;
+      const late = await heartbeat.catch(() => true);
+      if (!late && !(await a.members.heartbeat())) toldFenced += 1;
+      await a.feed.close();
+      await a.mailbox.close();
+      await b.feed.close();
+    }
+    return { trials: options.trials, attempted, ackedWhileCut, acceptedAfterHeal, takenOver, toldFenced };
+  } finally {
+    proxy.heal();
+    viaProxy.disconnect();
+    await direct.quit().catch(() => direct.disconnect());
+    await proxy.close();
     await server.stop();
   }
 }

@@ -1,0 +1,73 @@
+import { expect } from 'chai';
+import { scenarioTestCaseOne, scenarioTestCaseThree, type StartClient } from '../support/assignment-scenarios';
+import { InMemorySecretStore } from '../../src/adapters/in-memory/in-memory-secret-store';
+import { SERVER_PORT, Scenario, type SharedSystem } from '../support/scenario';
+
+/**
+ * SPEC §7 "Several servers": instances of one system in one process (the in-memory network,
+ * and the in-memory adapters of the shared table, membership, mailboxes and channel log),
+ * clients spread over them. The assignment's lines are the same however many instances.
+ */
+describe('scenario: several server instances form one system', () => {
+  let s: Scenario;
+  afterEach(async () => {
+    await s.stop();
+  });
+
+  /** Start `count` instances of one system; clients are placed on them in turn (x on the first, y on the second, ...). */
+  async function system(count: number): Promise<{ start: StartClient; shared: SharedSystem; ports: number[] }> {
+    s = new Scenario();
+    const shared = s.newSystem();
+    const ports = Array.from({ length: count }, (_, i) => SERVER_PORT + i);
+    for (const port of ports) await s.startServer({ port, system: shared });
+    let next = 0;
+    return { shared, ports, start: (name) => s.startClient(name, { serverPort: ports[next++ % count]! }) };
+  }
+
+  for (const count of [1, 2, 3]) {
+    it(`test case 1 with clients over ${count} instance(s): the same lines as with one server`, async () => {
+      const { start } = await system(count);
+      await scenarioTestCaseOne(s, start);
+    });
+
+    it(`test case 3 with clients over ${count} instance(s): the same lines as with one server`, async () => {
+      const { start } = await system(count);
+      await scenarioTestCaseThree(s, start);
+    });
+  }
+
+  it('a name is owned once in the whole system: the same name on two instances at once, one wins', async () => {
+    s = new Scenario();
+    const shared = s.newSystem();
+    await s.startServer({ port: SERVER_PORT, system: shared });
+    await s.startServer({ port: SERVER_PORT + 1, system: shared });
+    const first = s.startClient('alice', { serverPort: SERVER_PORT, settle: false });
+    const second = s.startClient('alice', { serverPort: SERVER_PORT + 1, settle: false });
+    await s.run(200);
+    const [a, b] = await Promise.all([first, second]);
+    const welcomed = [a, b].filter((c) => c.lines[0] === '>>> [Welcome, You are registered.]');
+    const refused = [a, b].filter((c) => c.lines[0] === '>>> [Error: the name alice is in use by an online client; choose another name.]');
+    expect([welcomed.length, refused.length], `${a.lines.join('|')} / ${b.lines.join('|')}`).to.deep.equal([1, 1]);
+  });
+
+  it('dereg on one instance, messages stored through another, reg on a third: delivered in the order stored', async () => {
+    const { ports } = await system(3);
+    const secrets = new InMemorySecretStore();
+    const alice = await s.startClient('alice', { serverPort: ports[0]!, secrets });
+    const bob = await s.startClient('bob', { serverPort: ports[1]! });
+    const carol = await s.startClient('carol', { serverPort: ports[2]! });
+    expect(await s.say(alice, 'dereg alice')).to.deep.equal(['>>> [You are Offline. Bye.]']);
+    await s.say(bob, 'send alice one');
+    await s.run(1000);
+    await s.say(carol, 'send alice two');
+    await s.run(1000);
+    await s.say(bob, 'send alice three');
+    const back = await s.startClient('alice', { serverPort: ports[2]!, secrets });
+    expect(back.lines.slice(2)).to.deep.equal([
+      '>>> [You have messages]',
+      '>>> bob: 2026-11-23 12:00:00 one',
+      '>>> carol: 2026-11-23 12:00:01 two',
+      '>>> bob: 2026-11-23 12:00:02 three',
+    ]);
+  });
+});
