@@ -6,6 +6,7 @@ import { FsMailboxStore } from '../src/adapters/fs/fs-mailbox-store';
 import { RedisMailboxStore } from '../src/adapters/redis/redis-mailbox-store';
 import type { MailboxStore } from '../src/application/ports/mailbox-store';
 import { RedisServerProcess, uniquePrefix } from '../test/support/redis-server';
+import { instanceStartWithTable, tableChangeAcrossInstances } from './cluster-instances-bench';
 import { numberFlag, parseFlags } from './script-flags';
 
 /**
@@ -13,9 +14,10 @@ import { numberFlag, parseFlags } from './script-flags';
  * a redis-server of its own) beside same-run baselines: raw `XADD`s on the same Redis, and the
  * file mailbox store (fsync per save, group commit) on this machine's temp dir. Prints saves/s
  * and save → ACK p50/p99 with `--concurrency` saves in flight and one at a time, and the Redis
- * commands per save from `INFO commandstats`. Figures that need several server instances
- * (convergence across instances, fail-over time) are not measured: the server does not run as
- * several instances yet.
+ * commands per save from `INFO commandstats`. Then server instances over that Redis, in this
+ * process on an in-memory network: a table change on instance A until every client on B and C
+ * printed it (beside the same with every client on A alone), and a new instance's start with a
+ * 10,000-row shared table.
  */
 
 const USAGE = `usage: npm run bench:cluster -- [--saves N] [--concurrency N]
@@ -110,6 +112,13 @@ async function main(): Promise<number> {
         `Redis commands per save (evalsha is the one round trip; the rest run inside its script): ${perSave}`,
       ].join('\n') + '\n',
     );
+    const change = await tableChangeAcrossInstances(server, `${prefix}change:`, 50, 10);
+    process.stdout.write(
+      `table change on A (a registration) until all 20 clients on B and C printed it, 50 changes: p50 ${change.p50.toFixed(1)} ms  p99 ${change.p99.toFixed(1)} ms` +
+        `  (baseline, all 20 clients on A alone: p50 ${change.oneP50.toFixed(1)} ms  p99 ${change.oneP99.toFixed(1)} ms; ${(change.p50 / change.oneP50).toFixed(2)}×)\n`,
+    );
+    const startMs = await instanceStartWithTable(server, `${prefix}start:`, 10_000);
+    process.stdout.write(`a new instance ready with a 10,000-row shared table: ${startMs.toFixed(0)} ms (target < 1,000 ms: ${startMs < 1000 ? 'met' : 'missed'})\n`);
     return 0;
   } finally {
     await client.quit().catch(() => client.disconnect());
