@@ -20,7 +20,10 @@ export const ChatSettings: ServiceIdentifier<ChatSettings> = Symbol('ChatSetting
 /** Who this client is and where its server is. */
 export interface ClientIdentity {
   readonly name: string;
+  /** The server instance it was started with. */
   readonly server: Address;
+  /** Other instances of the same system the user named (`--servers`), tried in this order after it. */
+  readonly servers?: readonly Address[];
 }
 
 export const ClientIdentity: ServiceIdentifier<ClientIdentity> = Symbol('ClientIdentity');

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { isIPv4Literal, isIPv6Literal } from '../domain/address';
 import { isReservedName } from '../domain/nickname';
 
 /** What the command line asks for. */
@@ -9,6 +9,12 @@ export type CliRequest =
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'error'; message: string };
+
+/** A server instance as given on the command line: an IP literal or a host name, and a port. */
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
 
 /** Options shared by every mode. */
 export interface CliOptions {
@@ -25,6 +31,8 @@ export interface CliOptions {
   readonly allowVolatileRedis?: boolean;
   /** Server on Redis: the IP clients of the other instances are told to reach this one at. */
   readonly advertise?: string;
+  /** Client: other instances of the server's system, tried in this order when the server stops answering. */
+  readonly servers?: readonly HostPort[];
 }
 
 /** Options that only make sense for a server; a client given one is a usage error. */
@@ -51,6 +59,8 @@ options:
   --allow-volatile-redis  server: start even if that Redis may lose acknowledged writes (prints a warning)
   --advertise <ip>     server on Redis: the IP clients are told to reach this instance at when another
                        instance stops (default: this host's first external IPv4 address)
+  --servers <host:port,...>  client: other instances of the same system of servers, tried in this order
+                       when the server stops answering (IPv6 as [ip]:port)
   --help, --version`;
 
 const PORT_MIN = 1024;
@@ -123,8 +133,14 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
       }
       case '--advertise': {
         const v = value();
-        if (!v || isIP(v) === 0) return { kind: 'error', message: '--advertise needs an IP address like 192.0.2.10' };
+        if (!v || !(isIPv4Literal(v) || isIPv6Literal(v))) return { kind: 'error', message: '--advertise needs an IP address like 192.0.2.10' };
         options.advertise = v;
+        break;
+      }
+      case '--servers': {
+        const servers = parseServers(value());
+        if (typeof servers === 'string') return { kind: 'error', message: servers };
+        options.servers = servers;
         break;
       }
       case '--allow-volatile-redis':
@@ -142,6 +158,7 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
     if (rest.length !== 1) return { kind: 'error', message: '-s takes exactly one argument: <port>' };
     const port = parsePort(rest[0]!);
     if (typeof port === 'string') return { kind: 'error', message: `server port ${port}` };
+    if (options.servers !== undefined) return { kind: 'error', message: '--servers is a client option (-c)' };
     return { kind: 'server', port, options };
   }
   if (mode === '-c') {
@@ -159,6 +176,30 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
     return { kind: 'client', name, serverHost, serverPort, clientPort, options };
   }
   return { kind: 'error', message: `unknown mode ${mode}; use -s or -c` };
+}
+
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const SERVERS_HINT = 'use host:port entries separated by commas, e.g. 10.0.0.2:5000,[::1]:5001';
+
+/** `--servers a:5000,[::1]:5001,host:5002`: the list, or the error line. */
+function parseServers(raw: string | undefined): HostPort[] | string {
+  if (!raw) return `--servers needs a list; ${SERVERS_HINT}`;
+  const entries = raw.split(',');
+  if (entries.length > 16) return '--servers takes at most 16 entries';
+  const servers: HostPort[] = [];
+  for (const entry of entries) {
+    const shown = JSON.stringify(entry).slice(0, 60);
+    const match = /^(?:\[([^\]]*)\]|([^:[\]]*)):([^:]*)$/.exec(entry);
+    const host = match?.[1] ?? match?.[2];
+    if (!match || !host) return `invalid --servers entry ${shown}; ${SERVERS_HINT}`;
+    if (match[1] !== undefined ? !isIPv6Literal(host) : !(isIPv4Literal(host) || (HOST_NAME.test(host) && !/^[0-9.]+$/.test(host)))) {
+      return `invalid --servers entry ${shown}: ${host.slice(0, 45)} is not an IP address or host name`;
+    }
+    const port = parsePort(match[3]!);
+    if (typeof port === 'string') return `invalid --servers entry ${shown}: port ${port}`;
+    servers.push({ host, port });
+  }
+  return servers;
 }
 
 function parsePort(raw: string): number | string {

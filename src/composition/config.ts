@@ -16,6 +16,8 @@ export interface ClientConfig {
   readonly role: 'client';
   readonly name: string;
   readonly server: Address;
+  /** Other instances of the server's system to move to when it stops answering (`--servers`). */
+  readonly servers?: readonly Address[];
   readonly port: number;
   readonly host?: string;
   readonly settings: ChatSettings;

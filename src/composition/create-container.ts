@@ -3,6 +3,7 @@ import { Container, type ContainerModule } from 'inversify';
 import { ChatClient } from '../application/client/chat-client';
 import { ClientInbound } from '../application/client/client-inbound';
 import { ClientSession } from '../application/client/client-session';
+import { Failover } from '../application/client/failover';
 import { ReliableSender } from '../application/reliable-sender';
 import { ChatServer } from '../application/server/chat-server';
 import { LivenessProbe } from '../application/server/liveness-probe';
@@ -42,7 +43,7 @@ const SERVER_CLASSES = [
 ] as const;
 
 const CLIENT_CLASSES = [
-  ClientSession, ClientInbound, ChatClient, Register, ConfirmRegistration, Deregister,
+  ClientSession, ClientInbound, ChatClient, Failover, Register, ConfirmRegistration, Deregister,
   SendDirectMessage, LeaveOfflineMessage, SendChannelMessage,
 ] as const;
 
@@ -60,7 +61,7 @@ export function createContainer(config: NodeConfig, modules: readonly ContainerM
   container.bind(WireSize).toConstantValue(new CodecWireSize());
   const classes = config.role === 'server' ? SERVER_CLASSES : CLIENT_CLASSES;
   for (const cls of classes) container.bind<object>(cls).toSelf().inSingletonScope();
-  if (config.role === 'client') container.bind(ClientIdentity).toConstantValue({ name: config.name, server: config.server });
+  if (config.role === 'client') container.bind(ClientIdentity).toConstantValue({ name: config.name, server: config.server, servers: config.servers ?? [] });
   container.load(...modules);
   return container;
 }

@@ -1,4 +1,4 @@
-import { isIPv4 } from 'node:net';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { ChatClient } from '../application/client/chat-client';
 import { COMMANDS, parseLine } from '../adapters/console/command-parser';
@@ -6,6 +6,7 @@ import { ConsoleUi, PROMPT } from '../adapters/console/console-ui';
 import { helpLines } from '../adapters/console/help-text';
 import { renderLine } from '../adapters/console/line-renderer';
 import { formatTable } from '../adapters/console/table-format';
+import type { Address } from '../domain/address';
 import { nameKey } from '../domain/nickname';
 import type { CliOptions } from './cli-args';
 import { defaultSettings, type ClientConfig } from './config';
@@ -68,13 +69,18 @@ export async function runClient(
   };
 
   let serverIp: string;
+  const servers: Address[] = [];
+  let host = args.serverHost;
   try {
-    // The usual IPv4 literal needs no resolver (which costs its loading at start-up).
-    serverIp = isIPv4(args.serverHost) ? args.serverHost : (await (require('node:dns/promises') as typeof import('node:dns/promises')).lookup(args.serverHost)).address;
+    serverIp = await resolveHost(host);
+    for (const other of args.options.servers ?? []) {
+      host = other.host;
+      servers.push({ ip: await resolveHost(host), port: other.port });
+    }
   } catch {
-    return fail(`cannot resolve the server address ${args.serverHost}; use an IP address or a known host name`);
+    return fail(`cannot resolve the server address ${host}; use an IP address or a known host name`);
   }
-  const config: ClientConfig = { role: 'client', name: args.name, server: { ip: serverIp, port: args.serverPort }, port: args.clientPort, settings: defaultSettings() };
+  const config: ClientConfig = { role: 'client', name: args.name, server: { ip: serverIp, port: args.serverPort }, servers, port: args.clientPort, settings: defaultSettings() };
   const container = createContainer(config, [udpModule(config), fsStoresModule(dir, config.settings.mailboxQuota), systemModule(), consoleModule(ui, logger)]);
   client = container.get(ChatClient);
   const chat = client;
@@ -146,6 +152,12 @@ export async function runClient(
         end(1, false);
       });
   });
+}
+
+/** The IP address of `host`; an IP literal (the usual case) needs no resolver, which costs its loading at start-up. */
+async function resolveHost(host: string): Promise<string> {
+  if (isIP(host) !== 0) return host;
+  return (await (require('node:dns/promises') as typeof import('node:dns/promises')).lookup(host)).address;
 }
 
 /** The `list` lines; offline, the server pushes nothing, so the table is said to be the last one seen. */

@@ -84,6 +84,24 @@ export class ClientTable {
     return 'applied';
   }
 
+  /**
+   * Client side, on moving to another server instance: its versions are not ours, so the next
+   * whole table is taken whatever its version (any delta is a gap until then). The rows stay,
+   * so chat goes on meanwhile.
+   */
+  forgetVersion(): void {
+    this.restore(0, this.rows());
+  }
+
+  /** True if the table holds exactly `rows` (in any order). */
+  hasRows(rows: readonly TableRow[]): boolean {
+    if (rows.length !== this.rowsByKey.size) return false;
+    return rows.every((row) => {
+      const mine = this.rowsByKey.get(nameKey(row.name));
+      return mine !== undefined && sameRow(mine, row);
+    });
+  }
+
   /** Client side: apply the rows that changed between `from` and `to`. */
   applyDelta(from: number, to: number, rows: readonly TableRow[]): ApplyOutcome {
     if (to <= this.currentVersion) return 'stale';

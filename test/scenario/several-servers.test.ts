@@ -21,7 +21,7 @@ describe('scenario: several server instances form one system', () => {
     const ports = Array.from({ length: count }, (_, i) => SERVER_PORT + i);
     for (const port of ports) await s.startServer({ port, system: shared });
     let next = 0;
-    return { shared, ports, start: (name) => s.startClient(name, { serverPort: ports[next++ % count]! }) };
+    return { shared, ports, start: (name) => s.startClient(name, { server: ports[next++ % count]! }) };
   }
 
   for (const count of [1, 2, 3]) {
@@ -41,8 +41,8 @@ describe('scenario: several server instances form one system', () => {
     const shared = s.newSystem();
     await s.startServer({ port: SERVER_PORT, system: shared });
     await s.startServer({ port: SERVER_PORT + 1, system: shared });
-    const first = s.startClient('alice', { serverPort: SERVER_PORT, settle: false });
-    const second = s.startClient('alice', { serverPort: SERVER_PORT + 1, settle: false });
+    const first = s.startClient('alice', { server: SERVER_PORT, settle: false });
+    const second = s.startClient('alice', { server: SERVER_PORT + 1, settle: false });
     await s.run(200);
     const [a, b] = await Promise.all([first, second]);
     const welcomed = [a, b].filter((c) => c.lines[0] === '>>> [Welcome, You are registered.]');
@@ -53,16 +53,16 @@ describe('scenario: several server instances form one system', () => {
   it('dereg on one instance, messages stored through another, reg on a third: delivered in the order stored', async () => {
     const { ports } = await system(3);
     const secrets = new InMemorySecretStore();
-    const alice = await s.startClient('alice', { serverPort: ports[0]!, secrets });
-    const bob = await s.startClient('bob', { serverPort: ports[1]! });
-    const carol = await s.startClient('carol', { serverPort: ports[2]! });
+    const alice = await s.startClient('alice', { server: ports[0]!, secrets });
+    const bob = await s.startClient('bob', { server: ports[1]! });
+    const carol = await s.startClient('carol', { server: ports[2]! });
     expect(await s.say(alice, 'dereg alice')).to.deep.equal(['>>> [You are Offline. Bye.]']);
     await s.say(bob, 'send alice one');
     await s.run(1000);
     await s.say(carol, 'send alice two');
     await s.run(1000);
     await s.say(bob, 'send alice three');
-    const back = await s.startClient('alice', { serverPort: ports[2]!, secrets });
+    const back = await s.startClient('alice', { server: ports[2]!, secrets });
     expect(back.lines.slice(2)).to.deep.equal([
       '>>> [You have messages]',
       '>>> bob: 2026-11-23 12:00:00 one',

@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import type { Address } from '../../src/domain/address';
+import { formatAddress, type Address } from '../../src/domain/address';
 import type { InMemoryNetwork } from '../../src/adapters/in-memory/in-memory-network';
 import { decodeDatagram, encodeMessage } from '../../src/adapters/wire/envelope-codec';
 import { REGISTER_MIN_BYTES, type Message, type MessageOf, type MessageType } from '../../src/application/protocol/envelope';
@@ -53,6 +53,7 @@ export function messageOfEveryType(c: Claims): { [T in MessageType]: MessageOf<T
     probe: { t: 'probe', id: c.id, token: c.token },
     stored: { t: 'stored', id: c.id, token: c.token, items: [{ id: c.id, from: c.name, kind: 'direct', at: 0, text: 'forged stored' }] },
     'not-kept': { t: 'not-kept', id: c.id, token: c.token, count: 7 },
+    servers: { t: 'servers', id: c.id, token: c.token, servers: [formatAddress(c.peer)] },
     ack: { t: 'ack', re: c.id, status: 'ok' },
   };
 }

@@ -8,6 +8,7 @@ import { Crypto } from '../../src/application/ports/crypto';
 import { Logger } from '../../src/application/ports/logger';
 import { ChatServer } from '../../src/application/server/chat-server';
 import { ServerState } from '../../src/application/server/server-state';
+import type { Address } from '../../src/domain/address';
 import type { TableRow } from '../../src/domain/client-table';
 import type { ChatSettings } from '../../src/application/settings';
 import { parseLine } from '../../src/adapters/console/command-parser';
@@ -123,16 +124,19 @@ export class Scenario {
 
   /**
    * Start a client and let its registration finish. Pass the `secrets` and `seen` stores of an
-   * earlier client to model the same user (same data directory) in a new process.
+   * earlier client to model the same user (same data directory) in a new process; `server`
+   * (the port of the instance it starts with, SERVER_PORT by default) and `servers` (other
+   * instances, as `--servers` gives them) to start it on a system of several servers.
    */
   async startClient(
     name: string,
-    options: { port?: number; serverPort?: number; secrets?: InMemorySecretStore; seen?: InMemorySeenStore; settle?: boolean } = {},
+    options: { port?: number; secrets?: InMemorySecretStore; seen?: InMemorySeenStore; settle?: boolean; server?: number; servers?: readonly Address[] } = {},
   ): Promise<TestClient> {
     const config: ClientConfig = {
       role: 'client',
       name,
-      server: { ip: '127.0.0.1', port: options.serverPort ?? SERVER_PORT },
+      server: { ip: '127.0.0.1', port: options.server ?? SERVER_PORT },
+      ...(options.servers ? { servers: options.servers } : {}),
       port: options.port ?? 0,
       settings: this.settings,
     };

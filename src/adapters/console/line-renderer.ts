@@ -48,6 +48,8 @@ export function renderLine(event: ChatEvent): string {
       return `>>> [Channel_Message ${s(event.from)}: ${s(event.text)}]`;
     case 'server-listening':
       return `>>> [Server listening on ${event.addresses.join(', ')}]`;
+    case 'server-switched':
+      return `>>> [Server ${s(event.from)} not responding; now using ${s(event.to)}.]`;
     case 'error':
       return `>>> [Error: ${s(event.text)}.]`;
     case 'info':

@@ -53,6 +53,14 @@ export const FRAME_PREFIX_BYTES = 3;
  * full, as the server sends it: ["ack","<re>","ok",null,[32 × "<name>"],<count>] = 7+35+5+5 +
  * (2 + 32×35 - 1) + 16+1 = 1191, plus the prefix = 1194 <= 1200 (no text in it).
  *
+ * Instance addresses (`welcome`'s `servers`, the `servers` push) are at most
+ * MAX_SERVER_ADDRESSES = 8 of at most ADDRESS_TEXT_MAX_CHARS = 53 characters
+ * (`[<45-character IPv6>]:65535`), all written by JSON as themselves: a list is at most
+ * 2 + 8×55 + 7 = 449 bytes. The longest welcome, ["welcome","<re>","<name>","<token>",[…]]
+ * = 10+35+35+35+449+2 = 566, plus the prefix = 569 < REGISTER_MIN_BYTES = 600, so it is never
+ * larger than the padded registration it answers (no amplification). The longest `servers`
+ * push, ["servers","<id>","<token>",[…]] = 10+35+35+449+2 = 531, plus the prefix = 534.
+ *
  * `table` rows go in the body in their compact binary form (table-row-wire.ts: flags, the
  * name after the prefix it shares with the row before, the address as 4 or 16 bytes or none
  * when it repeats, the port; 6 bytes for c00001 after c00000 on one address, against 63 as a

@@ -1,12 +1,13 @@
 import type { TableRow } from '../../domain/client-table';
-import { MAX_FULL_NAMES, type Message, type MessageOf, type MessageType, type StoredItem } from '../../application/protocol/envelope';
+import { parseAddress } from '../../domain/address';
+import { MAX_FULL_NAMES, MAX_SERVER_ADDRESSES, type Message, type MessageOf, type MessageType, type StoredItem } from '../../application/protocol/envelope';
 
 /**
  * Rules for values carried in a frame's header (compact JSON). Every string rule here is
  * restricted to characters JSON writes as themselves, so the header's size is known from
  * the field lengths alone.
  */
-export type HeaderRule = 'id' | 'name' | 'token' | 'uint' | 'bool' | 'items' | 'names' | 'reason' | 'status' | 'kind';
+export type HeaderRule = 'id' | 'name' | 'token' | 'uint' | 'bool' | 'items' | 'names' | 'addresses' | 'reason' | 'status' | 'kind';
 /**
  * Rules for values carried as raw bytes in a frame's body, named in the header by their
  * length: free text as UTF-8 (`text`), opaque bytes such as a sealed payload as is (`bytes`),
@@ -29,7 +30,7 @@ export type RuleFor<V> = [V] extends [boolean]
       : [V] extends [Uint8Array]
         ? 'bytes'
         : [V] extends [readonly string[]]
-          ? 'names'
+          ? 'names' | 'addresses'
           : [V] extends [readonly TableRow[]]
             ? 'rows'
             : [V] extends [readonly StoredItem[]]
@@ -65,7 +66,7 @@ export type MessageSchema = { readonly [T in MessageType]: MessageSchemaOf<Messa
  */
 export const MESSAGE_SCHEMA = {
   register: { required: { id: 'id', name: 'text', secret: 'token' }, optional: { pad: 'text' } },
-  welcome: { required: { re: 'id', name: 'name', token: 'token' } },
+  welcome: { required: { re: 'id', name: 'name', token: 'token' }, optional: { servers: 'addresses' } },
   refused: { required: { re: 'id', reason: 'reason' } },
   confirm: { required: { id: 'id', token: 'token', have: 'uint' } },
   'table-request': { required: { id: 'id', token: 'token', have: 'uint' } },
@@ -79,6 +80,7 @@ export const MESSAGE_SCHEMA = {
   'not-kept': { required: { id: 'id', token: 'token', count: 'uint' } },
   stored: { required: { id: 'id', token: 'token', items: 'items' } },
   ack: { required: { re: 'id' }, optional: { status: 'status', version: 'uint', full: 'names', fullCount: 'uint' } },
+  servers: { required: { id: 'id', token: 'token', servers: 'addresses' } },
 } as const satisfies MessageSchema;
 
 /** A stored item in the header is a JSON array of these fields, in this order. */
@@ -123,6 +125,9 @@ export function checkHeaderField(rule: Exclude<HeaderRule, 'items'>, value: unkn
       return typeof value === 'string' && KINDS.has(value);
     case 'names':
       return Array.isArray(value) && value.length >= 1 && value.length <= MAX_FULL_NAMES && value.every((n) => checkHeaderField('name', n));
+    case 'addresses':
+      // `ip:port` / `[ip]:port` only (digits, hex, `.`, `:`, brackets): JSON writes them as themselves.
+      return Array.isArray(value) && value.length >= 1 && value.length <= MAX_SERVER_ADDRESSES && value.every((a) => typeof a === 'string' && parseAddress(a) !== undefined);
   }
 }
 

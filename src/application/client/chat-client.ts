@@ -3,6 +3,7 @@ import type { TableRow } from '../../domain/client-table';
 import { formatAddress } from '../../domain/address';
 import { ChatView, type ChatEvent } from '../ports/chat-view';
 import { Clock } from '../ports/clock';
+import { Crypto } from '../ports/crypto';
 import { Logger } from '../ports/logger';
 import { SeenStore } from '../ports/seen-store';
 import { Transport, type SendRefusal } from '../ports/transport';
@@ -13,7 +14,9 @@ import { LeaveOfflineMessage } from '../use-cases/client/leave-offline-message';
 import { Register } from '../use-cases/client/register';
 import { SendChannelMessage } from '../use-cases/client/send-channel-message';
 import { SendDirectMessage } from '../use-cases/client/send-direct-message';
+import type { Result } from '../../domain/result';
 import { ClientInbound } from './client-inbound';
+import { Failover } from './failover';
 import type { ClientCommand } from './client-command';
 import { ClientSession } from './client-session';
 import { clip, fullMailboxes, refusalDetail, refusalText } from './error-texts';
@@ -76,6 +79,8 @@ export class ChatClient {
     @inject(SeenStore) private readonly seen: SeenStore,
     @inject(Clock) private readonly clock: Clock,
     @inject(Logger) private readonly logger: Logger,
+    @inject(Failover) private readonly failover: Failover,
+    @inject(Crypto) private readonly crypto: Crypto,
   ) {}
 
   /** Bind the client port and register; resolves false if the client must exit. */
@@ -231,7 +236,11 @@ export class ChatClient {
   }
 
   private async logIn(first: boolean): Promise<boolean> {
+    await this.failover.settled();
+    const at = this.session.server;
     const registered = await this.register.execute();
+    // Silent: another known instance may take us (it prints the welcome after the move's line).
+    if (!registered.ok && registered.error.code === 'no-response' && !this.stopped && (await this.failover.recover(at, { welcome: true }))) return true;
     if (!registered.ok) {
       if (registered.error.code === 'refused') {
         this.error(refusalText(registered.error.reason, this.session.name));
@@ -280,7 +289,7 @@ export class ChatClient {
     }
     const fallback = result.value;
     this.show({ kind: 'direct-no-ack', to: fallback.to });
-    const saved = await this.serially(() => this.withSession(() => this.leaveOffline.execute({ to: fallback.to, text, id: fallback.id })));
+    const saved = await this.serially(() => this.withSession(() => this.withFailover(() => this.leaveOffline.execute({ to: fallback.to, text, id: fallback.id }))));
     if (!saved) return;
     if (saved.ok) {
       if (saved.value === 'saved') this.show({ kind: 'saved-by-server' });
@@ -294,7 +303,8 @@ export class ChatClient {
   }
 
   private async runSendAll(text: string): Promise<void> {
-    const result = await this.withSession(() => this.sendChannel.execute({ text }));
+    const id = this.crypto.messageId();
+    const result = await this.withSession(() => this.withFailover(() => this.sendChannel.execute({ text, id })));
     if (!result) return;
     if (result.ok) {
       this.show({ kind: 'channel-acked' });
@@ -308,7 +318,8 @@ export class ChatClient {
   }
 
   private async runDereg(name: string): Promise<void> {
-    const result = await this.withSession(() => this.deregister.execute({ name }));
+    const id = this.crypto.messageId();
+    const result = await this.withSession(() => this.withFailover(() => this.deregister.execute({ name, id })));
     if (!result) return;
     if (result.ok) return this.show({ kind: 'offline' });
     if (result.error.code === 'not-own-name') return this.error(`you are registered as ${this.session.name}; use dereg ${this.session.name}`);
@@ -373,6 +384,25 @@ export class ChatClient {
     this.error('the server does not keep this session; start the client again');
     this.exit();
     return undefined;
+  }
+
+  /**
+   * Runs one request to the server; if it goes unanswered and another known instance takes the
+   * client (Failover), runs it again there. The caller's request keeps its id, so an instance
+   * that already acted on it (the system shares what each instance did) answers from its
+   * reply cache instead of acting twice. At most one move per known instance, so instances
+   * that welcome the client and then fall silent cannot keep it moving forever.
+   */
+  private async withFailover<T extends Result<unknown, { readonly code: string }>>(request: () => Promise<T>): Promise<T> {
+    for (let moves = 0; ; moves++) {
+      // A request sent while a move is under way would go to an instance not yet confirmed.
+      await this.failover.settled();
+      const at = this.session.server;
+      const result = await request();
+      if (result.ok || result.error.code !== 'no-response' || this.stopped) return result;
+      if (moves >= this.session.instances.all().length || !(await this.failover.recover(at))) return result;
+      if (this.stopped || this.session.state === 'exited') return result;
+    }
   }
 
   private serverGone(): void {

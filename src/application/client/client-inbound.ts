@@ -19,8 +19,9 @@ const UNVERIFIED_TABLE_REQUEST_INTERVAL_MS = 5000;
 /**
  * Everything that reaches a client: replies go to the reliable sender; chat, channel and
  * stored messages are ACKed on every copy and shown once; table updates are applied in
- * version order. Only the server's address may speak for the server, and a chat message
- * is shown only if it comes from the address the table lists for its sender.
+ * version order. Only a known server instance (KnownInstances: the current one, or another
+ * of its system) may speak for the server, and a chat message is shown only if it comes
+ * from the address the table lists for its sender.
  */
 @injectable()
 export class ClientInbound {
@@ -55,9 +56,11 @@ export class ClientInbound {
       return;
     }
     if (this.session.state === 'starting' || this.session.state === 'exited') return;
-    // The server's pushes must come from its address and carry our session token: an address
-    // alone can be forged, the token was only ever sent between us and the server.
-    const fromServer = sameAddress(from, this.session.server) && 'token' in message && message.token === this.session.token;
+    // The server's pushes must come from a known instance of its system and carry our session
+    // token: an address alone can be forged, the token was only ever sent between us and the
+    // server. Any instance may push (the system may fan out from another), and the ACK goes
+    // back to the address the push came from.
+    const fromServer = this.session.instances.knows(from) && 'token' in message && message.token === this.session.token;
     switch (message.t) {
       case 'chat':
         return this.onChat(message, from);
@@ -83,6 +86,14 @@ export class ClientInbound {
         if (!fromServer) return this.dropForged(message.t, from);
         this.ack(from, message.id);
         return this.onTable(message);
+      case 'servers':
+        if (!fromServer) return this.dropForged(message.t, from);
+        this.ack(from, message.id);
+        // Every copy is ACKed, one applied: a late copy must not undo a newer list.
+        if (this.session.tableSeen.firstSeen(`servers|${message.id}`, this.now())) {
+          this.session.instances.learn(message.servers);
+        }
+        return;
       default:
         this.logger.debug('dropped a server-bound message at a client', { type: message.t });
     }
@@ -181,11 +192,15 @@ export class ClientInbound {
     if (!this.session.tableSeen.firstSeen(message.id, this.now())) return;
     const update = this.assembler.add(message);
     if (!update) return;
+    // The first whole table of an instance we moved to: announced only if it changes our rows.
+    const movedHere = update.full && this.session.tableFromNewInstance;
+    const unchanged = movedHere && this.session.table.hasRows(update.rows);
     const outcome = update.full
       ? this.session.table.applyFull(update.to, update.rows)
       : this.session.table.applyDelta(update.from, update.to, update.rows);
     if (outcome === 'applied') {
-      this.view.show({ kind: 'table-updated' });
+      if (movedHere) this.session.tableFromNewInstance = false;
+      if (!unchanged) this.view.show({ kind: 'table-updated' });
       if (this.session.state === 'online' && this.session.table.get(this.session.name)?.online === false) this.markedOffline();
     } else if (outcome === 'gap') this.requestTable();
   }

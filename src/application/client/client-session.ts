@@ -4,6 +4,7 @@ import { ClientTable } from '../../domain/client-table';
 import { DedupWindow } from '../../domain/dedup-window';
 import { nameKey } from '../../domain/nickname';
 import { ClientIdentity, ChatSettings } from '../settings';
+import { KnownInstances } from './known-instances';
 
 /** Where a client is in its life: registering, online, offline after dereg, or gone. */
 export type ClientState = 'starting' | 'online' | 'offline' | 'exited';
@@ -20,7 +21,8 @@ const SHOWN_MAX_ENTRIES = 100_000;
 export class ClientSession {
   readonly name: string;
   readonly key: string;
-  readonly server: Address;
+  /** The server instances this client may use; requests go to the current one. */
+  readonly instances: KnownInstances;
   readonly table = new ClientTable();
   /** Messages shown, keyed `sender|id`: live and stored copies of one message are one. */
   readonly shown = new DedupWindow(SHOWN_RETENTION_MS, SHOWN_MAX_ENTRIES);
@@ -30,6 +32,11 @@ export class ClientSession {
   token = '';
   /** Set when `[You have messages]` was printed for the current log-in. */
   announcedStored = false;
+  /**
+   * Set on moving to another server instance: its table versions are its own, so the next whole
+   * table is taken whatever its version, and announced only if its rows differ from ours.
+   */
+  tableFromNewInstance = false;
   /** Exit status requested by a use case (the composition root ends the process). */
   exitCode: number | undefined;
 
@@ -39,8 +46,13 @@ export class ClientSession {
   ) {
     this.name = identity.name;
     this.key = nameKey(identity.name);
-    this.server = identity.server;
+    this.instances = new KnownInstances(identity.server, identity.servers ?? []);
     this.tableSeen = new DedupWindow(settings.dedupRetentionMs);
+  }
+
+  /** The server instance requests go to now. */
+  get server(): Address {
+    return this.instances.current;
   }
 
   isMe(name: string): boolean {

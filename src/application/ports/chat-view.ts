@@ -24,6 +24,8 @@ export type ChatEvent =
   | { kind: 'channel-not-responding' }
   | { kind: 'channel-received'; from: string; text: string }
   | { kind: 'server-listening'; addresses: string[] }
+  /** The client's server instance (`from`, as ip:port) stopped answering; it now uses `to` (SPEC §7). */
+  | { kind: 'server-switched'; from: string; to: string }
   | { kind: 'error'; text: string }
   | { kind: 'info'; text: string };
 

@@ -5,12 +5,20 @@ import type { StoredKind } from '../../domain/offline-mailbox';
  * Bumped when a datagram's meaning or layout changes; receivers drop other versions.
  * 2: binary frames (raw UTF-8 bodies instead of JSON strings), and `chat` names its recipient.
  * 3: `chat` carries its sender's stream and sequence number (several may be in flight).
+ * 5: `welcome` may list the live instances of a system of servers (`servers`), and the
+ *    `servers` push tells a client when they change.
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 /** No datagram larger than this is ever sent (fits any path MTU, SPEC §5). */
 export const MAX_DATAGRAM_BYTES = 1200;
 /** Names listed in a `send-all` answer at most: 32 of 32 characters stay well inside one datagram. */
 export const MAX_FULL_NAMES = 32;
+/**
+ * Most instance addresses one `welcome` or `servers` datagram lists. Eight of the longest
+ * (`[<45-character IPv6>]:65535`) keep the welcome below REGISTER_MIN_BYTES (see
+ * envelope-codec.ts), so listing them never makes the answer larger than the request.
+ */
+export const MAX_SERVER_ADDRESSES = 8;
 /** A registration is padded to at least this size so the reply is never larger (no amplification). */
 export const REGISTER_MIN_BYTES = 600;
 
@@ -33,14 +41,18 @@ export interface StoredItem {
  * Every datagram of the protocol. Requests that need an answer carry an `id` that stays the
  * same on retransmission; answers name it in `re`. Requests that speak for a registered
  * name carry the session `token` the server gave at registration, and the server's own
- * pushes (table, channel, stored, probe) carry the recipient's token too: a source address
+ * pushes (table, channel, stored, not-kept, probe, servers) carry the recipient's token too: a source address
  * can be forged, the token cannot be guessed off-path.
  */
 export type Message =
   /** Client → server: register (first time, or again from a new process with the name's secret). */
   | { t: 'register'; id: string; name: string; secret: string; pad?: string }
-  /** Server → client: registration accepted; `token` proves the session from now on. */
-  | { t: 'welcome'; re: string; name: string; token: string }
+  /**
+   * Server → client: registration accepted; `token` proves the session from now on. An
+   * instance of a system of servers lists the live instances (itself included) as `ip:port`
+   * (`[ip]:port` for IPv6), so the client can move to another when this one stops answering.
+   */
+  | { t: 'welcome'; re: string; name: string; token: string; servers?: string[] }
   /** Server → client: registration refused. */
   | { t: 'refused'; re: string; reason: RefusalReason }
   /** Client → server: proves the client receives at its address; completes registration. */
@@ -67,6 +79,8 @@ export type Message =
   | { t: 'probe'; id: string; token: string }
   /** Server → client, after its stored messages: how many messages could not be kept for it (its mailbox was full). */
   | { t: 'not-kept'; id: string; token: string; count: number }
+  /** Server → client: the live instances of the system changed; the list replaces the one the client learnt. */
+  | { t: 'servers'; id: string; token: string; servers: string[] }
   /** Server → client: messages stored while the client was offline, oldest first. */
   | { t: 'stored'; id: string; token: string; items: StoredItem[] }
   /**

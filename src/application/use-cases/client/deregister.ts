@@ -8,6 +8,8 @@ import { ChatSettings } from '../../settings';
 
 export interface DeregisterCommand {
   readonly name: string;
+  /** The id of an earlier attempt this one repeats (on another server instance), so it changes state once. */
+  readonly id?: string;
 }
 
 export type DeregisterError = { code: 'not-own-name' } | { code: 'not-online' } | { code: 'no-response' } | { code: 'not-sent'; refusal: SendRefusal };
@@ -31,7 +33,7 @@ export class Deregister {
     if (this.session.state !== 'online') return err({ code: 'not-online' });
     const outcome = await this.sender.exchange(
       this.session.server,
-      { t: 'dereg', id: this.crypto.messageId(), token: this.session.token, name: this.session.name },
+      { t: 'dereg', id: command.id ?? this.crypto.messageId(), token: this.session.token, name: this.session.name },
       this.settings.policies.toServer,
     );
     if (outcome.kind === 'refused') return err({ code: 'not-sent', refusal: outcome.refusal });

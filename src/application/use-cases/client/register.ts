@@ -14,6 +14,8 @@ export type RegisterError = { code: 'refused'; reason: RefusalReason } | { code:
  * Registers the client's name with the server, proving ownership with the name's secret
  * from the client's data directory (so the same user may come back from a new process).
  * On success the session holds the server's token; `ConfirmRegistration` completes it.
+ * The instances of the system the welcome lists (if the server is one of several) replace
+ * those the client learnt before.
  */
 @injectable()
 export class Register {
@@ -40,6 +42,7 @@ export class Register {
     if (reply.t === 'refused') return err({ code: 'refused', reason: reply.reason });
     if (reply.t !== 'welcome') return err({ code: 'no-response' });
     this.session.token = reply.token;
+    if (reply.servers) this.session.instances.learn(reply.servers);
     this.session.announcedStored = false;
     this.session.state = 'online';
     return ok(undefined);

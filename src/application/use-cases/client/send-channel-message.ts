@@ -10,6 +10,8 @@ import { ChatSettings } from '../../settings';
 
 export interface SendChannelMessageCommand {
   readonly text: string;
+  /** The id of an earlier attempt this one repeats (on another server instance), so it is relayed once. */
+  readonly id?: string;
 }
 
 /** The server took the message; these members' mailboxes were full, so they will not get it. */
@@ -43,7 +45,7 @@ export class SendChannelMessage {
     if (!text.ok) return err({ code: 'bad-text', cause: text.error });
     const outcome = await this.sender.exchange(
       this.session.server,
-      { t: 'send-all', id: this.crypto.messageId(), token: this.session.token, from: this.session.name, text: command.text },
+      { t: 'send-all', id: command.id ?? this.crypto.messageId(), token: this.session.token, from: this.session.name, text: command.text },
       this.settings.policies.toServer,
     );
     if (outcome.kind === 'refused') return err({ code: 'not-sent', refusal: outcome.refusal });

@@ -31,6 +31,7 @@ const GOLDEN: ReadonlyArray<[ChatEvent, string]> = [
   [{ kind: 'not-kept', count: 3 }, '>>> [3 messages could not be kept for you while you were away.]'],
   [{ kind: 'channel-received', from: 'x', text: 'hi all' }, '>>> [Channel_Message x: hi all]'],
   [{ kind: 'server-listening', addresses: ['192.168.1.157:5000'] }, '>>> [Server listening on 192.168.1.157:5000]'],
+  [{ kind: 'server-switched', from: '127.0.0.1:5000', to: '[::1]:5001' }, '>>> [Server 127.0.0.1:5000 not responding; now using [::1]:5001.]'],
   [{ kind: 'error', text: 'you are registered as x; use dereg x' }, '>>> [Error: you are registered as x; use dereg x.]'],
   [{ kind: 'info', text: '[Client table: 1 client, 1 online]' }, '>>> [Client table: 1 client, 1 online]'],
 ];
@@ -46,7 +47,7 @@ describe('renderLine', () => {
       'direct-no-ack': true, 'saved-by-server': true, 'client-exists': true, offline: true,
       'server-not-responding': true, exiting: true, 'have-messages': true, 'stored-received': true,
       'channel-acked': true, 'channel-not-responding': true, 'channel-received': true,
-      'server-listening': true, error: true, info: true, 'not-kept': true,
+      'server-listening': true, error: true, info: true, 'not-kept': true, 'server-switched': true,
     };
     expect([...kinds].sort()).to.deep.equal(Object.keys(all).sort());
   });

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { decodeDatagram, encodeMessage, FRAME_PREFIX_BYTES } from '../../../../src/adapters/wire/envelope-codec';
 import { ID_MAX_CHARS, NAME_MAX_CHARS } from '../../../../src/adapters/wire/message-schema';
-import { MAX_DATAGRAM_BYTES, MAX_FULL_NAMES, PROTOCOL_VERSION, type Message, type MessageOf } from '../../../../src/application/protocol/envelope';
+import { MAX_DATAGRAM_BYTES, MAX_FULL_NAMES, MAX_SERVER_ADDRESSES, PROTOCOL_VERSION, REGISTER_MIN_BYTES, type Message, type MessageOf } from '../../../../src/application/protocol/envelope';
+import { ADDRESS_TEXT_MAX_CHARS } from '../../../../src/domain/address';
 import { TABLE_FRAME_MAX_BYTES } from '../../../../src/application/protocol/table-row-wire';
 import { MESSAGE_MAX_BYTES } from '../../../../src/domain/message-text';
 
@@ -105,6 +106,75 @@ describe('adapters/wire/envelope-codec: every text within the limit fits one dat
       const { bytes, back } = roundTrip(ack);
       expect(bytes).to.be.at.most(MAX_DATAGRAM_BYTES);
       expect(back).to.deep.equal(ack);
+    });
+  });
+
+  describe('instance addresses: welcome.servers and the servers push', () => {
+    /** MAX_SERVER_ADDRESSES distinct addresses of the longest form. */
+    const LONGEST = Array.from({ length: MAX_SERVER_ADDRESSES }, (_, i) => `[ffff:ffff:ffff:ffff:ffff:fff${i}:255.255.255.255]:65535`);
+
+    /** A welcome or servers message carrying `servers` as given (possibly malformed), encoded by hand. */
+    const withServers = (type: 'welcome' | 'servers', servers: unknown): Buffer => {
+      const header = type === 'welcome' ? ['welcome', 'r1', 'alice', 'tok', servers] : ['servers', 'p1', 'tok', servers];
+      const head = Buffer.from(JSON.stringify(header));
+      return Buffer.concat([Buffer.from([PROTOCOL_VERSION, head.length >> 8, head.length & 0xff]), head]);
+    };
+
+    it('round-trips a welcome with and without servers, and a servers push, IPv4 and IPv6', () => {
+      const servers = ['127.0.0.1:5000', '[::1]:5001', '10.0.0.7:65535'];
+      for (const message of [
+        { t: 'welcome', re: 'r1', name: 'alice', token: 'tok' },
+        { t: 'welcome', re: 'r1', name: 'alice', token: 'tok', servers },
+        { t: 'servers', id: 'p1', token: 'tok', servers },
+      ] as Message[]) {
+        expect(roundTrip(message).back).to.deep.equal(message);
+      }
+    });
+
+    it('appends servers after the fields of a version-4 welcome (the header is positional)', () => {
+      const data = encodeMessage({ t: 'welcome', re: 'r1', name: 'alice', token: 'tok', servers: ['127.0.0.1:5000'] });
+      const head = data.subarray(FRAME_PREFIX_BYTES, FRAME_PREFIX_BYTES + data.readUInt16BE(1)).toString();
+      expect(JSON.parse(head)).to.deep.equal(['welcome', 'r1', 'alice', 'tok', ['127.0.0.1:5000']]);
+      expect(PROTOCOL_VERSION).to.equal(5);
+    });
+
+    it('the longest welcome is 569 bytes, below REGISTER_MIN_BYTES (never larger than the registration); the longest push is 534', () => {
+      expect(LONGEST.every((a) => a.length === ADDRESS_TEXT_MAX_CHARS)).to.equal(true);
+      const welcome = roundTrip({ t: 'welcome', re: LONG_ID, name: LONG_NAME, token: LONG_TOKEN, servers: LONGEST });
+      expect(welcome.bytes, 'as documented in envelope-codec.ts').to.equal(569);
+      expect(welcome.bytes).to.be.below(REGISTER_MIN_BYTES);
+      const push = roundTrip({ t: 'servers', id: LONG_ID, token: LONG_TOKEN, servers: LONGEST });
+      expect(push.bytes, 'as documented in envelope-codec.ts').to.equal(534);
+      expect(push.bytes).to.be.at.most(MAX_DATAGRAM_BYTES);
+    });
+
+    it('accepts what it encodes: 1 to MAX_SERVER_ADDRESSES well-formed addresses', () => {
+      expect(decodeDatagram(withServers('servers', LONGEST)).ok).to.equal(true);
+      expect(decodeDatagram(withServers('servers', ['1.2.3.4:1'])).ok).to.equal(true);
+      expect(decodeDatagram(withServers('welcome', null)).ok).to.equal(true);
+    });
+
+    it('drops a welcome or push with a malformed, mistyped, empty or too long list', () => {
+      const bad: unknown[] = [
+        [],
+        [...LONGEST, '1.2.3.4:5'],
+        ['localhost:5000'],
+        ['127.0.0.1'],
+        ['127.0.0.1:0'],
+        ['127.0.0.1:70000'],
+        ['::1:5000'],
+        ['[fe80::1%eth0]:5000'],
+        ['127.0.0.1:5000', 'x'],
+        ['127.0.0.1:5000\u0000'],
+        [5000],
+        '127.0.0.1:5000',
+        { 0: '127.0.0.1:5000' },
+      ];
+      for (const servers of bad) {
+        expect(decodeDatagram(withServers('welcome', servers)), `welcome ${JSON.stringify(servers)}`).to.deep.equal({ ok: false, reason: 'bad-fields' });
+        expect(decodeDatagram(withServers('servers', servers)), `servers ${JSON.stringify(servers)}`).to.deep.equal({ ok: false, reason: 'bad-fields' });
+      }
+      expect(decodeDatagram(withServers('servers', null))).to.deep.equal({ ok: false, reason: 'bad-fields' });
     });
   });
 

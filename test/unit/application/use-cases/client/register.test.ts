@@ -30,6 +30,15 @@ describe('use case (client): Register', () => {
     expect(encodeMessage(sent[0]!.message).length).to.be.at.most(1200);
   });
 
+  it('learns the instances a welcome lists; a welcome without them keeps what was learnt', async () => {
+    rig.serverAnswers((m) => (m.t === 'register' ? { t: 'welcome', re: m.id, name: 'alice', token: 'tok-9', servers: ['127.0.0.1:5000', '[::1]:5001'] } : undefined));
+    await rig.settle(rig.register.execute(), 10);
+    expect(rig.session.instances.all()).to.deep.equal([SERVER, { ip: '::1', port: 5001 }]);
+    rig.serverAnswers((m) => (m.t === 'register' ? { t: 'welcome', re: m.id, name: 'alice', token: 'tok-9' } : undefined));
+    await rig.settle(rig.register.execute(), 10);
+    expect(rig.session.instances.all()).to.deep.equal([SERVER, { ip: '::1', port: 5001 }]);
+  });
+
   it('uses the same secret on every registration of the name', async () => {
     rig.serverAnswers((m) => (m.t === 'register' ? { t: 'welcome', re: m.id, name: 'alice', token: `t-${m.id}` } : undefined));
     await rig.settle(rig.register.execute(), 10);

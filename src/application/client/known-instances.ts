@@ -1,0 +1,72 @@
+import { addressKey, parseAddress, sameAddress, type Address } from '../../domain/address';
+
+/**
+ * The server instances a client knows of, in the order it tries them: the one it was started
+ * with, then those given with `--servers`, then those the system announced (`welcome.servers`,
+ * the `servers` push). An announced list replaces the one announced before; the start and
+ * configured addresses always stay, so a client whose system shrank to instances it cannot
+ * reach can still go back to those the user named. One of them is the current instance, the
+ * one every request goes to.
+ *
+ * Pushes are taken from any known instance (with the session token): another instance of the
+ * system, or the current one under another of its addresses, may speak for the system.
+ */
+export class KnownInstances {
+  private readonly given: readonly Address[];
+  private announced: readonly Address[] = [];
+  private currentAddress: Address;
+
+  constructor(start: Address, configured: readonly Address[] = []) {
+    this.given = [start, ...configured];
+    this.currentAddress = start;
+  }
+
+  /** The instance requests go to. */
+  get current(): Address {
+    return this.currentAddress;
+  }
+
+  /** Make `address` the current instance (it is added to the announced ones if unknown). */
+  use(address: Address): void {
+    if (!this.knows(address)) this.announced = [...this.announced, address];
+    this.currentAddress = address;
+  }
+
+  /**
+   * Replace the announced instances with the system's live instances, as it announces them
+   * (`ip:port`, `[ip]:port`); an entry that does not parse is skipped (the codec refuses such
+   * datagrams already).
+   */
+  learn(announced: readonly string[]): void {
+    this.announced = announced.map(parseAddress).filter((a): a is Address => a !== undefined);
+  }
+
+  /** Every known instance once, in the order they are tried. */
+  all(): Address[] {
+    const seen = new Set<string>();
+    const list: Address[] = [];
+    for (const address of [...this.given, ...this.announced, this.currentAddress]) {
+      const key = addressKey(address);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      list.push(address);
+    }
+    return list;
+  }
+
+  knows(address: Address): boolean {
+    return this.all().some((known) => sameAddress(known, address));
+  }
+
+  /**
+   * The instances to try when `failed` stops answering: every other known one, starting with
+   * the one after it in the list and wrapping around, so clients spread over the list instead
+   * of all crowding onto its first entry.
+   */
+  alternativesTo(failed: Address): Address[] {
+    const list = this.all();
+    const at = list.findIndex((known) => sameAddress(known, failed));
+    if (at < 0) return list;
+    return [...list.slice(at + 1), ...list.slice(0, at)];
+  }
+}

@@ -1,0 +1,64 @@
+import { expect } from 'chai';
+import { ChatAppProcess, freeUdpPort, useProcessPool } from '../support/chatapp-process';
+
+const WELCOME = '>>> [Welcome, You are registered.]';
+const TABLE = '>>> [Client table updated.]';
+
+/** SPEC §7 "Several servers", the client's side, through real processes over UDP on 127.0.0.1. */
+describe('e2e: a client moves to another server instance when its own is killed', function () {
+  this.timeout(30_000);
+
+  const pool = useProcessPool();
+
+  async function server(): Promise<{ proc: ChatAppProcess; port: number }> {
+    const port = await freeUdpPort();
+    const proc = pool.start(['-s', String(port)]);
+    const [line] = await proc.linesAfter(0, 1);
+    expect(line).to.match(/^>>> \[Server listening on .*127\.0\.0\.1:\d+.*\]$/);
+    return { proc, port };
+  }
+
+  async function next(proc: ChatAppProcess, action: () => void, count: number): Promise<string[]> {
+    const mark = proc.lines.length;
+    action();
+    return proc.linesAfter(mark, count);
+  }
+
+  it('send_all after SIGKILL of its server: the failover line, then the other server ACKs; dereg goes there too', async () => {
+    const a = await server();
+    const b = await server();
+    const x = pool.start(['-c', 'x', '127.0.0.1', String(a.port), String(await freeUdpPort()), '--servers', `127.0.0.1:${b.port}`]);
+    expect(await x.linesAfter(0, 2)).to.deep.equal([WELCOME, TABLE]);
+    await a.proc.kill('SIGKILL');
+    const started = Date.now();
+    // B's table holds x alone, as A's did: no table line.
+    expect(await next(x, () => x.type('send_all hi'), 2)).to.deep.equal([
+      `>>> [Server 127.0.0.1:${a.port} not responding; now using 127.0.0.1:${b.port}.]`,
+      '>>> [Message received by Server.]',
+    ]);
+    expect(Date.now() - started).to.be.within(2400, 6000);
+    expect(await next(x, () => x.type('dereg x'), 1)).to.deep.equal(['>>> [You are Offline. Bye.]']);
+    x.endInput();
+    expect(await x.waitForExit()).to.equal(0);
+    expect(x.lines.filter((l) => l.includes('not responding'))).to.have.length(1);
+  });
+
+  it('both servers gone: [Server not responding] and [Exiting] after trying each, exit status 1', async () => {
+    const a = await server();
+    const b = await server();
+    const x = pool.start(['-c', 'x', '127.0.0.1', String(a.port), String(await freeUdpPort()), '--servers', `127.0.0.1:${b.port}`]);
+    expect(await x.linesAfter(0, 2)).to.deep.equal([WELCOME, TABLE]);
+    await a.proc.kill('SIGKILL');
+    await b.proc.kill('SIGKILL');
+    const started = Date.now();
+    expect(await next(x, () => x.type('dereg x'), 2)).to.deep.equal(['>>> [Server not responding]', '>>> [Exiting]']);
+    expect(Date.now() - started).to.be.within(4900, 9000);
+    expect(await x.waitForExit()).to.equal(1);
+  });
+
+  it('a malformed --servers is a usage error: one line, exit status 2', async () => {
+    const x = pool.start(['-c', 'x', '127.0.0.1', '5000', String(await freeUdpPort()), '--servers', '127.0.0.1']);
+    expect(await x.waitForExit()).to.equal(2);
+    expect([...x.lines, ...x.stderr].join('\n')).to.include('invalid --servers entry "127.0.0.1"');
+  });
+});
