@@ -14,6 +14,7 @@ import { ServerState } from '../application/server/server-state';
 import { TableBroadcaster } from '../application/server/table-broadcaster';
 import { TableJournal } from '../application/server/table-journal';
 import { BackgroundTasks } from '../application/server/background-tasks';
+import { ServersAnnouncer } from '../application/server/servers-announcer';
 import { ChatSettings, ClientIdentity } from '../application/settings';
 import { WireSize } from '../application/ports/wire-size';
 import { CodecWireSize } from '../adapters/wire/codec-wire-size';
@@ -39,7 +40,7 @@ export const NodeConfigToken = Symbol('NodeConfig');
 const SERVER_CLASSES = [
   ServerState, PendingRegistrations, ServerInbound, ChatServer, TableBroadcaster, LivenessProbe, RegistrySync,
   AcceptRegistration, ServerConfirmRegistration, AcceptDeregistration, StoreOfflineMessage,
-  DeliverOfflineMessages, RelayChannelMessage, ServeTableRequest, MarkOffline, TableJournal, BackgroundTasks,
+  DeliverOfflineMessages, RelayChannelMessage, ServeTableRequest, MarkOffline, TableJournal, BackgroundTasks, ServersAnnouncer,
 ] as const;
 
 const CLIENT_CLASSES = [

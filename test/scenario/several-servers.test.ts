@@ -70,4 +70,49 @@ describe('scenario: several server instances form one system', () => {
       '>>> bob: 2026-11-23 12:00:02 three',
     ]);
   });
+
+  it('test case 2 with a second instance alive: the client moves to it instead of exiting, and the save is kept', async () => {
+    s = new Scenario();
+    const shared = s.newSystem();
+    const a = await s.startServer({ port: SERVER_PORT, system: shared });
+    await s.startServer({ port: SERVER_PORT + 1, system: shared });
+    // The first instance learns of the second at its next heartbeat (within a second).
+    await s.run(1500);
+    const x = await s.startClient('x', { server: SERVER_PORT });
+    const ySecrets = new InMemorySecretStore();
+    const y = await s.startClient('y', { server: SERVER_PORT, secrets: ySecrets });
+    expect(await s.say(y, 'dereg y')).to.deep.equal(['>>> [You are Offline. Bye.]']);
+    await a.server.stop();
+    expect(await s.say(x, 'send y are you there', 5000)).to.deep.equal([
+      '>>> [No ACK from y, message sent to server.]',
+      `>>> [Server 127.0.0.1:${SERVER_PORT} not responding; now using 127.0.0.1:${SERVER_PORT + 1}.]`,
+      '>>> [Messages received by the server and saved]',
+    ]);
+    expect(x.exitCode).to.equal(undefined);
+    // y comes back (to the live instance) and gets it.
+    const back = await s.startClient('y', { server: SERVER_PORT + 1, secrets: ySecrets });
+    expect(back.lines.slice(2)).to.deep.equal(['>>> [You have messages]', '>>> x: 2026-11-23 12:00:04 are you there']);
+  });
+
+  it('a stopped instance\'s clients are taken over: the survivor pushes them the table, and their next request moves to it', async () => {
+    s = new Scenario();
+    const shared = s.newSystem();
+    const a = await s.startServer({ port: SERVER_PORT, system: shared });
+    await s.startServer({ port: SERVER_PORT + 1, system: shared });
+    // The first instance learns of the second at its next heartbeat (within a second).
+    await s.run(1500);
+    const x = await s.startClient('x', { server: SERVER_PORT });
+    const y = await s.startClient('y', { server: SERVER_PORT + 1 });
+    await a.server.stop();
+    // Within a few heartbeats the survivor took x over; a newcomer's registration reaches x through it.
+    await s.run(4000);
+    const xm = x.lines.length;
+    await s.startClient('z', { server: SERVER_PORT + 1 });
+    expect(x.view.since(xm)).to.deep.equal(['>>> [Client table updated.]']);
+    expect(await s.say(x, 'send_all still here', 5000)).to.deep.equal([
+      `>>> [Server 127.0.0.1:${SERVER_PORT} not responding; now using 127.0.0.1:${SERVER_PORT + 1}.]`,
+      '>>> [Message received by Server.]',
+    ]);
+    expect(y.lines.at(-1)).to.equal('>>> [Channel_Message x: still here]');
+  });
 });

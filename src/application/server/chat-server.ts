@@ -12,6 +12,7 @@ import { DeliverOfflineMessages } from '../use-cases/server/deliver-offline-mess
 import { MarkOffline } from '../use-cases/server/mark-offline';
 import { BackgroundTasks } from './background-tasks';
 import { ClusterSync, type ClusterFailure } from './cluster-sync';
+import { ServersAnnouncer } from './servers-announcer';
 import { LivenessProbe } from './liveness-probe';
 import { PendingRegistrations } from './pending-registrations';
 import { ServerInbound } from './server-inbound';
@@ -44,6 +45,7 @@ export class ChatServer {
     @inject(PendingRegistrations) private readonly pendingRegistrations: PendingRegistrations,
     @inject(TableJournal) private readonly journal: TableJournal,
     @inject(BackgroundTasks) private readonly tasks: BackgroundTasks,
+    @inject(ServersAnnouncer) private readonly announcer: ServersAnnouncer,
     @inject(ClusterSync) @optional() private readonly cluster?: ClusterSync,
   ) {}
 
@@ -104,6 +106,7 @@ export class ChatServer {
         await this.recover(names.filter((key) => this.state.records.get(key)?.validated));
       }),
     );
+    cluster.onMembersChanged(() => this.announcer.announce(cluster.servers()));
     this.transport.onReceive((inbound) => this.inbound.handle(inbound));
     const address = await this.transport.start();
     await cluster.join(address.port);

@@ -6,6 +6,7 @@ import { Clock, type TimerHandle } from '../ports/clock';
 import { Logger } from '../ports/logger';
 import { HEARTBEAT_PERIOD_MS, Membership, type Member } from '../ports/membership';
 import { TableFeed, type TableChange, type TableSession, type TableSnapshot, type TableSubscription } from '../ports/table-feed';
+import { MAX_SERVER_ADDRESSES } from '../protocol/envelope';
 import { PENDING_REGISTRATION_MS } from './pending-registrations';
 import { ServerState } from './server-state';
 import { TableBroadcaster } from './table-broadcaster';
@@ -111,9 +112,14 @@ export class ClusterSync {
     this.schedule();
   }
 
-  /** The live instances' addresses, oldest first, as clients are told them. */
+  /**
+   * The live instances' addresses as clients are told them: this one first, then the others
+   * oldest first, at most MAX_SERVER_ADDRESSES (a client needs a few to move to, not all).
+   */
   servers(): string[] {
-    return this.members.map((m) => formatAddress(m.address));
+    const mine = this.members.filter((m) => m.id === this.id);
+    const others = this.members.filter((m) => m.id !== this.id);
+    return [...mine, ...others].slice(0, MAX_SERVER_ADDRESSES).map((m) => formatAddress(m.address));
   }
 
   /**

@@ -66,7 +66,9 @@ export class AcceptRegistration {
       this.state.add(key, record);
     }
     this.state.assignToken(key, record, this.crypto.secretToken());
-    return { t: 'welcome', re: message.id, name: row?.name ?? name.value.display, token: record.token };
+    // An instance of several tells the client where the others are, to move to if this one stops.
+    const servers = this.cluster?.servers();
+    return { t: 'welcome', re: message.id, name: row?.name ?? name.value.display, token: record.token, ...(servers && servers.length > 0 ? { servers } : {}) };
   }
 
   /**
