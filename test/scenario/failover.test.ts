@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { ClientSession } from '../../src/application/client/client-session';
 import type { Address } from '../../src/domain/address';
+import { decodeDatagram } from '../../src/adapters/wire/envelope-codec';
 import { MemoryAttacker } from '../support/attacker';
 import { Scenario, SERVER_PORT, type ServerNode, type TestClient } from '../support/scenario';
 
@@ -182,6 +183,22 @@ describe('scenario: a client moves to another server instance when its own stops
     expect(instances.all()).to.deep.equal([A, B, { ip: '127.0.0.1', port: 5021 }]);
     expect(atB.inbox).to.have.length(3);
     expect(x.lines.filter((l) => l.includes('Server'))).to.deep.equal([]);
+  });
+
+  it('a server that stops between its welcome and the ACK of the confirm: the client moves at start instead of exiting', async () => {
+    let stopping: Promise<void> | undefined;
+    s.network.onSend = (data) => {
+      const decoded = decodeDatagram(data);
+      // A answers the registration, then is gone before it hears the confirm.
+      if (!stopping && decoded.ok && decoded.message.t === 'welcome') stopping = a.server.stop();
+    };
+    const x = await s.startClient('x', { servers: [B], settle: false });
+    await s.run(4000);
+    await stopping;
+    expect(x.lines).to.deep.equal(['>>> [Welcome, You are registered.]', SWITCHED_A_TO_B, '>>> [Client table updated.]']);
+    expect(sessionOf(x).server).to.deep.equal(B);
+    expect(x.exitCode).to.equal(undefined);
+    expect(b.table().rows.map((r) => `${r.name}:${r.online}`)).to.deep.equal(['x:true']);
   });
 });
 

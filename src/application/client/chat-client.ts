@@ -261,6 +261,8 @@ export class ChatClient {
     const confirmed = await this.confirm.execute();
     if (!confirmed.ok) {
       if (confirmed.error.code !== 'not-sent') {
+        // The server stopped between its welcome and our confirm: another known instance may take us.
+        if (!this.stopped && (await this.failover.recover(this.session.server))) return true;
         this.serverGone();
         return false;
       }
