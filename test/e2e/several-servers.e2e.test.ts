@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { runTestCaseOne } from '../support/assignment-cases';
+import { runTestCaseOne, runTestCaseThree, typeAndRead } from '../support/assignment-cases';
 import { freeUdpPort, useProcessPool, type ChatAppProcess } from '../support/chatapp-process';
 import { uniquePrefix, useRedisServer } from '../support/redis-server';
 
@@ -27,21 +27,72 @@ describe('e2e: two server instances over one Redis', function () {
       await proc.linesAfter(0, 1);
       instances.push(proc);
     }
+    // The first instance learns of the second at its next heartbeat (each second); clients
+    // registering after that are told of both in their welcome.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
   });
+
+  async function client(name: string, port: number): Promise<ChatAppProcess> {
+    const proc = run.start(['-c', name, '127.0.0.1', String(port), String(await freeUdpPort())]);
+    expect(await proc.linesAfter(0, 2)).to.deep.equal([WELCOME, TABLE]);
+    return proc;
+  }
 
   /** Clients go to the instances in turn: x on the first, y on the second, z on the first. */
   function placer(): (name: string) => Promise<ChatAppProcess> {
     let next = 0;
-    return async (name) => {
-      const port = ports[next++ % ports.length]!;
-      const proc = run.start(['-c', name, '127.0.0.1', String(port), String(await freeUdpPort())]);
-      expect(await proc.linesAfter(0, 2)).to.deep.equal([WELCOME, TABLE]);
-      return proc;
-    };
+    return (name) => client(name, ports[next++ % ports.length]!);
   }
 
   it('test case 1 across the instances: the same lines as with one server', async () => {
     await runTestCaseOne(placer());
     for (const instance of instances) expect(instance.exitCode, 'an instance exited').to.equal(undefined);
+  });
+
+  it('test case 3 across the instances: x on the first, y on the second, z on the first', async () => {
+    await runTestCaseThree(placer());
+  });
+
+  it('test case 2 with the second instance alive: x moves to it instead of exiting, and y gets the message from it', async () => {
+    const x = await client('x', ports[0]!);
+    const y = await client('y', ports[0]!);
+    await x.waitFor(TABLE);
+    expect(await typeAndRead(y, 'dereg y', 1)).to.deep.equal(['>>> [You are Offline. Bye.]']);
+    await instances[0]!.kill('SIGKILL');
+    const started = Date.now();
+    expect(await typeAndRead(x, 'send y are you there', 3)).to.deep.equal([
+      '>>> [No ACK from y, message sent to server.]',
+      `>>> [Server 127.0.0.1:${ports[0]} not responding; now using 127.0.0.1:${ports[1]}.]`,
+      '>>> [Messages received by the server and saved]',
+    ]);
+    expect(Date.now() - started, 'the five tries at the killed instance, then the move').to.be.within(2_400, 6_000);
+    expect(x.exitCode).to.equal(undefined);
+    // y's instance is gone too: its reg moves, then goes on as any registration does.
+    const back = await typeAndRead(y, 'reg y', 5);
+    expect(back.slice(0, 4)).to.deep.equal([
+      `>>> [Server 127.0.0.1:${ports[0]} not responding; now using 127.0.0.1:${ports[1]}.]`,
+      WELCOME,
+      TABLE,
+      '>>> [You have messages]',
+    ]);
+    expect(back[4]).to.match(/^>>> x: \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} are you there$/);
+  });
+
+  it('an instance killed: the survivor takes its clients over within seconds and pushes them the table', async () => {
+    const x = await client('x', ports[0]!);
+    const y = await client('y', ports[1]!);
+    await x.waitFor(TABLE);
+    await instances[0]!.kill('SIGKILL');
+    // The lease of the killed instance runs out (3 s), the survivor takes x over, probes it and
+    // sends it the table; x then hears of z through the survivor without having typed anything.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const mark = x.lines.length;
+    await client('z', ports[1]!);
+    expect(await x.linesAfter(mark, 1)).to.deep.equal([TABLE]);
+    expect(await typeAndRead(x, 'send_all hello', 2)).to.deep.equal([
+      `>>> [Server 127.0.0.1:${ports[0]} not responding; now using 127.0.0.1:${ports[1]}.]`,
+      '>>> [Message received by Server.]',
+    ]);
+    await y.waitFor('>>> [Channel_Message x: hello]');
   });
 });

@@ -82,7 +82,9 @@ export class Failover {
       from = candidate;
       // Its table versions are its own: the whole table it sends on the confirm is taken as is.
       this.session.table.forgetVersion();
-      this.session.tableFromNewInstance = true;
+      // A registration the user asked for (`reg`, the first one) shows its table line as always;
+      // a move in the middle of a session announces the table only if it changes the rows.
+      this.session.tableFromNewInstance = !options.welcome;
       const confirmed = await this.confirm.execute();
       if (confirmed.ok) return true;
       this.logger.warn('the new server instance did not confirm this client', { instance: formatAddress(candidate), reason: confirmed.error.code });
