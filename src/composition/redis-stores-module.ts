@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { ChannelLog } from '../application/ports/channel-log';
 import { MailboxStore } from '../application/ports/mailbox-store';
 import { Membership } from '../application/ports/membership';
-import { TableFeed, type TableClaim, type TableFollower, type TableSnapshot, type TableSubscription } from '../application/ports/table-feed';
+import { TableFeed, type ClaimSession, type TableClaim, type TableFollower, type TableSnapshot, type TableSubscription } from '../application/ports/table-feed';
 import { ClusterOptions, ClusterSync } from '../application/server/cluster-sync';
 import type { TableRow } from '../domain/client-table';
 import { SecretStore } from '../application/ports/secret-store';
@@ -102,7 +102,7 @@ class ConnectingTableFeed implements TableFeed {
     }
   }
 
-  claim(row: TableRow, owner: string, session?: { readonly token: string; readonly home: string }): Promise<TableClaim> {
+  claim(row: TableRow, owner: string, session?: ClaimSession): Promise<TableClaim> {
     return this.inner.claim(row, owner, session);
   }
 
@@ -112,6 +112,10 @@ class ConnectingTableFeed implements TableFeed {
 
   snapshot(): Promise<TableSnapshot> {
     return this.inner.snapshot();
+  }
+
+  currentVersion(): Promise<number> {
+    return this.inner.currentVersion();
   }
 
   follow(from: { readonly epoch: string; readonly version: number }, follower: TableFollower): TableSubscription {

@@ -108,6 +108,19 @@ function tableFeedContract(adapter: string, newSystem: (keep: number) => FeedSys
       expect(await a.snapshot()).to.deep.include({ version: 1, rows: [row('alice')] });
     });
 
+    it('a change about one session (ifToken) never lands on a newer one: stale, nothing changes', async () => {
+      const system = newSystem(10_000);
+      const a = await open(system);
+      const b = await open(system);
+      await a.claim(row('alice'), 'p-alice', { token: 't1', home: '' });
+      await b.claim(row('alice', 5001), 'p-alice', { token: 't2', home: '' });
+      expect(await a.claim(row('alice', 5000, false), 'p-alice', { token: 't1', home: '', ifToken: 't1' })).to.deep.equal({ ok: false, reason: 'stale' });
+      const snapshot = await a.snapshot();
+      expect(snapshot).to.deep.include({ version: 2, rows: [row('alice', 5001)] });
+      expect(snapshot.sessions.get('alice')).to.deep.equal({ owner: 'p-alice', token: 't2', home: '' });
+      expect(await a.claim(row('alice', 5001, false), 'p-alice', { token: 't2', home: '', ifToken: 't2' })).to.deep.equal({ ok: true, version: 3 });
+    });
+
     it('two instances claiming one free name at the same instant: exactly one wins, every time', async () => {
       const system = newSystem(10_000);
       const [a, b] = [await open(system), await open(system)];

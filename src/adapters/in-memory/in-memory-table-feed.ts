@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TableRow } from '../../domain/client-table';
 import { nameKey } from '../../domain/nickname';
 import { StoreClosedError } from '../../application/ports/store-closed-error';
-import type { TableChange, TableClaim, TableFeed, TableFollower, TableSession, TableSnapshot, TableSubscription } from '../../application/ports/table-feed';
+import type { ClaimSession, TableChange, TableClaim, TableFeed, TableFollower, TableSession, TableSnapshot, TableSubscription } from '../../application/ports/table-feed';
 import type { Clock } from '../../application/ports/clock';
 import type { InMemoryMembers } from './in-memory-membership';
 
@@ -74,20 +74,23 @@ export class InMemoryTableFeed implements TableFeed {
     this.closed = false;
   }
 
-  async claim(row: TableRow, owner: string, session: { readonly token: string; readonly home: string } = { token: '', home: '' }): Promise<TableClaim> {
+  async claim(row: TableRow, owner: string, session: ClaimSession = { token: '', home: '' }): Promise<TableClaim> {
     this.assertOpen();
-    if (session.home !== '' && !this.liveHome(session.home)) return { ok: false, reason: 'fenced' };
+    const by = session.by ?? session.home;
+    if (by !== '' && !this.liveHome(by)) return { ok: false, reason: 'fenced' };
     const key = nameKey(row.name);
+    const held = this.shared.sessions.get(key);
+    if (session.ifToken !== undefined && held && held.token !== session.ifToken) return { ok: false, reason: 'stale' };
     const current = this.shared.owners.get(key);
     if (current !== undefined && current !== owner) return { ok: false, reason: 'owned' };
     this.shared.owners.set(key, owner);
     const version = ++this.shared.version;
     const copy = { name: row.name, ip: row.ip, port: row.port, online: row.online };
     this.shared.rows.set(key, copy);
-    const held = { owner, token: session.token, home: session.home };
-    this.shared.sessions.set(key, held);
+    const now = { owner, token: session.token, home: session.home };
+    this.shared.sessions.set(key, now);
     this.shared.holds.delete(key);
-    this.shared.changes.push({ version, row: copy, session: held });
+    this.shared.changes.push({ version, row: copy, session: now });
     if (this.shared.changes.length > this.shared.keep) this.shared.changes.splice(0, this.shared.changes.length - this.shared.keep);
     this.shared.notify();
     return { ok: true, version };
@@ -102,6 +105,11 @@ export class InMemoryTableFeed implements TableFeed {
     if (hold && hold.untilMs > now && hold.owner !== owner) return false;
     this.shared.holds.set(key, { owner, untilMs: now + holdMs });
     return true;
+  }
+
+  async currentVersion(): Promise<number> {
+    this.assertOpen();
+    return this.shared.version;
   }
 
   async snapshot(): Promise<TableSnapshot> {

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { TableRow } from '../../domain/client-table';
 import { nameKey } from '../../domain/nickname';
 import { StoreClosedError } from '../../application/ports/store-closed-error';
-import type { TableChange, TableClaim, TableFeed, TableFollower, TableSession, TableSnapshot, TableSubscription } from '../../application/ports/table-feed';
+import type { ClaimSession, TableChange, TableClaim, TableFeed, TableFollower, TableSession, TableSnapshot, TableSubscription } from '../../application/ports/table-feed';
 import { CallGate } from './call-gate';
 import { defineLuaScript, type LuaScript } from './lua-script';
 
@@ -96,20 +96,24 @@ export class RedisTableFeed implements TableFeed {
     await this.gate.run(() => this.redis.set(this.keys.epoch, randomUUID(), 'NX'));
   }
 
-  claim(row: TableRow, owner: string, session: { readonly token: string; readonly home: string } = { token: '', home: '' }): Promise<TableClaim> {
+  claim(row: TableRow, owner: string, session: ClaimSession = { token: '', home: '' }): Promise<TableClaim> {
     return this.gate.run(async () => {
       const json = JSON.stringify({ name: row.name, ip: row.ip, port: row.port, online: row.online });
       const reply = (await this.claimScript(
         [this.keys.rows, this.keys.owners, this.keys.version, this.keys.feed, this.keys.sessions, this.keys.members],
-        [nameKey(row.name), owner, json, this.keep, this.keep < 1_000 ? '1' : '0', session.token, session.home],
+        [nameKey(row.name), owner, json, this.keep, this.keep < 1_000 ? '1' : '0', session.token, session.home, session.ifToken === undefined ? '0' : '1', session.ifToken ?? '', session.by ?? session.home],
       )) as [number, number?];
       if (reply[0] === 1) return { ok: true, version: Number(reply[1]) };
-      return { ok: false, reason: reply[0] === -1 ? 'fenced' : 'owned' };
+      return { ok: false, reason: reply[0] === -1 ? 'fenced' : reply[0] === -2 ? 'stale' : 'owned' };
     });
   }
 
   reserveName(key: string, owner: string, holdMs: number): Promise<boolean> {
     return this.gate.run(async () => (await this.reserveScript([this.keys.owners, `${this.prefix}table:hold:${key}`], [key, owner, holdMs])) === 1);
+  }
+
+  currentVersion(): Promise<number> {
+    return this.gate.run(async () => Number((await this.redis.get(this.keys.version)) ?? '0'));
   }
 
   snapshot(): Promise<TableSnapshot> {

@@ -12,6 +12,18 @@ export interface TableSession {
   readonly home: string;
 }
 
+/**
+ * The session a claim stores with the row (`token`, `home`), the instance making it (`by`,
+ * fenced: refused once its membership lease ran out; `home` when absent), and the session
+ * token it expects to replace (`ifToken`).
+ */
+export interface ClaimSession {
+  readonly token: string;
+  readonly home: string;
+  readonly by?: string;
+  readonly ifToken?: string;
+}
+
 /** One change of the shared table: `row` as it is from `version` on, and who holds it then. */
 export interface TableChange {
   readonly version: number;
@@ -35,7 +47,9 @@ export type TableClaim =
   /** The name belongs to another owner: nothing changed. */
   | { readonly ok: false; readonly reason: 'owned' }
   /** The home instance named was declared dead (its lease ran out): nothing changed. */
-  | { readonly ok: false; readonly reason: 'fenced' };
+  | { readonly ok: false; readonly reason: 'fenced' }
+  /** `ifToken` was given and the name's session is another one by now: nothing changed. */
+  | { readonly ok: false; readonly reason: 'stale' };
 
 /** Where a follower is told about changes. Calls come one at a time, in version order. */
 export interface TableFollower {
@@ -72,9 +86,11 @@ export interface TableFeed {
   open(): Promise<void>;
   /**
    * Set `row` for `owner`. `session` names the session token and home instance stored with
-   * it; a claim for a home whose membership lease ran out is refused (`fenced`).
+   * it; a claim by an instance whose membership lease ran out is refused (`fenced`). With
+   * `ifToken`, only while the name's session token is still that one (`stale` otherwise): a
+   * change about one session (it went offline) never lands on a newer one.
    */
-  claim(row: TableRow, owner: string, session?: { readonly token: string; readonly home: string }): Promise<TableClaim>;
+  claim(row: TableRow, owner: string, session?: ClaimSession): Promise<TableClaim>;
   /**
    * Hold a name that has no owner yet for `owner` for `holdMs` (its registration is being
    * confirmed): true when `owner` owns or now holds it, false when another owner does. Two
@@ -82,6 +98,8 @@ export interface TableFeed {
    */
   reserveName(nameKey: string, owner: string, holdMs: number): Promise<boolean>;
   snapshot(): Promise<TableSnapshot>;
+  /** The version of the latest change claimed anywhere (no rows: cheap, for catching up). */
+  currentVersion(): Promise<number>;
   /** Follow from `from` (a snapshot's epoch and version, or any later version delivered). */
   follow(from: { readonly epoch: string; readonly version: number }, follower: TableFollower): TableSubscription;
   /** Stops every follow and refuses later calls with `StoreClosedError`. */

@@ -24,7 +24,7 @@ export type ClusterFailure = 'fenced' | 'data-lost';
 
 /** A claim the shared table refused for good: retrying it cannot succeed. */
 export class ClaimRefusedError extends Error {
-  constructor(readonly reason: 'owned' | 'fenced', name: string) {
+  constructor(readonly reason: 'owned' | 'fenced' | 'stale', name: string) {
     super(`the shared table refused the change of ${name}: ${reason}`);
   }
 }
@@ -57,10 +57,15 @@ export class ClusterSync {
   private timer: TimerHandle | undefined;
   private beating = false;
   private stopped = false;
-  /** Per name key, this instance's claims whose change the feed has not delivered yet. */
-  private readonly local = new Map<string, number>();
+  /**
+   * Per name key, this instance's claims whose change the feed has not delivered yet: what
+   * each sets, so its change is told from another instance's when it comes back.
+   */
+  private readonly local = new Map<string, Array<{ readonly row: TableRow; readonly token: string; readonly home: string }>>();
   /** Per name key, who held the row in the last change the feed delivered. */
   private readonly sessions = new Map<string, TableSession>();
+  /** Per name key, the row as the last change the feed delivered set it. */
+  private readonly shared = new Map<string, TableRow>();
   /** Claims waiting for the feed to deliver their version. */
   private waiters: Array<{ readonly version: number; readonly resolve: () => void }> = [];
   private failed: (why: ClusterFailure) => void = () => undefined;
@@ -138,30 +143,58 @@ export class ClusterSync {
   }
 
   /**
-   * Make `name`'s row in the working table the shared one: claimed for its owner with its
-   * session and this instance as its home; resolves once the feed delivered the change (it is
-   * durable and published to this instance's clients). Rejects with `ClaimRefusedError` when
-   * the name has another owner or this instance was declared dead.
+   * Make `name`'s row in the working table the shared one; resolves once the feed delivered
+   * the change (it is durable and published to this instance's clients).
+   *
+   * - `session` (a registration confirmed here): the row with this instance's session token,
+   *   and this instance as the client's home.
+   * - `status` (the session went offline: a dereg here, or a probe from any instance found it
+   *   gone): only if the name's session is still the one this instance knows, which keeps its
+   *   token and home; a newer session elsewhere wins (`stale`: the working row goes back to
+   *   the shared one and nothing changes).
+   *
+   * Rejects with `ClaimRefusedError` when the name has another owner, this instance was
+   * declared dead, or (`status`) the session is another one by now.
    */
-  async commit(name: string): Promise<void> {
+  async commit(name: string, mode: 'session' | 'status' = 'session'): Promise<void> {
     const key = nameKey(name);
     const row = this.state.table.get(key);
     const record = this.state.records.get(key);
     if (!row || !record) return;
-    this.local.set(key, (this.local.get(key) ?? 0) + 1);
+    const known = this.sessions.get(key);
+    const session =
+      mode === 'session'
+        ? { token: record.token, home: this.id, by: this.id }
+        : { token: record.token, home: known?.home ?? this.id, by: this.id, ifToken: record.token };
+    const expected = { row, token: session.token, home: session.home };
+    this.local.set(key, [...(this.local.get(key) ?? []), expected]);
     let delivered = false;
     try {
-      if (row.online && !(await this.membership.home(key))) throw new ClaimRefusedError('fenced', row.name);
-      const claim = await this.feed.claim(row, record.proof, { token: record.token, home: this.id });
+      if (mode === 'session' && row.online && !(await this.membership.home(key))) throw new ClaimRefusedError('fenced', row.name);
+      const claim = await this.feed.claim(row, record.proof, session);
       if (!claim.ok) throw new ClaimRefusedError(claim.reason, row.name);
       delivered = true;
       await this.published(claim.version);
     } catch (error) {
-      // The change will never come through the feed: stop holding back the others' changes of this name.
-      if (!delivered) this.release(key);
+      // The change will never come through the feed: stop holding back the others' changes of
+      // this name, and take the shared row and session back where this claim changed them.
+      if (!delivered) {
+        this.release(key, expected);
+        const shared = this.shared.get(key);
+        if (!this.local.has(key) && shared && known) this.adopt(key, shared, this.sessions.get(key) ?? known);
+      }
       if (error instanceof ClaimRefusedError && error.reason === 'fenced') this.fail('fenced');
       throw error;
     }
+  }
+
+  /**
+   * Resolves once this instance's table includes every change claimed anywhere before the
+   * call: a `send_all` then reaches every member whose registration completed before it,
+   * whichever instance took it.
+   */
+  async catchUp(): Promise<void> {
+    await this.published(await this.feed.currentVersion());
   }
 
   /** Leave the system (the others see this instance gone at once) and stop following. */
@@ -180,9 +213,9 @@ export class ClusterSync {
     return new Promise((resolve) => this.waiters.push({ version, resolve }));
   }
 
-  private release(key: string): void {
-    const left = (this.local.get(key) ?? 1) - 1;
-    if (left > 0) this.local.set(key, left);
+  private release(key: string, expected: { readonly row: TableRow; readonly token: string; readonly home: string }): void {
+    const left = (this.local.get(key) ?? []).filter((claim) => claim !== expected);
+    if (left.length > 0) this.local.set(key, left);
     else this.local.delete(key);
   }
 
@@ -191,9 +224,11 @@ export class ClusterSync {
       this.state.published.applyChange(change.version, change.row);
       const key = nameKey(change.row.name);
       this.sessions.set(key, change.session);
-      if (change.session.home === this.id && this.local.has(key)) {
+      this.shared.set(key, change.row);
+      const own = this.local.get(key)?.find((c) => c.token === change.session.token && c.home === change.session.home && sameRowAs(c.row, change.row));
+      if (own) {
         // This instance's own claim: its working row and record are already what it says.
-        this.release(key);
+        this.release(key, own);
       } else if (!this.local.has(key)) {
         // Another instance's change, or an older one of ours: the name's row and record follow
         // it. While a claim of ours for the name is under way its newer row stays.
@@ -228,6 +263,7 @@ export class ClusterSync {
       const key = nameKey(row.name);
       const session = snapshot.sessions.get(key) ?? { owner: '', token: '', home: '' };
       this.sessions.set(key, session);
+      this.shared.set(key, row);
       if (!this.local.has(key)) this.adopt(key, row, session, false);
     }
   }
@@ -291,4 +327,8 @@ export class ClusterSync {
     this.timer = undefined;
     this.failed(why);
   }
+}
+
+function sameRowAs(a: TableRow, b: TableRow): boolean {
+  return nameKey(a.name) === nameKey(b.name) && a.ip === b.ip && a.port === b.port && a.online === b.online;
 }

@@ -47,24 +47,31 @@ export class TableJournal {
   async upsert(row: TableRow): Promise<boolean> {
     // One of several instances also shares a new session (token, home) of an unchanged row.
     if (!this.state.table.upsert(row) && !this.cluster?.sessionChanged(nameKey(row.name))) return false;
-    await this.commit(row.name);
+    await this.commit(row.name, 'session');
     return true;
   }
 
   /** Set a name online or offline; resolves like `upsert`. */
   async setOnline(name: string, online: boolean): Promise<boolean> {
     if (!this.state.table.setOnline(name, online)) return false;
-    await this.commit(name);
+    try {
+      await this.commit(name, 'status');
+    } catch (error) {
+      // One of several instances: the name's session changed elsewhere meanwhile; this change
+      // was about the old one, so nothing changed.
+      if (error instanceof ClaimRefusedError && error.reason === 'stale') return false;
+      throw error;
+    }
     return true;
   }
 
-  private async commit(name: string): Promise<void> {
+  private async commit(name: string, mode: 'session' | 'status'): Promise<void> {
     const version = this.state.table.version;
     const row = this.state.table.get(name)!;
     const cluster = this.cluster;
     for (let waitMs = RETRY_FIRST_MS; ; waitMs = Math.min(RETRY_MAX_MS, waitMs * 2)) {
       try {
-        if (cluster) return await cluster.commit(name);
+        if (cluster) return await cluster.commit(name, mode);
         await this.registry.persist(name);
         break;
       } catch (error) {

@@ -1,4 +1,4 @@
-import { inject, injectable } from 'inversify';
+import { inject, injectable, optional } from 'inversify';
 import type { Address } from '../../../domain/address';
 import type { TableRow } from '../../../domain/client-table';
 import { channelRecipients } from '../../../domain/group-channel';
@@ -6,6 +6,7 @@ import { validateMessageText } from '../../../domain/message-text';
 import { nameKey } from '../../../domain/nickname';
 import type { StoredMessage } from '../../../domain/offline-mailbox';
 import { BackgroundTasks } from '../../server/background-tasks';
+import { ClusterSync } from '../../server/cluster-sync';
 import { LivenessProbe } from '../../server/liveness-probe';
 import { ServerState, type PushTarget } from '../../server/server-state';
 import { ChannelLog } from '../../ports/channel-log';
@@ -17,6 +18,7 @@ import { MAX_FULL_NAMES, type MessageOf, type Reply } from '../../protocol/envel
 import { ReliableSender } from '../../reliable-sender';
 import { ChatSettings } from '../../settings';
 import { MarkOffline } from './mark-offline';
+import { DeliverOfflineMessages } from './deliver-offline-messages';
 
 /**
  * A `send_all`: stored for every offline member and recorded in the channel log for every
@@ -40,6 +42,8 @@ export class RelayChannelMessage {
     @inject(ChatSettings) private readonly settings: ChatSettings,
     @inject(Logger) private readonly logger: Logger,
     @inject(BackgroundTasks) private readonly tasks: BackgroundTasks,
+    @inject(DeliverOfflineMessages) private readonly deliver: DeliverOfflineMessages,
+    @inject(ClusterSync) @optional() private readonly cluster?: ClusterSync,
   ) {}
 
   /** The tail of each member's queue of channel pushes. */
@@ -50,6 +54,8 @@ export class RelayChannelMessage {
     if (!session) return undefined;
     if (!validateMessageText(message.text).ok) return { t: 'ack', re: message.id, status: 'invalid' };
     const senderName = session.record.name;
+    // One instance of several: members registered through other instances up to now count too.
+    await this.cluster?.catchUp();
     const { online, offline } = channelRecipients(this.state.table, senderName);
     // One time for the message: every member's copy shows when the server took it, however
     // much later a member found gone has it stored.
@@ -74,6 +80,9 @@ export class RelayChannelMessage {
     const [, ...kept] = await Promise.all([recorded, ...offline.map((row) => this.storeFor(row, stored(row)))]);
     // Members whose mailbox is full do not get it: the sender is told who, never left to believe they will.
     const full = offline.filter((_, i) => !kept[i]).map((row) => row.name);
+    // One that came online while its copy was being stored may have had its stored messages
+    // delivered already, without this one: deliver again (a run for it lists until empty).
+    for (const row of offline) this.deliverIfOnline(row);
     for (const row of online) {
       // A failure stays owed in the channel log: the next start stores it for the member.
       this.inOrder(nameKey(row.name), () => this.pushTo(row, { id: message.id, from: senderName, text: message.text }, () => stored(row)));
@@ -107,8 +116,15 @@ export class RelayChannelMessage {
         await this.markOffline.execute(row.name, target.token);
       }
       await this.storeFor(row, stored());
+      // The member may be online again by now (a new session, which the failed pushes did not
+      // reach): stored messages go to it now, not at its next log-in.
+      this.deliverIfOnline(row);
     }
     await this.channelLog.delivered(content.id, nameKey(row.name));
+  }
+
+  private deliverIfOnline(row: TableRow): void {
+    if (this.state.table.get(row.name)?.online) this.tasks.run('delivering stored messages', () => this.deliver.execute(nameKey(row.name)));
   }
 
   /**

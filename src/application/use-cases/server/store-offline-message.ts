@@ -1,6 +1,8 @@
-import { inject, injectable } from 'inversify';
+import { inject, injectable, optional } from 'inversify';
 import { validateMessageText } from '../../../domain/message-text';
 import { parseNickname } from '../../../domain/nickname';
+import { BackgroundTasks } from '../../server/background-tasks';
+import { ClusterSync } from '../../server/cluster-sync';
 import { LivenessProbe } from '../../server/liveness-probe';
 import { ServerState } from '../../server/server-state';
 import { TableBroadcaster } from '../../server/table-broadcaster';
@@ -8,6 +10,7 @@ import { Clock } from '../../ports/clock';
 import { MailboxStore } from '../../ports/mailbox-store';
 import type { Inbound } from '../../ports/transport';
 import type { MessageOf, Reply, SaveStatus } from '../../protocol/envelope';
+import { DeliverOfflineMessages } from './deliver-offline-messages';
 import { MarkOffline } from './mark-offline';
 
 /**
@@ -25,6 +28,9 @@ export class StoreOfflineMessage {
     @inject(TableBroadcaster) private readonly broadcaster: TableBroadcaster,
     @inject(MailboxStore) private readonly mailbox: MailboxStore,
     @inject(Clock) private readonly clock: Clock,
+    @inject(DeliverOfflineMessages) private readonly deliver: DeliverOfflineMessages,
+    @inject(BackgroundTasks) private readonly tasks: BackgroundTasks,
+    @inject(ClusterSync) @optional() private readonly cluster?: ClusterSync,
   ) {}
 
   async execute({ message, from }: Inbound & { message: MessageOf<'save'> }): Promise<Reply | undefined> {
@@ -33,6 +39,8 @@ export class StoreOfflineMessage {
     const answer = (status: SaveStatus): Reply => ({ t: 'ack', re: message.id, status });
     const to = parseNickname(message.to);
     if (!to.ok || !validateMessageText(message.text).ok) return answer('invalid');
+    // One instance of several: the recipient may have come online through another one just now.
+    await this.cluster?.catchUp();
     const row = this.state.table.get(to.value.key);
     if (!row) return answer('unknown-recipient');
     if (row.online) {
@@ -53,6 +61,11 @@ export class StoreOfflineMessage {
       storedAtMs: this.clock.now(),
       text: message.text,
     });
+    // The recipient may have come online while it was being stored, after its stored messages
+    // were delivered: it gets this one now, not at its next log-in.
+    if (outcome !== 'full' && this.state.table.get(to.value.key)?.online) {
+      this.tasks.run('delivering stored messages', () => this.deliver.execute(to.value.key));
+    }
     return answer(outcome === 'full' ? 'full' : 'saved');
   }
 }

@@ -9,6 +9,7 @@ import { NodeFileSystem } from '../../../../../src/adapters/fs/file-system';
 import { SystemClock } from '../../../../../src/adapters/system/system-clock';
 import type { MessageOf, Reply } from '../../../../../src/application/protocol/envelope';
 import { BackgroundTasks } from '../../../../../src/application/server/background-tasks';
+import { DeliverOfflineMessages } from '../../../../../src/application/use-cases/server/deliver-offline-messages';
 import { RelayChannelMessage } from '../../../../../src/application/use-cases/server/relay-channel-message';
 import { StoreOfflineMessage } from '../../../../../src/application/use-cases/server/store-offline-message';
 import { RecordingFileSystem } from '../../../../support/recording-file-system';
@@ -68,7 +69,7 @@ describe('use case (server): every ACK of a save or send_all follows the fsync o
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const storeOffline = (): StoreOfflineMessage => new StoreOfflineMessage(rig.state, rig.probe, rig.markOffline, rig.broadcaster, mailbox, new SystemClock());
+  const storeOffline = (): StoreOfflineMessage => new StoreOfflineMessage(rig.state, rig.probe, rig.markOffline, rig.broadcaster, mailbox, new SystemClock(), rig.container.get(DeliverOfflineMessages), rig.container.get(BackgroundTasks));
   const save = (id: string): MessageOf<'save'> => ({ t: 'save', id, token: aliceToken, from: 'alice', to: 'bob', text: `saved ${id}` });
 
   /** Run a request; note `replied <id>` in the spy's timeline when its reply comes back. */
@@ -113,7 +114,7 @@ describe('use case (server): every ACK of a save or send_all follows the fsync o
   });
 
   it('a send_all is ACKed only after the fsyncs of its channel-log record (online members) and mailbox record (offline ones)', async () => {
-    const relay = new RelayChannelMessage(rig.state, rig.sender, rig.probe, rig.markOffline, mailbox, channelLog, new SystemClock(), rig.settings, rig.logger, rig.container.get(BackgroundTasks));
+    const relay = new RelayChannelMessage(rig.state, rig.sender, rig.probe, rig.markOffline, mailbox, channelLog, new SystemClock(), rig.settings, rig.logger, rig.container.get(BackgroundTasks), rig.container.get(DeliverOfflineMessages));
     await channelLog.pending();
     spy.holdSyncs();
     const sendAll: MessageOf<'send-all'> = { t: 'send-all', id: 'ch1', token: aliceToken, from: 'alice', text: 'to everyone' };
