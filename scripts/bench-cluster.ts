@@ -6,7 +6,7 @@ import { FsMailboxStore } from '../src/adapters/fs/fs-mailbox-store';
 import { RedisMailboxStore } from '../src/adapters/redis/redis-mailbox-store';
 import type { MailboxStore } from '../src/application/ports/mailbox-store';
 import { RedisServerProcess, uniquePrefix } from '../test/support/redis-server';
-import { instanceStartWithTable, tableChangeAcrossInstances } from './cluster-instances-bench';
+import { instanceStartWithTable, killToServed, sendAllSplit, tableChangeAcrossInstances } from './cluster-instances-bench';
 import { numberFlag, parseFlags } from './script-flags';
 
 /**
@@ -20,9 +20,10 @@ import { numberFlag, parseFlags } from './script-flags';
  * 10,000-row shared table.
  */
 
-const USAGE = `usage: npm run bench:cluster -- [--saves N] [--concurrency N]
+const USAGE = `usage: npm run bench:cluster -- [--saves N] [--concurrency N] [--members N]
   --saves N        saves per figure (default 5000; one at a time: a fifth of it)
   --concurrency N  saves in flight for the concurrent figures (default 64)
+  --members N      channel members for the send_all figure (default 1000)
   --help           this text`;
 
 interface Figure {
@@ -66,7 +67,7 @@ function commandCalls(info: string): Map<string, number> {
 }
 
 async function main(): Promise<number> {
-  const values = parseFlags('bench:cluster', USAGE, process.argv.slice(2), { saves: { type: 'string' }, concurrency: { type: 'string' }, help: { type: 'boolean' } });
+  const values = parseFlags('bench:cluster', USAGE, process.argv.slice(2), { saves: { type: 'string' }, concurrency: { type: 'string' }, members: { type: 'string' }, help: { type: 'boolean' } });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -74,6 +75,7 @@ async function main(): Promise<number> {
   const saves = numberFlag('bench:cluster', USAGE, 'saves', values.saves, 10, 10_000_000, true) ?? 5000;
   const concurrency = numberFlag('bench:cluster', USAGE, 'concurrency', values.concurrency, 1, 10_000, true) ?? 64;
   const serial = Math.max(10, Math.floor(saves / 5));
+  const members = numberFlag('bench:cluster', USAGE, 'members', values.members, 2, 100_000, true) ?? 1000;
   const server = await RedisServerProcess.start();
   const client = await server.connect();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-bench-cluster-'));
@@ -118,6 +120,13 @@ async function main(): Promise<number> {
         `  (baseline, all 20 clients on A alone: p50 ${change.oneP50.toFixed(1)} ms  p99 ${change.oneP99.toFixed(1)} ms; ${(change.p50 / change.oneP50).toFixed(2)}×)\n`,
     );
     const startMs = await instanceStartWithTable(server, `${prefix}start:`, 10_000);
+    const split = await sendAllSplit(server, `${prefix}split:`, members, 10);
+    const ratio = split.twoMs / split.oneMs;
+    process.stdout.write(
+      `send_all to ${members} members, median of 10: over 2 instances ${split.twoMs.toFixed(0)} ms, on 1 instance ${split.oneMs.toFixed(0)} ms: ${ratio.toFixed(2)}× (target ≤ 1.2×: ${ratio <= 1.2 ? 'met' : 'missed'})\n`,
+    );
+    const servedMs = await killToServed(server, `${prefix}kill:`, 20);
+    process.stdout.write(`instance kill -9 until the last of its 20 clients had a send_all served by the survivor: ${servedMs.toFixed(0)} ms (target ≤ 5,000 ms: ${servedMs <= 5000 ? 'met' : 'missed'})\n`);
     process.stdout.write(`a new instance ready with a 10,000-row shared table: ${startMs.toFixed(0)} ms (target < 1,000 ms: ${startMs < 1000 ? 'met' : 'missed'})\n`);
     return 0;
   } finally {

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ContainerModule } from 'inversify';
 import { performance } from 'node:perf_hooks';
 import { ChatClient } from '../src/application/client/chat-client';
@@ -12,6 +15,7 @@ import { inMemoryModule } from '../src/composition/in-memory-module';
 import { memoryStoresModule } from '../src/composition/memory-stores-module';
 import { redisStoresModule } from '../src/composition/redis-stores-module';
 import { systemModule } from '../src/composition/system-module';
+import { ChatAppProcess, freeUdpPort } from '../test/support/chatapp-process';
 import type { RedisServerProcess } from '../test/support/redis-server';
 
 /** Figures of server instances over one real Redis, in one process on an in-memory network, real time. */
@@ -150,5 +154,78 @@ export async function instanceStartWithTable(redis: RedisServerProcess, prefix: 
     return performance.now() - started;
   } finally {
     await system.stop();
+  }
+}
+
+/**
+ * `send_all` from one client until all `members` others showed it, `rounds` times, with the
+ * members split over two instances (the sender on the first), beside the same on one instance.
+ * Returns the median time of a round for each.
+ */
+export async function sendAllSplit(redis: RedisServerProcess, prefix: string, members: number, rounds: number): Promise<{ twoMs: number; oneMs: number }> {
+  const run = async (instances: number, tag: string): Promise<number> => {
+    const system = benchSystem(redis, `${prefix}${tag}:`);
+    try {
+      const ports = Array.from({ length: instances }, (_, i) => BASE_PORT + 20 + i);
+      for (const port of ports) await system.instance(port);
+      const sender = await system.client('sender', ports[0]!);
+      const views: CountingView[] = [];
+      for (let i = 0; i < members; i++) views.push((await system.client(`m${i}`, ports[i % instances]!)).view);
+      // Let the table pushes of all those registrations settle.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const times: number[] = [];
+      for (let round = 0; round < rounds; round++) {
+        const before = views.map((v) => v.channel);
+        const started = performance.now();
+        await sender.client.submit({ kind: 'send_all', text: `round ${round}` });
+        await until(() => views.every((v, i) => v.channel > before[i]!), 60_000);
+        times.push(performance.now() - started);
+      }
+      return quantile(times, 0.5);
+    } finally {
+      await system.stop();
+    }
+  };
+  const oneMs = await run(1, 'one');
+  const twoMs = await run(2, 'two');
+  return { twoMs, oneMs };
+}
+
+/**
+ * Real processes: two `chatapp -s --redis` instances, `clients` `chatapp -c` on the first;
+ * the first is killed with SIGKILL and every client at once types a `send_all`: the time from
+ * the kill until the last of them printed the server's ACK (five unanswered tries, the move,
+ * the request again on the survivor).
+ */
+export async function killToServed(redis: RedisServerProcess, prefix: string, clients: number): Promise<number> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-bench-kill-'));
+  const procs: ChatAppProcess[] = [];
+  try {
+    const ports = [await freeUdpPort(), await freeUdpPort()];
+    const instances = [];
+    for (const port of ports) {
+      const proc = new ChatAppProcess(['-s', String(port), '--redis', redis.url, '--redis-prefix', prefix, '--advertise', '127.0.0.1', '--data-dir', dir]);
+      procs.push(proc);
+      await proc.linesAfter(0, 1, 10_000);
+      instances.push(proc);
+    }
+    // The first instance hears of the second at its next heartbeat; clients then learn both.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const users = [];
+    for (let i = 0; i < clients; i++) {
+      const proc = new ChatAppProcess(['-c', `k${i}`, '127.0.0.1', String(ports[0]), String(await freeUdpPort()), '--data-dir', dir]);
+      procs.push(proc);
+      await proc.waitFor('>>> [Client table updated.]', 10_000);
+      users.push(proc);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const killed = performance.now();
+    await instances[0]!.kill('SIGKILL');
+    for (const user of users) user.type('send_all after the kill');
+    await Promise.all(users.map((user) => user.waitFor('>>> [Message received by Server.]', 20_000)));
+    return performance.now() - killed;
+  } finally {
+    await Promise.all(procs.map((p) => p.kill('SIGKILL')));
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
