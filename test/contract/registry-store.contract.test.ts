@@ -5,10 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { FsRegistryStore } from '../../src/adapters/fs/fs-registry-store';
 import { InMemoryRegistryStore } from '../../src/adapters/in-memory/in-memory-registry-store';
-import { RedisRegistryStore } from '../../src/adapters/redis/redis-registry-store';
 import type { RegistryRecord, RegistryStore } from '../../src/application/ports/registry-store';
 import { StoreClosedError } from '../../src/application/ports/store-closed-error';
-import { uniquePrefix, useRedisServer } from '../support/redis-server';
 
 /** Where a registry lives: each `open` is another server's store on the same location. */
 interface RegistryLocation {
@@ -253,14 +251,5 @@ describe('FsRegistryStore: one server per data directory', () => {
     stores.push(third);
     expect(third.tornTailsDropped).to.equal(0);
     expect(await third.load()).to.have.length(3);
-  });
-});
-
-describe('on Redis', () => {
-  const redis = useRedisServer();
-  // A short lease, so a store a test leaves open could not block the next one for long.
-  registryStoreContract('RedisRegistryStore', () => {
-    const prefix = uniquePrefix('registry');
-    return { store: () => new RedisRegistryStore(redis.client(), prefix, { leaseMs: 2_000 }), remove: () => undefined };
   });
 });

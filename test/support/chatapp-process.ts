@@ -58,6 +58,8 @@ export class ChatAppProcess {
     });
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (chunk: string) => this.stderr.push(chunk));
+    // A line typed at a process that has just exited is lost with it (EPIPE), as at a terminal.
+    this.child.stdin.on('error', () => undefined);
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code) => {
         this.exitCode = code;

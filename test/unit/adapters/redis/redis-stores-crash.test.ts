@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import { RedisChannelLog } from '../../../../src/adapters/redis/redis-channel-log';
 import { RedisMailboxStore } from '../../../../src/adapters/redis/redis-mailbox-store';
-import { RedisRegistryStore } from '../../../../src/adapters/redis/redis-registry-store';
+import { RedisTableFeed } from '../../../../src/adapters/redis/redis-table-feed';
 import type { AppendOutcome } from '../../../../src/application/ports/mailbox-store';
-import type { RegistryRecord } from '../../../../src/application/ports/registry-store';
+import type { TableRow } from '../../../../src/domain/client-table';
 import type { StoredMessage } from '../../../../src/domain/offline-mailbox';
 import { RedisServerProcess, requireRedisServer, uniquePrefix, type RedisServerOptions } from '../../../support/redis-server';
 
@@ -16,8 +16,8 @@ const STREAM_SENDERS = 8;
 /** The kill comes once this many of them were ACKed. */
 const KILL_AFTER_ACKS = 60;
 
-function row(name: string, version: number, online = true): RegistryRecord {
-  return { name, ip: '127.0.0.1', port: 6000 + version, online, proof: `proof-${name}`, token: `token-${name}`, version };
+function row(name: string, port: number, online = true): TableRow {
+  return { name, ip: '127.0.0.1', port, online };
 }
 
 function message(recipient: string, id: string): StoredMessage {
@@ -49,12 +49,12 @@ interface CrashRun {
  */
 async function crashAndRestart(server: RedisServerProcess, client: Redis): Promise<CrashRun> {
   const prefix = uniquePrefix('crash');
-  const registry = new RedisRegistryStore(client, prefix, { leaseMs: 60_000 });
-  await registry.open();
-  await registry.save(row('Alice', 1));
-  await registry.save(row('bob', 2));
-  await registry.save(row('alice', 3, false));
-  await registry.reserveVersion(64);
+  // The shared table (the registry of the instances over this Redis).
+  const table = new RedisTableFeed(client, prefix);
+  await table.open();
+  await table.claim(row('Alice', 6001), 'proof-alice', { token: 'token-alice-1', home: '' });
+  await table.claim(row('bob', 6002), 'proof-bob', { token: 'token-bob', home: '' });
+  await table.claim(row('alice', 6001, false), 'proof-alice', { token: 'token-alice-2', home: '' });
 
   const mailbox = new RedisMailboxStore(client, prefix);
   const tight = new RedisMailboxStore(client, prefix, { maxMessages: 1, maxBytes: 1_000 });
@@ -94,16 +94,14 @@ async function crashAndRestart(server: RedisServerProcess, client: Redis): Promi
 
   const lost: string[] = [];
   const duplicated: string[] = [];
-  // The registry: a store opened afresh (the killed server's lease is given up first).
-  await registry.close();
-  const reopened = new RedisRegistryStore(client, prefix, { leaseMs: 60_000 });
-  await reopened.open();
-  const rows = await reopened.load();
-  const byName = new Map(rows.map((r) => [r.name.toLowerCase(), r]));
-  if (JSON.stringify(byName.get('alice')) !== JSON.stringify(row('alice', 3, false))) lost.push('registry row alice');
-  if (JSON.stringify(byName.get('bob')) !== JSON.stringify(row('bob', 2))) lost.push('registry row bob');
-  if ((await reopened.highestVersion()) !== 64) lost.push('reserved version 64');
-  await reopened.close();
+  // The shared table, read afresh: rows, owners and sessions, and the version counter.
+  const snapshot = await table.snapshot();
+  await table.close();
+  const byName = new Map(snapshot.rows.map((r) => [r.name.toLowerCase(), r]));
+  if (JSON.stringify(byName.get('alice')) !== JSON.stringify(row('alice', 6001, false))) lost.push('table row alice');
+  if (JSON.stringify(byName.get('bob')) !== JSON.stringify(row('bob', 6002))) lost.push('table row bob');
+  if (JSON.stringify(snapshot.sessions.get('alice')) !== JSON.stringify({ owner: 'proof-alice', token: 'token-alice-2', home: '' })) lost.push('session of alice');
+  if (snapshot.version !== 3) lost.push('table version 3');
 
   const listedIds = async (key: string): Promise<string[]> => (await mailbox.list(key)).map((m) => m.id);
   const alice = await listedIds('alice');
@@ -169,7 +167,7 @@ describe('Redis stores: a redis-server killed with SIGKILL and restarted on the 
   it('can see a loss: the same run against a Redis without the append-only file loses what it ACKed (negative control)', async () => {
     await startWith({ appendonly: 'no', appendfsync: 'everysec' });
     const run = await crashAndRestart(server!, client!);
-    expect(run.lost).to.include('registry row alice');
+    expect(run.lost).to.include('table row alice');
     expect(run.lost).to.include('mailbox alice a1');
     expect(run.lost).to.include('refused count of carol');
     expect(run.lost).to.include('channel e1 owed to carol and dave');
