@@ -47,6 +47,8 @@ interface Writer {
   readonly proc: ChatAppProcess;
   /** Times (ms since the epoch) of the answers to its commands, in order. */
   readonly acks: number[];
+  /** What it typed and saw, with times (kept for CHATAPP_KILL_DEBUG). */
+  readonly events: Array<{ readonly at: number; readonly what: string }>;
 }
 
 /** Wait until `done`, polling; true if it came within `ms`. */
@@ -58,10 +60,14 @@ async function within(done: () => boolean, ms: number): Promise<boolean> {
   return true;
 }
 
-function count(lines: readonly string[], line: string): number {
-  let n = 0;
-  for (const l of lines) if (l === line) n += 1;
-  return n;
+/**
+ * Whether a line printed since index `from` passes `test`. Only the new lines are read: the
+ * processes print tens of thousands of lines, and scanning them all on every poll would starve
+ * this process's event loop (and skew every time it measures).
+ */
+function printedSince(lines: readonly string[], from: number, test: (line: string) => boolean): boolean {
+  for (let i = from; i < lines.length; i++) if (test(lines[i]!)) return true;
+  return false;
 }
 
 /**
@@ -114,7 +120,7 @@ export async function runInstanceKills(options: { kills: number; seed: number; s
     recipient.type('dereg r');
     await recipient.waitFor(OFFLINE, 10_000);
     const writers: Writer[] = [];
-    for (let w = 0; w < WRITERS; w++) writers.push({ name: `w${w}`, proc: await startClient(`w${w}`, w % INSTANCES), acks: [] });
+    for (let w = 0; w < WRITERS; w++) writers.push({ name: `w${w}`, proc: await startClient(`w${w}`, w % INSTANCES), acks: [], events: [] });
 
     let running = true;
     const loop = async (writer: Writer, seed: number): Promise<void> => {
@@ -122,32 +128,41 @@ export async function runInstanceKills(options: { kills: number; seed: number; s
       for (let k = 0; running; k++) {
         const { proc } = writer;
         if (proc.exitCode !== undefined) return;
+        const note = (what: string): void => {
+          writer.events.push({ at: Date.now(), what: `${what} | last: ${proc.lines.at(-1) ?? ''}` });
+        };
         const roll = own.next();
         if (roll < 0.1) {
           // A dereg/reg cycle: the session moves, messages meanwhile are stored for it.
-          const mark = count(proc.lines, OFFLINE);
+          const mark = proc.lines.length;
+          note('dereg');
           proc.type(`dereg ${writer.name}`);
-          if (!(await within(() => count(proc.lines, OFFLINE) > mark || proc.exitCode !== undefined, COMMAND_MS))) continue;
-          const welcomed = count(proc.lines, WELCOME);
+          const off = await within(() => printedSince(proc.lines, mark, (l) => l === OFFLINE) || proc.exitCode !== undefined, COMMAND_MS);
+          note(off ? 'dereg answered' : 'dereg unanswered');
+          if (!off) continue;
+          const welcomed = proc.lines.length;
           proc.type(`reg ${writer.name}`);
-          await within(() => count(proc.lines, WELCOME) > welcomed || proc.exitCode !== undefined, COMMAND_MS);
+          note('reg');
+          note((await within(() => printedSince(proc.lines, welcomed, (l) => l === WELCOME) || proc.exitCode !== undefined, COMMAND_MS)) ? 'reg answered' : 'reg unanswered');
           continue;
         }
         const channel = roll < 0.4;
         const id = `${channel ? 'c' : 'm'}-${writer.name}-${k}`;
-        const answers = (): number => proc.lines.filter((l) => ANSWER.test(l)).length;
-        const acks = (): number => proc.lines.filter((l) => (channel ? l === CHANNEL_ACK : l === SAVED || l === DIRECT_TO_R)).length;
-        const [answered, acked] = [answers(), acks()];
+        const isAck = (l: string): boolean => (channel ? l === CHANNEL_ACK : l === SAVED || l === DIRECT_TO_R);
+        const from = proc.lines.length;
         attempted += 1;
         typed.add(id);
         proc.type(channel ? `send_all ${id}` : `send r ${id}`);
-        if (!(await within(() => answers() > answered, COMMAND_MS))) {
+        note(id);
+        if (!(await within(() => printedSince(proc.lines, from, (l) => ANSWER.test(l)), COMMAND_MS))) {
           unanswered += 1;
+          note(`${id} unanswered`);
           continue;
         }
+        note(`${id} answered`);
         // An answer, even a refusal (a full mailbox), is the system serving the client.
         writer.acks.push(Date.now());
-        if (acks() > acked) {
+        if (printedSince(proc.lines, from, isAck)) {
           if (channel) ackedChannel.set(id, writer.name);
           else ackedSaves.add(id);
         }
@@ -170,14 +185,19 @@ export async function runInstanceKills(options: { kills: number; seed: number; s
       }
       const last = Math.max(...writers.map((w) => w.acks.find((t) => t > killedAt) ?? Date.now()));
       servedAgainMaxMs = Math.max(servedAgainMaxMs, served ? last - killedAt : Infinity);
+      if (process.env.CHATAPP_KILL_DEBUG && (!served || last - killedAt > 5_000)) {
+        const slowest = writers.reduce((a, b) => ((a.acks.find((t) => t > killedAt) ?? Infinity) >= (b.acks.find((t) => t > killedAt) ?? Infinity) ? a : b));
+        process.stderr.write(`kill ${kill} of instance ${victim} (port ${ports[victim]}): ${slowest.name} served again after ${last - killedAt} ms; its events:\n`);
+        for (const e of slowest.events.filter((e) => e.at > killedAt - 3_000 && e.at < last + 1_000)) process.stderr.write(`  +${e.at - killedAt} ms ${e.what}\n`);
+      }
       // The recipient logs in and out, so its mailbox never reaches the quota.
-      const welcomed = count(recipient.lines, WELCOME);
+      const welcomed = recipient.lines.length;
       recipient.type('reg r');
-      if (await within(() => count(recipient.lines, WELCOME) > welcomed, COMMAND_MS)) {
+      if (await within(() => printedSince(recipient.lines, welcomed, (l) => l === WELCOME), COMMAND_MS)) {
         await sleep(200);
-        const offline = count(recipient.lines, OFFLINE);
+        const offline = recipient.lines.length;
         recipient.type('dereg r');
-        await within(() => count(recipient.lines, OFFLINE) > offline, COMMAND_MS);
+        await within(() => printedSince(recipient.lines, offline, (l) => l === OFFLINE), COMMAND_MS);
       }
       if ((kill + 1) % 10 === 0) options.progress?.(`${kill + 1} instance kills`);
     }
