@@ -213,6 +213,11 @@ export class ConsoleUi {
     return new Promise((resolve) => this.gatheredWaiters.push(resolve));
   }
 
+  /** True when every line printed so far has been handed to the output (what written() resolves at once for). */
+  allWritten(): boolean {
+    return this.gathered.length === 0;
+  }
+
   /** Write the gathered lines now (before anything else writes to the same output). */
   flush(): void {
     this.flushScheduled = false;

@@ -7,6 +7,8 @@ export interface LineSink {
   print(line: string, style?: LineStyle): void;
   /** Resolves once every line printed so far is out (a sink may gather lines); absent: at once. */
   written?(): Promise<void>;
+  /** True when no printed line is waiting to go out; absent: lines go out at once. */
+  allWritten?(): boolean;
 }
 
 /** The ChatView of a console node: each event becomes its exact SPEC §2 line, with a style. */
@@ -19,6 +21,10 @@ export class ConsoleView implements ChatView {
 
   shown(): Promise<void> {
     return this.sink.written?.() ?? Promise.resolve();
+  }
+
+  allShown(): boolean {
+    return this.sink.allWritten?.() ?? this.sink.written === undefined;
   }
 }
 

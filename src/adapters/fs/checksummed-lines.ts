@@ -21,9 +21,10 @@ export interface DecodedLines<T> {
  * lone surrogates, so the body never contains the delimiter and round-trips any string.
  */
 export function encodeLine(body: unknown): Buffer {
-  const json = Buffer.from(JSON.stringify(body), 'utf8');
+  const json = JSON.stringify(body);
+  // crc32 of a string is that of its UTF-8 bytes, the bytes written: one buffer per line.
   const crc = crc32(json).toString(16).padStart(CRC_HEX_LENGTH, '0');
-  return Buffer.concat([Buffer.from(`${crc} `, 'ascii'), json, Buffer.from('\n', 'ascii')]);
+  return Buffer.from(`${crc} ${json}\n`, 'utf8');
 }
 
 function decodeLine<T>(line: Buffer, parse: (body: unknown) => T | undefined): T | undefined {

@@ -5,6 +5,12 @@ import path from 'node:path';
 export interface FileHandle {
   /** Write `data` at the current end of the file (the file was opened for appending or truncated). */
   append(data: Uint8Array): Promise<void>;
+  /**
+   * Write `data` at the end of the file before returning, when this handle can (opened with
+   * `writeNow`, and `data` small): true once written, false if it cannot (use `append`).
+   * Throws if the write failed, which may leave part of `data` in the file. Absent: never.
+   */
+  appendNow?(data: Uint8Array): boolean;
   /** Cut the file to `length` bytes (durable only after `sync`). */
   truncate(length: number): Promise<void>;
   /** fsync: the file's content and size are on disk when this resolves. */
@@ -66,12 +72,15 @@ class NodeFileHandle implements FileHandle {
     private readonly writeNow = false,
   ) {}
 
+  appendNow(data: Uint8Array): boolean {
+    if (!this.writeNow || data.length > WRITE_NOW_MAX_BYTES) return false;
+    let written = 0;
+    while (written < data.length) written += writeSync(this.handle.fd, data, written, data.length - written);
+    return true;
+  }
+
   async append(data: Uint8Array): Promise<void> {
-    if (this.writeNow && data.length <= WRITE_NOW_MAX_BYTES) {
-      let written = 0;
-      while (written < data.length) written += writeSync(this.handle.fd, data, written, data.length - written);
-      return;
-    }
+    if (this.appendNow(data)) return;
     // write(2) may be short (ENOSPC, signals); loop so a record is never silently cut.
     let offset = 0;
     while (offset < data.length) {

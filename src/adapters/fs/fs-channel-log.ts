@@ -88,6 +88,8 @@ export class FsChannelLog implements ChannelLog {
   private readonly entries = new Map<string, Owed>();
   private handle: FileHandle | undefined;
   private sync: GroupSync | undefined;
+  /** `done` marks waiting for the write under way to end, written together by the next one. */
+  private doneBatch: { readonly marks: Array<{ readonly id: string; readonly to: string }>; readonly written: Promise<void> } | undefined;
   /** Lines in the file now, to decide when to compact. */
   private lines = 0;
   private ready = false;
@@ -128,16 +130,50 @@ export class FsChannelLog implements ChannelLog {
   }
 
   delivered(id: string, recipientKey: string): Promise<void> {
-    return this.run(async () => {
-      const e = this.entries.get(id);
-      if (!e || !e.owed.has(recipientKey)) return;
-      await this.write({ t: 'done', id, to: recipientKey });
-      this.unsynced = true;
-      e.owed.delete(recipientKey);
-      if (e.owed.size > 0) return;
-      this.entries.delete(id);
-      if (this.lines > 2 * this.entries.size + COMPACT_SLACK_LINES) await this.reopenCompacted();
+    if (this.closed) return Promise.reject(new StoreClosedError('channel log'));
+    // Marks made while an earlier write is under way wait in one batch and go out in one
+    // write: a send_all to a thousand members costs a few writes, not one per member.
+    const waiting = this.doneBatch;
+    if (waiting) {
+      waiting.marks.push({ id, to: recipientKey });
+      return waiting.written;
+    }
+    const marks = [{ id, to: recipientKey }];
+    const clear = (): void => {
+      if (this.doneBatch?.marks === marks) this.doneBatch = undefined;
+    };
+    const written = this.run(() => {
+      clear();
+      return this.markDone(marks);
     });
+    written.catch(clear);
+    this.doneBatch = { marks, written };
+    return written;
+  }
+
+  /** Write one `done` line per mark still owed, together; forget each message no member is owed. */
+  private async markDone(marks: ReadonlyArray<{ readonly id: string; readonly to: string }>): Promise<void> {
+    const lines: Line[] = [];
+    const seen = new Set<string>();
+    for (const { id, to } of marks) {
+      const key = `${id}|${to}`;
+      if (seen.has(key) || !this.entries.get(id)?.owed.has(to)) continue;
+      seen.add(key);
+      lines.push({ t: 'done', id, to });
+    }
+    if (lines.length === 0) return;
+    await this.write(lines);
+    this.unsynced = true;
+    let finished = false;
+    for (const { id, to } of marks) {
+      const e = this.entries.get(id);
+      if (!e) continue;
+      e.owed.delete(to);
+      if (e.owed.size > 0) continue;
+      this.entries.delete(id);
+      finished = true;
+    }
+    if (finished && this.lines > 2 * this.entries.size + COMPACT_SLACK_LINES) await this.reopenCompacted();
   }
 
   pending(): Promise<PendingChannelEntry[]> {
@@ -229,15 +265,16 @@ export class FsChannelLog implements ChannelLog {
     }
   }
 
-  private async write(line: Line): Promise<GroupSync> {
+  private async write(lines: Line | readonly Line[]): Promise<GroupSync> {
+    const all = Array.isArray(lines) ? lines : [lines as Line];
     try {
-      await this.handle!.append(encodeLine(line));
+      await this.handle!.append(all.length === 1 ? encodeLine(all[0]) : Buffer.concat(all.map((l) => encodeLine(l))));
     } catch (e) {
       // A partial line may end the log; appending after it would glue the next line to it.
       this.invalidate();
       throw e;
     }
-    this.lines++;
+    this.lines += all.length;
     return this.sync!;
   }
 

@@ -122,6 +122,21 @@ export class FsSeenStore implements SeenStore {
     if (failure !== undefined) throw failure;
   }
 
+  addNow(nameKey: string, key: string): boolean {
+    // Only when nothing of this name is under way or waiting: the key must not overtake them.
+    const log = this.logs.get(nameKey);
+    if (!log || this.batches.has(nameKey) || this.queue.busy(nameKey) || !log.handle.appendNow) return false;
+    try {
+      if (!log.handle.appendNow(encodeLine({ k: key }))) return false;
+    } catch (e) {
+      this.invalidate(nameKey, log);
+      throw e;
+    }
+    if (this.written(log, [key])) void this.queue.run(nameKey, () => (this.logs.get(nameKey) === log ? this.reopenCompacted(nameKey, log) : Promise.resolve())).catch(() => undefined);
+    else this.syncSoon(nameKey, log);
+    return true;
+  }
+
   /** Append `keys` as one write; the fsync is requested, not awaited (see the class). */
   private async write(nameKey: string, keys: readonly string[]): Promise<void> {
     const log = await this.open(nameKey);
@@ -132,15 +147,24 @@ export class FsSeenStore implements SeenStore {
       this.invalidate(nameKey, log);
       throw e;
     }
+    if (this.written(log, keys)) await this.reopenCompacted(nameKey, log);
+    else this.syncSoon(nameKey, log);
+  }
+
+  /** Count `keys` as written to `log`; true if the file is now long enough to compact. */
+  private written(log: NameLog, keys: readonly string[]): boolean {
     log.lines += keys.length;
     for (const key of keys) remember(log.keys, key, this.kept);
-    if (log.lines > 2 * this.kept) {
-      await this.reopenCompacted(nameKey, log);
-      return;
-    }
-    // Messages come in runs: one fsync a little later covers the keys of the whole run and
-    // leaves the disk and the CPU to the messages meanwhile.
-    log.syncTimer ??= setTimeout(() => this.syncNow(nameKey, log), this.syncDelayMs);
+    return log.lines > 2 * this.kept;
+  }
+
+  /**
+   * Messages come in runs: one fsync a little later covers the keys of the whole run and
+   * leaves the disk and the CPU to the messages meanwhile.
+   */
+  private syncSoon(nameKey: string, log: NameLog): void {
+    if (log.syncTimer !== undefined) return;
+    log.syncTimer = setTimeout(() => this.syncNow(nameKey, log), this.syncDelayMs);
     log.syncTimer.unref?.();
   }
 

@@ -17,6 +17,11 @@ export class KeyedQueue {
     return result;
   }
 
+  /** True while a task of `key` is queued or running. */
+  busy(key: string): boolean {
+    return this.tails.has(key);
+  }
+
   /** Resolves once every task queued so far has settled. */
   async idle(): Promise<void> {
     while (this.tails.size > 0) await Promise.allSettled([...this.tails.values()]);

@@ -12,6 +12,10 @@ export class InMemorySeenStore implements SeenStore {
   }
 
   async add(nameKey: string, key: string): Promise<void> {
+    this.addNow(nameKey, key);
+  }
+
+  addNow(nameKey: string, key: string): boolean {
     let keys = this.names.get(nameKey);
     if (!keys) {
       keys = new Map();
@@ -20,6 +24,7 @@ export class InMemorySeenStore implements SeenStore {
     keys.delete(key);
     keys.set(key, true);
     if (keys.size > this.kept) keys.delete(keys.keys().next().value as string);
+    return true;
   }
 
   async flush(): Promise<void> {}

@@ -70,9 +70,8 @@ export class ClientInbound {
         return;
       case 'channel': {
         if (!fromServer) return this.dropForged(message.t, from);
-        const shown = this.firstShown(message.from, message.id);
-        if (shown.first) this.view.show({ kind: 'channel-received', from: message.from, text: message.text });
-        return this.ackWhenWritten(from, message.id, [shown.written]);
+        const written = this.showOnce(message.from, message.id, () => this.view.show({ kind: 'channel-received', from: message.from, text: message.text }));
+        return this.ackWhenWritten(from, message.id, written);
       }
       case 'stored':
         if (!fromServer) return this.dropForged(message.t, from);
@@ -157,12 +156,11 @@ export class ClientInbound {
       this.logger.debug('chat message overtaken by a later one from its sender', { from: message.from, seq: message.seq });
       return;
     }
-    const shown = this.firstShown(message.from, message.id);
-    if (shown.first) {
+    const written = this.showOnce(message.from, message.id, () => {
       if (message.stream !== undefined && message.seq !== undefined) this.lastShown.set(sender, { stream: message.stream, seq: message.seq });
       this.view.show({ kind: 'direct-received', from: row.name, text: message.text });
-    }
-    this.ackWhenWritten(from, message.id, [shown.written]);
+    });
+    this.ackWhenWritten(from, message.id, written);
   }
 
   /** True for a message not shown yet whose sender's process has since shown us a later one. */
@@ -174,18 +172,18 @@ export class ClientInbound {
   }
 
   private onStored(message: MessageOf<'stored'>, from: Address): void {
-    const written: Promise<void>[] = [];
+    const writes: Promise<void>[] = [];
     for (const item of message.items) {
-      const shown = this.firstShown(item.from, item.id);
-      written.push(shown.written);
-      if (!shown.first) continue;
-      if (!this.session.announcedStored) {
-        this.session.announcedStored = true;
-        this.view.show({ kind: 'have-messages' });
-      }
-      this.view.show({ kind: 'stored-received', from: item.from, storedKind: item.kind, atMs: item.at, text: item.text });
+      const written = this.showOnce(item.from, item.id, () => {
+        if (!this.session.announcedStored) {
+          this.session.announcedStored = true;
+          this.view.show({ kind: 'have-messages' });
+        }
+        this.view.show({ kind: 'stored-received', from: item.from, storedKind: item.kind, atMs: item.at, text: item.text });
+      });
+      if (written) writes.push(written);
     }
-    this.ackWhenWritten(from, message.id, written);
+    this.ackWhenWritten(from, message.id, writes.length === 0 ? undefined : Promise.all(writes).then(() => undefined));
   }
 
   private onTable(message: MessageOf<'table'>): void {
@@ -206,20 +204,30 @@ export class ClientInbound {
   }
 
   /**
-   * `first` is true the first time this process or, through the seen store, an earlier process
-   * of this user meets the message: live and stored copies of one message are one (keyed
+   * Calls `show` the first time this process or, through the seen store, an earlier process of
+   * this user meets the message: live and stored copies of one message are one (keyed
    * `sender|id`). The key is then written to the seen store, so a restarted client does not show
-   * a stored copy of a message whose ACK was lost; `written` settles once that write is done
-   * (for a later copy: once the first copy's write is done), not once it is fsynced: the
-   * store syncs in the background, so a power cut costs at most a message shown twice. A
-   * failure to write is logged and costs at most a duplicate after a restart, never the message.
+   * a stored copy of a message whose ACK was lost. Returns undefined once that write is done
+   * (at once when the line went out at once and the store could write the key on the spot),
+   * else a promise settling when it is done (for a later copy: when the first copy's write is
+   * done); done means written, not fsynced: the store syncs in the background, so a power cut
+   * costs at most a message shown twice. A failure to write is logged and costs at most a
+   * duplicate after a restart, never the message.
    */
-  private firstShown(from: string, id: string): { readonly first: boolean; readonly written: Promise<void> } {
+  private showOnce(from: string, id: string, show: () => void): Promise<void> | undefined {
     const key = `${nameKey(from)}|${id}`;
-    if (!this.session.shown.firstSeen(key, this.now())) return { first: false, written: this.writing.get(key) ?? Promise.resolve() };
+    if (!this.session.shown.firstSeen(key, this.now())) return this.writing.get(key);
+    show();
     // Written once the message's line is out: a client killed in between shows it again
     // (its sender had no ACK), never records as shown a line nobody saw.
-    // (The caller shows the message right after this returns, before the first step runs.)
+    if (this.view.allShown?.() ?? this.view.shown === undefined) {
+      try {
+        if (this.seen.addNow?.(this.session.key, key)) return undefined;
+      } catch (error) {
+        this.logger.warn('could not remember a shown message', { error: String(error) });
+        return undefined;
+      }
+    }
     const written = Promise.resolve()
       .then(() => this.view.shown?.())
       .then(() => this.seen.add(this.session.key, key))
@@ -228,7 +236,7 @@ export class ClientInbound {
     void written.then(() => {
       if (this.writing.get(key) === written) this.writing.delete(key);
     });
-    return { first: true, written };
+    return written;
   }
 
   /**
@@ -236,8 +244,9 @@ export class ClientInbound {
    * killed after it must find the key on restart, or the stored copy would be shown again.
    * The fsync is not waited for (it would cost a disk flush per message on the way to the ACK).
    */
-  private ackWhenWritten(to: Address, id: string, written: readonly Promise<void>[]): void {
-    void Promise.all(written).then(() => this.ack(to, id));
+  private ackWhenWritten(to: Address, id: string, written: Promise<void> | undefined): void {
+    if (written === undefined) this.ack(to, id);
+    else void written.then(() => this.ack(to, id));
   }
 
   private ack(to: Address, id: string): void {

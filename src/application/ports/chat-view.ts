@@ -36,6 +36,8 @@ export interface ChatView {
    * lines of one turn of the event loop into one write). Absent: `show` is immediate.
    */
   shown?(): Promise<void>;
+  /** True when every event shown so far is already where the user sees it (what `shown` would resolve at once for). */
+  allShown?(): boolean;
 }
 
 export const ChatView: ServiceIdentifier<ChatView> = Symbol('ChatView');

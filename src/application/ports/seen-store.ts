@@ -25,6 +25,13 @@ export interface SeenStore {
    * `SEEN_KEYS_KEPT` are kept.
    */
   add(nameKey: string, key: string): Promise<void>;
+  /**
+   * `add` done before returning, when the store can write the key at once (nothing of this
+   * name is under way): true once it is written as `add` promises, false if it could not start
+   * (call `add`). Throws if the write failed. Absent: never at once. A message's ACK then
+   * leaves in the same turn as its line, without waiting for a later one.
+   */
+  addNow?(nameKey: string, key: string): boolean;
   /** Resolves once every key added so far is synced; rejects if an fsync failed since the last flush. */
   flush(): Promise<void>;
   /** Like `flush`, then release files. */
