@@ -212,11 +212,12 @@ export async function runInstanceKills(options: { kills: number; seed: number; s
       await within(() => writer.proc.lines.at(-1) === OFFLINE, COMMAND_MS);
       writer.proc.type(`reg ${writer.name}`);
     }
-    // Until nothing new is printed for a while.
+    // Until nothing new is printed for longer than a push's whole schedule (a try, a probe, five
+    // more tries, then the copy stored and delivered): about 4 s.
     let printed = -1;
     while (printed !== everything.reduce((n, p) => n + p.lines.length, 0)) {
       printed = everything.reduce((n, p) => n + p.lines.length, 0);
-      await sleep(3_000);
+      await sleep(8_000);
     }
 
     let lost = 0;

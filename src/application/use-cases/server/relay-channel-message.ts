@@ -123,8 +123,16 @@ export class RelayChannelMessage {
     await this.channelLog.delivered(content.id, nameKey(row.name));
   }
 
+  /**
+   * Deliver what is stored for `row` now if it is online. One instance of several first
+   * catches up with the table: a member whose log-in through another instance completed
+   * before this copy was stored (so that instance's delivery may have missed it) counts.
+   */
   private deliverIfOnline(row: TableRow): void {
-    if (this.state.table.get(row.name)?.online) this.tasks.run('delivering stored messages', () => this.deliver.execute(nameKey(row.name)));
+    this.tasks.run('delivering stored messages', async () => {
+      await this.cluster?.catchUp();
+      if (this.state.table.get(row.name)?.online) await this.deliver.execute(nameKey(row.name));
+    });
   }
 
   /**

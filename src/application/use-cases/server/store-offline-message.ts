@@ -63,8 +63,12 @@ export class StoreOfflineMessage {
     });
     // The recipient may have come online while it was being stored, after its stored messages
     // were delivered: it gets this one now, not at its next log-in.
-    if (outcome !== 'full' && this.state.table.get(to.value.key)?.online) {
-      this.tasks.run('delivering stored messages', () => this.deliver.execute(to.value.key));
+    if (outcome !== 'full') {
+      this.tasks.run('delivering stored messages', async () => {
+        // One instance of several: a log-in completed through another instance counts.
+        await this.cluster?.catchUp();
+        if (this.state.table.get(to.value.key)?.online) await this.deliver.execute(to.value.key);
+      });
     }
     return answer(outcome === 'full' ? 'full' : 'saved');
   }
