@@ -26,12 +26,12 @@ function isRecord(v: unknown): v is RegistryRecord {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as Record<string, unknown>;
   return typeof r.name === 'string' && typeof r.ip === 'string' && typeof r.port === 'number' && typeof r.online === 'boolean'
-    && typeof r.proof === 'string' && typeof r.token === 'string' && typeof r.version === 'number';
+    && typeof r.proof === 'string' && typeof r.token === 'string' && typeof r.version === 'number' && (r.key === undefined || typeof r.key === 'string');
 }
 
 function toJson(r: RegistryRecord): string {
   // Only the record's own fields, in a fixed order: a caller's extra properties never reach Redis.
-  return JSON.stringify({ name: r.name, ip: r.ip, port: r.port, online: r.online, proof: r.proof, token: r.token, version: r.version });
+  return JSON.stringify({ name: r.name, ip: r.ip, port: r.port, online: r.online, proof: r.proof, token: r.token, version: r.version, key: r.key });
 }
 
 /**
