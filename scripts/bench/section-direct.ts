@@ -18,7 +18,7 @@ export async function benchDirect(setup: BenchSetup, options: { messages: number
   if (!(await a.started) || !(await b.started)) throw new Error('clients did not register');
   await waitUntil(() => a.client.tableRows().length === 2 && b.client.tableRows().length === 2, 5000, 'both tables');
   await server.sender.idle();
-  const requestBytes = encodeMessage({ t: 'chat', id: 'AAAAAAAAAAAAAAAA', from: 'alice', to: 'bob', text: TEXT, stream: 'AAAAAAAAAAAAAAAA', seq: 1000 }).length;
+  const requestBytes = encodeMessage({ t: 'chat', id: 'AAAAAAAAAAAAAAAA', from: 'alice', to: 'bob', sealed: Buffer.alloc(Buffer.byteLength(TEXT) + 28).toString('base64url'), stream: 'AAAAAAAAAAAAAAAA', seq: 1000 }).length;
   const replyBytes = encodeMessage({ t: 'ack', re: 'AAAAAAAAAAAAAAAA' }).length;
 
   try {

@@ -6,7 +6,11 @@ import { Membership } from '../application/ports/membership';
 import { TableFeed, type ClaimSession, type TableClaim, type TableFollower, type TableSnapshot, type TableSubscription } from '../application/ports/table-feed';
 import { ClusterOptions, ClusterSync } from '../application/server/cluster-sync';
 import type { TableRow } from '../domain/client-table';
+import { EndToEnd } from '../application/ports/end-to-end';
+import { KeyStore } from '../application/ports/key-store';
+import { NodeEndToEnd } from '../adapters/system/node-end-to-end';
 import { SecretStore } from '../application/ports/secret-store';
+import { InMemoryKeyStore } from '../adapters/in-memory/in-memory-key-store';
 import { SeenStore } from '../application/ports/seen-store';
 import { InMemorySecretStore } from '../adapters/in-memory/in-memory-secret-store';
 import { InMemorySeenStore } from '../adapters/in-memory/in-memory-seen-store';
@@ -52,6 +56,8 @@ export function redisStoresModule(url: string, prefix: string, options: RedisSto
     bind(ClusterOptions).toConstantValue({ advertiseIp: options.advertiseIp } satisfies ClusterOptions);
     bind(ClusterSync).toSelf().inSingletonScope();
     bind(SecretStore).toConstantValue(new InMemorySecretStore());
+    bind(KeyStore).toConstantValue(new InMemoryKeyStore());
+    bind(EndToEnd).toConstantValue(new NodeEndToEnd());
     bind(SeenStore).toConstantValue(new InMemorySeenStore());
   });
 }

@@ -5,7 +5,7 @@ import { COMMANDS, parseLine } from '../adapters/console/command-parser';
 import { ConsoleUi, PROMPT } from '../adapters/console/console-ui';
 import { helpLines } from '../adapters/console/help-text';
 import { renderLine } from '../adapters/console/line-renderer';
-import { formatTable } from '../adapters/console/table-format';
+import { formatTable, formatWhois } from '../adapters/console/table-format';
 import type { Address } from '../domain/address';
 import { nameKey } from '../domain/nickname';
 import type { CliOptions } from './cli-args';
@@ -128,11 +128,15 @@ export async function runClient(
           return;
         case 'local': {
           if (parsed.command.kind === 'quit') return end(0, true);
-          const kind = parsed.command.kind;
+          const command = parsed.command;
           // In turn with the commands typed before it, like every other command.
           chat
             .submitLocal(() => {
-              for (const l of kind === 'help' ? helpLines() : listLines(chat)) ui.print(l, 'plain');
+              const lines =
+                command.kind === 'help' ? helpLines()
+                : command.kind === 'whois' ? [formatWhois(command.name, chat.tableRows().find((r) => r.name.toLowerCase() === command.name.toLowerCase()), (key) => chat.fingerprint(key))]
+                : listLines(chat);
+              for (const l of lines) ui.print(l, 'plain');
             })
             .catch(failed);
         }
@@ -162,7 +166,7 @@ async function resolveHost(host: string): Promise<string> {
 
 /** The `list` lines; offline, the server pushes nothing, so the table is said to be the last one seen. */
 function listLines(chat: ChatClient): string[] {
-  const lines = formatTable(chat.tableRows());
+  const lines = formatTable(chat.tableRows(), (key) => chat.fingerprint(key));
   if (chat.state === 'offline') lines.push(`>>> [You are offline: this is the table as it was when you left; reg ${chat.name} to get the current one.]`);
   return lines;
 }

@@ -7,6 +7,8 @@ export interface TableRow {
   readonly ip: string;
   readonly port: number;
   readonly online: boolean;
+  /** The client's public identity key (base64url), pinned by the server at its first registration. */
+  readonly key?: string;
 }
 
 interface VersionedRow extends TableRow {
@@ -133,9 +135,9 @@ export class ClientTable {
 }
 
 function stripVersion(row: TableRow): TableRow {
-  return { name: row.name, ip: row.ip, port: row.port, online: row.online };
+  return row.key === undefined ? { name: row.name, ip: row.ip, port: row.port, online: row.online } : { name: row.name, ip: row.ip, port: row.port, online: row.online, key: row.key };
 }
 
 function sameRow(a: TableRow, b: TableRow): boolean {
-  return a.name === b.name && a.ip === b.ip && a.port === b.port && a.online === b.online;
+  return a.name === b.name && a.ip === b.ip && a.port === b.port && a.online === b.online && a.key === b.key;
 }

@@ -1,3 +1,4 @@
+import { identityOf, sealedStored } from '../support/peer-keys';
 import { expect } from 'chai';
 import dgram from 'node:dgram';
 import type { Inbound, Transport } from '../../src/application/ports/transport';
@@ -67,7 +68,7 @@ function transportContract(name: string, makeFactory: () => TransportFactory): v
     it('delivers a message from A to B with from = A and bytes = the encoded length; send returns that count', async () => {
       const a = await started();
       const b = await started();
-      const message: Message = { t: 'chat', id: 'm1', from: 'alice', to: 'bob', text: 'hello' };
+      const message: Message = { t: 'channel', id: 'm1', token: 'tok', from: 'alice', text: 'hello' };
       const outcome = await a.transport.send(b.address, message);
       expect(outcome).to.deep.equal({ sent: true, bytes: encodeMessage(message).length });
       const bytes = encodeMessage(message).length;
@@ -83,18 +84,18 @@ function transportContract(name: string, makeFactory: () => TransportFactory): v
       const a = await started();
       const b = await started();
       const messages: Message[] = [
-        { t: 'register', id: 'r1', name: 'alice', secret: 'sec_1', pad: '.'.repeat(600) },
+        { t: 'register', id: 'r1', name: 'alice', secret: 'sec_1', key: 'A'.repeat(42) + 'E', pad: '.'.repeat(600) },
         { t: 'welcome', re: 'r1', name: 'alice', token: 'tok' },
         { t: 'refused', re: 'r1', reason: 'name-in-use' },
         { t: 'confirm', id: 'c1', token: 'tok', have: 0 },
         { t: 'table-request', id: 'q1', token: 'tok', have: 7 },
-        { t: 'chat', id: 'm1', from: 'alice', to: 'bob', text: 'hi "there" \\ \t' },
+        { t: 'channel', id: 'm1', token: 'tok', from: 'alice', text: 'hi "there" \\ \t' },
         { t: 'table', id: 't1', token: 'tok', from: 0, to: 3, part: 0, parts: 1, full: true, rows: [{ name: 'alice', ip: '127.0.0.1', port: 6000, online: true }] },
-        { t: 'save', id: 's1', token: 'tok', from: 'alice', to: 'bob', text: 'later' },
+        { t: 'save', id: 's1', token: 'tok', from: 'alice', to: 'bob', sealed: 'bGF0ZXIgc2VhbGVkIGZvciBib2IgYnkgYWxpY2UgKG9wYXF1ZSk' },
         { t: 'dereg', id: 'd1', token: 'tok', name: 'alice' },
         { t: 'send-all', id: 'a1', token: 'tok', from: 'alice', text: 'all' },
         { t: 'channel', id: 'a1', token: 'tok', from: 'alice', text: 'all' },
-        { t: 'stored', id: 'st1', token: 'tok', items: [{ id: 'm1', from: 'bob', kind: 'direct', at: 1_700_000_000_000, text: 'x' }] },
+        { t: 'stored', id: 'st1', token: 'tok', items: [{ id: 'm1', from: 'bob', kind: 'direct', at: 1_700_000_000_000, text: 'eA' }] },
         { t: 'ack', re: 's1', status: 'saved', version: 4 },
         { t: 'ack', re: 's2' },
       ];
@@ -107,7 +108,7 @@ function transportContract(name: string, makeFactory: () => TransportFactory): v
       const a = await started();
       const b = await started();
       const texts = ['héllo wörld', '日本語のテキスト', '😀👩‍👩‍👧‍👦🇫🇷', 'e\u0301 combining', 'עברית RTL', '\u0000\u001b[31m control', 'quote " backslash \\ newline \n'];
-      for (const [i, text] of texts.entries()) await a.transport.send(b.address, { t: 'chat', id: `u${i}`, from: 'alice', to: 'bob', text });
+      for (const [i, text] of texts.entries()) await a.transport.send(b.address, { t: 'channel', id: `u${i}`, token: 'tok', from: 'alice', text });
       await until(() => b.received.length === texts.length, 'the Unicode messages');
       const got = new Map(b.received.map((r) => [(r.message as { id: string }).id, (r.message as { text: string }).text]));
       texts.forEach((text, i) => expect(got.get(`u${i}`)).to.equal(text));
@@ -115,7 +116,7 @@ function transportContract(name: string, makeFactory: () => TransportFactory): v
 
     it('never delivers invalid datagrams to the handler', async () => {
       const b = await started();
-      const valid = encodeMessage({ t: 'chat', id: 'ok1', from: 'alice', to: 'bob', text: 'hi' });
+      const valid = encodeMessage({ t: 'chat', id: 'ok1', from: 'alice', to: 'bob', sealed: 'aGk' });
       const header = ['chat', 'ok1', 'alice', 'bob', 2, null, null];
       const frame = (head: unknown, body: string | Buffer = 'hi', version = PROTOCOL_VERSION): Buffer => {
         const h = Buffer.from(JSON.stringify(head));
@@ -131,7 +132,7 @@ function transportContract(name: string, makeFactory: () => TransportFactory): v
         ['a truncated body', valid.subarray(0, valid.length - 1)],
         ['a body longer than its length says', Buffer.concat([valid, Buffer.from('!')])],
         ['a header that is not JSON', Buffer.concat([Buffer.from([PROTOCOL_VERSION, 0, 3]), Buffer.from('[1,hi')])],
-        ['a header that is an object', frame({ t: 'chat', id: 'x', from: 'alice', to: 'bob', text: 2 })],
+        ['a header that is an object', frame({ t: 'channel', id: 'x', token: 'tok', from: 'alice', text: 2 })],
         ['a header that is null', frame(null)],
         ['an unknown type', frame(['launch-missiles', 'ok1', 'alice', 'bob', 2])],
         ['a __proto__ type', frame(['__proto__', 'ok1', 'alice', 'bob', 2])],
@@ -141,9 +142,9 @@ function transportContract(name: string, makeFactory: () => TransportFactory): v
         ['a mistyped field', frame(['chat', 'ok1', 'alice', 'bob', '2', null, null])],
         ['a negative body length', frame(['chat', 'ok1', 'alice', 'bob', -1, null, null])],
         ['a body length past the end', frame(['chat', 'ok1', 'alice', 'bob', 3, null, null])],
-        ['a body that is not UTF-8', frame(header, Buffer.from([0xff, 0xfe]))],
+        ['a text body that is not UTF-8', frame(['channel', 'ok1', 'tok', 'alice', 2], Buffer.from([0xff, 0xfe]))],
         ['a hostile name', frame(['chat', 'ok1', '../etc/passwd', 'bob', 2, null, null])],
-        ['an id over 32 characters', frame(['chat', 'x'.repeat(33), 'alice', 'bob', 2, null, null])],
+        ['an id over 24 characters', frame(['chat', 'x'.repeat(25), 'alice', 'bob', 2, null, null])],
         ['a wrong protocol version', frame(header, 'hi', PROTOCOL_VERSION + 1)],
         ['more than 1200 bytes', frame(['chat', 'ok1', 'alice', 'bob', 1200, null, null], 'x'.repeat(1200))],
         ['an empty datagram', Buffer.alloc(0)],
@@ -159,8 +160,8 @@ function transportContract(name: string, makeFactory: () => TransportFactory): v
     it('accepts a datagram of exactly 1200 bytes', async () => {
       const b = await started();
       // The header names the text's length, so a text of 1,000+ bytes adds 3 digits to it.
-      const base = encodeMessage({ t: 'chat', id: 'big', from: 'alice', to: 'bob', text: 'x'.repeat(1000) }).length - 1000;
-      const message: Message = { t: 'chat', id: 'big', from: 'alice', to: 'bob', text: 'x'.repeat(1200 - base) };
+      const base = encodeMessage({ t: 'channel', id: 'big', token: 'tok', from: 'alice', text: 'x'.repeat(1000) }).length - 1000;
+      const message: Message = { t: 'channel', id: 'big', token: 'tok', from: 'alice', text: 'x'.repeat(1200 - base) };
       expect(encodeMessage(message).length).to.equal(1200);
       await factory.sendRaw(encodeMessage(message), b.address);
       await until(() => b.received.length === 1, 'the 1200-byte datagram');
@@ -170,7 +171,7 @@ function transportContract(name: string, makeFactory: () => TransportFactory): v
     it('refuses to send a datagram over 1200 bytes: says so, and nothing arrives', async () => {
       const a = await started();
       const b = await started();
-      const huge: Message = { t: 'chat', id: 'huge', from: 'alice', to: 'bob', text: 'x'.repeat(1300) };
+      const huge: Message = { t: 'channel', id: 'huge', token: 'tok', from: 'alice', text: 'x'.repeat(1300) };
       expect(await a.transport.send(b.address, huge)).to.deep.equal({ sent: false, refusal: { reason: 'oversize', bytes: encodeMessage(huge).length, limitBytes: 1200 } });
       await a.transport.send(b.address, marker('after'));
       await until(() => b.received.length >= 1, 'the marker');

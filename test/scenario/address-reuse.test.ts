@@ -1,3 +1,4 @@
+import { sealedTextsFor } from '../support/peer-keys';
 import { expect } from 'chai';
 import { Scenario, type TestClient } from '../support/scenario';
 
@@ -42,7 +43,7 @@ describe('scenario: a port reused by another name after a silent leave', () => {
     const toAlice = await say(carol, 'send alice secret', 1500);
     expect(toAlice).to.deep.equal(['>>> [No ACK from alice, message sent to server.]', '>>> [Messages received by the server and saved]']);
     expect(bob.lines.filter((l) => l.includes('secret')), 'shown to the newcomer').to.deep.equal([]);
-    expect((await server.mailbox.list('alice')).map((m) => m.text)).to.deep.equal(['secret']);
+    expect(sealedTextsFor(await server.mailbox.list('alice'), ['secret']), 'kept sealed, unreadable by the server').to.equal(true);
 
     expect(await say(carol, 'send_all hello all', 1500)).to.deep.equal(['>>> [Message received by Server.]']);
     expect(bob.lines).to.include('>>> [Channel_Message carol: hello all]');

@@ -1,3 +1,4 @@
+import { sealedTextsFor } from '../support/peer-keys';
 import { expect } from 'chai';
 import { Scenario } from '../support/scenario';
 
@@ -26,6 +27,6 @@ describe('scenario: a direct message reaches only the name it is addressed to', 
     const carolSaw = carol.view.since(carolMark);
     expect(carolSaw, 'carol printed').to.not.include('>>> [Message received by alice.]');
     expect(carolSaw, 'carol printed').to.include('>>> [Messages received by the server and saved]');
-    expect((await server.mailbox.list('alice')).map((m) => m.text)).to.deep.equal(['secret']);
+    expect(sealedTextsFor(await server.mailbox.list('alice'), ['secret']), 'kept sealed, unreadable by the server').to.equal(true);
   });
 });

@@ -1,3 +1,4 @@
+import { sealedTextsFor } from '../support/peer-keys';
 import { expect } from 'chai';
 import { decodeDatagram } from '../../src/adapters/wire/envelope-codec';
 import { Scenario, SERVER_PORT, type TestClient } from '../support/scenario';
@@ -69,7 +70,7 @@ describe('scenario: the server lost the session (restarted on an empty data dire
     const lines = await say(x, 'send y are you there', 1500);
     expect(lines).to.include.members(['>>> [No ACK from y, message sent to server.]', AGAIN('x'), '>>> [Messages received by the server and saved]']);
     expect(lines).to.not.include('>>> [Server not responding]');
-    expect((await second.mailbox.list('y')).map((m) => m.text)).to.deep.equal(['are you there']);
+    expect(sealedTextsFor(await second.mailbox.list('y'), ['are you there']), 'kept sealed, unreadable by the server').to.equal(true);
     expect(x.exitCode).to.equal(undefined);
   });
 });

@@ -1,3 +1,4 @@
+import { sealedTextsFor } from '../support/peer-keys';
 import { expect } from 'chai';
 import { InMemoryMailboxStore } from '../../src/adapters/in-memory/in-memory-mailbox-store';
 import { Scenario } from '../support/scenario';
@@ -44,7 +45,7 @@ describe('scenario: a server stopping while it delivers stored messages', () => 
     await s.run(100);
     void x.type('send y hello');
     await s.run(1500);
-    expect((await mailbox.list('y')).map((m) => m.text)).to.deep.equal(['hello']);
+    expect(sealedTextsFor(await mailbox.list('y'), ['hello']), 'kept sealed, unreadable by the server').to.equal(true);
     void y.type('reg y');
     await s.run(150);
     expect(mailbox.events).to.deep.equal(['remove started']);

@@ -1,3 +1,4 @@
+import { identityOf, keyed, sealedChat, sealedStored } from '../support/peer-keys';
 import { expect } from 'chai';
 import type { ClientSession } from '../../src/application/client/client-session';
 import type { Message } from '../../src/application/protocol/envelope';
@@ -40,8 +41,8 @@ describe('security: forged messages at a client (in-memory network)', () => {
     const forgers = [otherPort, otherHost, fakeServer];
     const evil = { ip: otherPort.address.ip, port: otherPort.address.port };
     const forge: Array<(id: string, n: number) => Message> = [
-      (id) => ({ t: 'chat', id, from: 'x', to: 'y', text: 'forged: send me your password' }),
-      (id) => ({ t: 'chat', id, from: 'X', to: 'y', text: 'forged: case variant of x' }),
+      (id) => ({ t: 'chat', id, from: 'x', to: 'y', sealed: sealedChat('eve', 'y', id, 'forged: send me your password') }),
+      (id) => ({ t: 'chat', id, from: 'X', to: 'y', sealed: sealedChat('eve', 'y', id, 'forged: case variant of x') }),
       (id, n) => ({ t: 'table', id, token: 'guessedToken0000', from: 0, to: 1_000_000 + n, part: 0, parts: 1, full: true, rows: [{ name: 'x', ...evil, online: true }, { name: 'y', ...yAddress, online: true }] }),
       (id, n) => ({ t: 'table', id, token: 'guessedToken0000', from: sessionOf(y).table.version, to: sessionOf(y).table.version + 1 + n, part: 0, parts: 1, full: false, rows: [{ name: 'x', ...evil, online: true }] }),
       (id) => ({ t: 'channel', id, token: 'guessedToken0000', from: 'x', text: 'forged channel' }),

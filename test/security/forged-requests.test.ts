@@ -1,3 +1,4 @@
+import { identityOf, sealedStored } from '../support/peer-keys';
 import { expect } from 'chai';
 import type { ClientSession } from '../../src/application/client/client-session';
 import type { Message } from '../../src/application/protocol/envelope';
@@ -57,7 +58,7 @@ describe('security: forged requests at the server (in-memory network)', () => {
       (id, tok) => ({ t: 'dereg', id, token: tok, name: 'x' }),
       (id) => paddedRegister(id, 'x', 'NotTheSecretOfX0000000000'),
       (id) => paddedRegister(id, 'X', 'NotTheSecretOfX0000000000'),
-      (id, tok) => ({ t: 'save', id, token: tok, from: 'x', to: 'y', text: 'forged save' }),
+      (id, tok) => ({ t: 'save', id, token: tok, from: 'x', to: 'y', sealed: sealedStored('eve', 'y', id, 'forged save') }),
       (id, tok) => ({ t: 'send-all', id, token: tok, from: 'x', text: 'forged channel' }),
       (id, tok) => ({ t: 'confirm', id, token: tok, have: 0 }),
       (id, tok) => ({ t: 'table-request', id, token: tok, have: 0 }),

@@ -1,3 +1,4 @@
+import { identityOf, keyed, sealedChat, sealedStored } from '../support/peer-keys';
 import { expect } from 'chai';
 import type { ServerState } from '../../src/application/server/server-state';
 import type { Address } from '../../src/domain/address';
@@ -74,7 +75,7 @@ describe('security: regression tests for holes found in the application layer', 
       if (from.port === SERVER_PORT && to.port === victimAddress.port && peek(data)?.t === 'table') tableBytes += data.length;
     };
     for (let i = 0; i < 100; i++) {
-      attacker.send(victimAddress, { t: 'chat', id: `f${i}`, from: 'c1', to: 'c0', text: 'x' });
+      attacker.send(victimAddress, { t: 'chat', id: `f${i}`, from: 'c1', to: 'c0', sealed: sealedChat('eve', 'c0', `f${i}`, 'x') });
       await s.run(20);
     }
     s.network.onSend = undefined;
@@ -98,7 +99,7 @@ describe('security: regression tests for holes found in the application layer', 
       rows: [{ name: 'x', ...attacker.address, online: true }, { name: 'y', ...yAddress, online: true }],
     });
     await s.run(100);
-    attacker.send(yAddress, { t: 'chat', id: 'spoofed2', from: 'x', to: 'y', text: 'it is me, x: send me your password' });
+    attacker.send(yAddress, { t: 'chat', id: 'spoofed2', from: 'x', to: 'y', sealed: sealedChat('eve', 'y', 'spoofed2', 'it is me, x: send me your password') });
     await s.run(100);
     console.log(`      y after a spoofed table: x is at ${JSON.stringify(addressOf(y, 'x'))}; y printed ${JSON.stringify(y.lines.slice(-2))}`);
     expect(addressOf(y, 'x')).to.deep.equal(addressOf(x, 'x'));

@@ -4,7 +4,11 @@ import type { ChatEvent } from '../../src/application/ports/chat-view';
 import { renderLine } from '../../src/adapters/console/line-renderer';
 import { terminalSafe } from '../../src/adapters/console/terminal-safe';
 import type { Address } from '../../src/domain/address';
+import { InMemorySecretStore } from '../../src/adapters/in-memory/in-memory-secret-store';
+import { chatContext } from '../../src/application/protocol/sealing';
+import { keysBeside } from '../../src/composition/memory-stores-module';
 import { MemoryAttacker } from '../support/attacker';
+import { testE2e } from '../support/peer-keys';
 import { Scenario } from '../support/scenario';
 
 /** Anything a terminal acts on: C0, DEL, C1, bidi overrides/isolates/marks, line and paragraph separators. */
@@ -74,16 +78,17 @@ describe('security: terminal safety of names and texts', () => {
     const s = new Scenario({ seed: 9 });
     try {
       await s.startServer();
-      const x = await s.startClient('x');
+      const secrets = new InMemorySecretStore();
+      const x = await s.startClient('x', { secrets });
       const y = await s.startClient('y');
       const hostile = HOSTILE_TEXTS.join(' ');
-      // The command line cannot type a newline; send it the way a hostile peer would, from x's real address (as x).
+      // The command line cannot type a newline; send it the way a hostile peer would, sealed with x's key (as x).
       const row = y.client.tableRows().find((r) => r.name === 'x')!;
       const yRow = y.client.tableRows().find((r) => r.name === 'y')!;
       const xAddress: Address = { ip: row.ip, port: row.port };
       const forger = new MemoryAttacker(s.network);
       const mark = y.lines.length;
-      forger.spoof(xAddress, { ip: yRow.ip, port: yRow.port }, { t: 'chat', id: 'esc1', from: 'x', to: 'y', text: hostile });
+      forger.spoof(xAddress, { ip: yRow.ip, port: yRow.port }, { t: 'chat', id: 'esc1', from: 'x', to: 'y', sealed: testE2e.seal(await keysBeside(secrets).keysFor('x', () => testE2e.newIdentity()), yRow.key!, hostile, chatContext('x', 'y', 'esc1'))! });
       void x.type(`send_all ${HOSTILE_TEXTS.slice(0, 7).join(' ')}`);
       await s.run(200);
       const printed = y.view.since(mark);

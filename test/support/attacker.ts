@@ -1,3 +1,4 @@
+import { identityOf, keyed, sealedChat, sealedStored } from './peer-keys';
 import dgram from 'node:dgram';
 import { formatAddress, type Address } from '../../src/domain/address';
 import type { InMemoryNetwork } from '../../src/adapters/in-memory/in-memory-network';
@@ -24,7 +25,7 @@ export function peek(data: Buffer): { t?: string; [k: string]: unknown } | undef
 
 /** A register the way a real client sends it: padded so no reply to it is larger. */
 export function paddedRegister(id: string, name: string, secret: string): MessageOf<'register'> {
-  return { t: 'register', id, name, secret, pad: '.'.repeat(REGISTER_MIN_BYTES) };
+  return { t: 'register', id, name, secret, key: identityOf(name).publicKey, pad: '.'.repeat(REGISTER_MIN_BYTES) };
 }
 
 /** What a forged message may claim: a victim's name and token, a peer's address. */
@@ -45,13 +46,13 @@ export function messageOfEveryType(c: Claims): { [T in MessageType]: MessageOf<T
     confirm: { t: 'confirm', id: c.id, token: c.token, have: 0 },
     'table-request': { t: 'table-request', id: c.id, token: c.token, have: 0 },
     table: { t: 'table', id: c.id, token: c.token, from: 0, to: 1_000_000, part: 0, parts: 1, full: true, rows: [{ name: c.name, ip: c.peer.ip, port: c.peer.port, online: true }] },
-    chat: { t: 'chat', id: c.id, from: c.name, to: c.name, text: 'forged hello' },
-    save: { t: 'save', id: c.id, token: c.token, from: c.name, to: c.name, text: 'forged save' },
+    chat: { t: 'chat', id: c.id, from: c.name, to: c.name, sealed: sealedChat('eve', c.name, c.id, 'forged hello') },
+    save: { t: 'save', id: c.id, token: c.token, from: c.name, to: c.name, sealed: sealedStored('eve', c.name, c.id, 'forged save') },
     dereg: { t: 'dereg', id: c.id, token: c.token, name: c.name },
     'send-all': { t: 'send-all', id: c.id, token: c.token, from: c.name, text: 'forged channel' },
     channel: { t: 'channel', id: c.id, token: c.token, from: c.name, text: 'forged channel' },
     probe: { t: 'probe', id: c.id, token: c.token },
-    stored: { t: 'stored', id: c.id, token: c.token, items: [{ id: c.id, from: c.name, kind: 'direct', at: 0, text: 'forged stored' }] },
+    stored: { t: 'stored', id: c.id, token: c.token, items: [{ id: c.id, from: c.name, kind: 'direct', at: 0, text: sealedStored('eve', c.name, c.id, 'forged stored') }] },
     'not-kept': { t: 'not-kept', id: c.id, token: c.token, count: 7 },
     servers: { t: 'servers', id: c.id, token: c.token, servers: [formatAddress(c.peer)] },
     ack: { t: 'ack', re: c.id, status: 'ok' },

@@ -1,3 +1,5 @@
+import { identityOf, sealedStored, testE2e } from './peer-keys';
+import { storedContext } from '../../src/application/protocol/sealing';
 import 'reflect-metadata';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -252,7 +254,7 @@ class RawClient {
   async join(): Promise<boolean> {
     this.state = 'joining';
     this.trace?.(`${this.name} joining`);
-    const register: MessageOf<'register'> = { t: 'register', id: this.nextId('r'), name: this.name, secret: this.secret, pad: '' };
+    const register: MessageOf<'register'> = { t: 'register', id: this.nextId('r'), name: this.name, secret: this.secret, key: identityOf(this.name).publicKey, pad: '' };
     const size = encodeMessage(register).length;
     const padded = { ...register, pad: '.'.repeat(Math.max(0, REGISTER_MIN_BYTES - size + 1)) };
     const welcome = await this.request(padded);
@@ -297,7 +299,11 @@ class RawClient {
         this.carried.set(message.id, [{ from: message.from, id: message.id }]);
         return this.screen.receive(message);
       case 'stored':
-        for (const item of message.items) this.onDelivery(this, { from: item.from, id: item.id, kind: item.kind, text: item.text });
+        for (const item of message.items) {
+          // A direct message is kept sealed by the server: the recipient opens it with the sender's key.
+          const text = item.kind === 'direct' ? (testE2e.open(identityOf(this.name), identityOf(item.from).publicKey, item.text, storedContext(item.from, this.name, item.id)) ?? `unopened ${item.text}`) : item.text;
+          this.onDelivery(this, { from: item.from, id: item.id, kind: item.kind, text });
+        }
         this.carried.set(message.id, message.items);
         return this.screen.receive(message);
       default:
@@ -442,7 +448,7 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
       const id = c.nextId('s');
       const text = `save ${id} to ${to.name} ✓`;
       const message = record(c, id, text, 'direct', [to.key]);
-      const reply = await c.request({ t: 'save', id, token: c.token, from: c.name, to: to.name, text });
+      const reply = await c.request({ t: 'save', id, token: c.token, from: c.name, to: to.name, sealed: sealedStored(c.name, to.name, id, text) });
       if (reply?.t === 'ack' && reply.status === 'saved') {
         acked(message);
         figures.acked++;

@@ -1,3 +1,4 @@
+import { identityOf, sealedStored } from './peer-keys';
 import 'reflect-metadata';
 import fc from 'fast-check';
 import fs from 'node:fs';
@@ -427,7 +428,7 @@ export function amplificationProbes(server: Address, client: Address, victim: st
   at('server', server, 'register (new name, padded, one id)', () => padded('rs1', `${newName}b`, 'Secret0000000000000000000'));
   at('server', server, 'register (online name, padded)', (n) => padded(fresh('ro')(n), victim, 'WrongSecret000000000000'));
   at('server', server, 'register (invalid name, padded)', (n) => padded(fresh('ri')(n), '../../etc/passwd', 'WrongSecret000000000000'));
-  at('server', server, 'register (unpadded)', (n) => ({ t: 'register', id: fresh('ru')(n), name: `${newName}c`, secret: 'Secret0000000000000000000' }));
+  at('server', server, 'register (unpadded)', (n) => ({ t: 'register', id: fresh('ru')(n), name: `${newName}c`, secret: 'Secret0000000000000000000', key: identityOf(`${newName}c`).publicKey }));
   for (const type of MESSAGE_TYPES.filter((t) => t !== 'register')) {
     at('server', server, type, (n) => messageOfEveryType(claims(fresh(type.slice(0, 2))(n)))[type]);
   }

@@ -1,3 +1,4 @@
+import { identityOf } from './peer-keys';
 import 'reflect-metadata';
 import { ContainerModule } from 'inversify';
 import { ClientInbound } from '../../src/application/client/client-inbound';
@@ -56,6 +57,8 @@ export class InboundScreen {
     ]);
     this.inbound = container.get(ClientInbound);
     this.session = container.get(ClientSession);
+    // The raw client registers with the test key of its name (peer-keys.ts), and so do its peers.
+    this.session.identity = identityOf(name);
   }
 
   /** The raw client is online with this session token (the server's pushes carry it). */
@@ -66,6 +69,13 @@ export class InboundScreen {
 
   /** A push from the server, as the real client would handle it. */
   receive(message: Message): void {
+    // The raw client does not keep a table: the senders of stored direct messages get rows
+    // with their test keys, as the table would list them.
+    if (message.t === 'stored') {
+      const rows = this.session.table.rows();
+      const missing = message.items.filter((item) => item.kind === 'direct' && !this.session.table.get(item.from));
+      if (missing.length > 0) this.session.table.restore(this.session.table.version, [...rows, ...missing.map((item) => ({ name: item.from, ip: '127.0.0.1', port: 1, online: false, key: identityOf(item.from).publicKey }))]);
+    }
     this.inbound.handle({ message, from: this.server, bytes: encodeMessage(message).length } satisfies Inbound);
   }
 }

@@ -19,6 +19,8 @@ import { InMemoryRegistryStore } from '../../src/adapters/in-memory/in-memory-re
 import { InMemorySecretStore } from '../../src/adapters/in-memory/in-memory-secret-store';
 import { InMemorySeenStore } from '../../src/adapters/in-memory/in-memory-seen-store';
 import { SeededCrypto } from '../../src/adapters/in-memory/seeded-crypto';
+import { InMemoryKeyStore } from '../../src/adapters/in-memory/in-memory-key-store';
+import { SeededEndToEnd } from '../../src/adapters/system/seeded-end-to-end';
 import { SystemClock } from '../../src/adapters/system/system-clock';
 import { defaultSettings, type ClientConfig, type ServerConfig } from '../../src/composition/config';
 import { createContainer } from '../../src/composition/create-container';
@@ -130,7 +132,7 @@ export class Scenario {
    */
   async startClient(
     name: string,
-    options: { port?: number; secrets?: InMemorySecretStore; seen?: InMemorySeenStore; settle?: boolean; server?: number; servers?: readonly Address[] } = {},
+    options: { port?: number; secrets?: InMemorySecretStore; keys?: InMemoryKeyStore; seen?: InMemorySeenStore; settle?: boolean; server?: number; servers?: readonly Address[] } = {},
   ): Promise<TestClient> {
     const config: ClientConfig = {
       role: 'client',
@@ -144,7 +146,8 @@ export class Scenario {
     const logger = new RecordingLogger();
     const container = createContainer(config, [
       inMemoryModule(this.network, config),
-      memoryStoresModule({ ...(options.secrets ? { secrets: options.secrets } : {}), ...(options.seen ? { seen: options.seen } : {}) }),
+      // Keys from the scenario's seed and the name: a replayed scenario has the same keys.
+      memoryStoresModule({ ...(options.secrets ? { secrets: options.secrets } : {}), ...(options.keys ? { keys: options.keys } : {}), ...(options.seen ? { seen: options.seen } : {}), e2e: new SeededEndToEnd(`${this.nodeSeed - (this.nodeSeed % 1000)}|${name}`) }),
       this.nodeModule(view, logger, name),
     ]);
     const client = new TestClient(name, container.get(ChatClient), view, logger);

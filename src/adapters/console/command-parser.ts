@@ -3,7 +3,7 @@ import { MESSAGE_MAX_BYTES } from '../../domain/message-text';
 import { isReservedName, NAME_MAX_LENGTH } from '../../domain/nickname';
 
 /** Commands the console handles itself, without the network. */
-export type LocalCommand = { kind: 'help' } | { kind: 'list' } | { kind: 'quit' };
+export type LocalCommand = { kind: 'help' } | { kind: 'list' } | { kind: 'whois'; name: string } | { kind: 'quit' };
 
 export type ParsedLine =
   | { kind: 'command'; command: ClientCommand }
@@ -18,6 +18,7 @@ export const COMMANDS: ReadonlyArray<{ name: string; usage: string; help: string
   { name: 'dereg', usage: 'dereg <your name>', help: 'go offline (the server keeps your messages)' },
   { name: 'reg', usage: 'reg <your name>', help: 'come back online and get your stored messages' },
   { name: 'list', usage: 'list', help: 'show the client table' },
+  { name: 'whois', usage: 'whois <name>', help: "show a client's key fingerprint, to compare with them" },
   { name: 'help', usage: 'help', help: 'show this list' },
   { name: 'quit', usage: 'quit', help: 'leave quietly (like Ctrl-C)' },
 ];
@@ -64,6 +65,11 @@ export function parseLine(line: string): ParsedLine {
       const name = rest.trim();
       if (name === '' || /\s/.test(name)) return usage(word);
       return { kind: 'command', command: { kind: word, name } };
+    }
+    case 'whois': {
+      const name = rest.trim();
+      if (name === '' || /\s/.test(name)) return usage('whois');
+      return { kind: 'local', command: { kind: 'whois', name } };
     }
     case 'help':
     case 'list':

@@ -21,8 +21,14 @@ export class FsSecretStore implements SecretStore {
   private readonly secretsDir: string;
   private readonly queue = new KeyedQueue();
 
-  constructor(dir: string, private readonly fs: FileSystem = new NodeFileSystem()) {
-    this.secretsDir = path.join(dir, 'secrets');
+  /** `folder` and `extension` name where the secrets go (the key store keeps its key files the same way). */
+  constructor(
+    dir: string,
+    private readonly fs: FileSystem = new NodeFileSystem(),
+    folder = 'secrets',
+    private readonly extension = '.secret',
+  ) {
+    this.secretsDir = path.join(dir, folder);
   }
 
   secretFor(nameKey: string, create: () => string): Promise<string> {
@@ -31,7 +37,7 @@ export class FsSecretStore implements SecretStore {
   }
 
   private async secretNow(nameKey: string, create: () => string): Promise<string> {
-    const file = path.join(this.secretsDir, `${createHash('sha256').update(nameKey, 'utf8').digest('hex')}.secret`);
+    const file = path.join(this.secretsDir, `${createHash('sha256').update(nameKey, 'utf8').digest('hex')}${this.extension}`);
     const existing = await this.read(file);
     if (existing !== undefined) return existing;
     await ensureDurableDir(this.fs, this.secretsDir, SECRET_DIR_MODE);

@@ -10,8 +10,8 @@ export type RegistryLine =
 
 /** The on-disk body of one registry record: exactly the record's fields. */
 export function toRegistryBody(record: RegistryRecord): RegistryRecord {
-  const { name, ip, port, online, proof, token, version } = record;
-  return { name, ip, port, online, proof, token, version };
+  const { name, ip, port, online, proof, token, version, key } = record;
+  return key === undefined ? { name, ip, port, online, proof, token, version } : { name, ip, port, online, proof, token, version, key };
 }
 
 /** The on-disk body of a version mark (records have no `t` field, so the two never mix up). */
@@ -28,6 +28,7 @@ export function parseRegistryBody(body: unknown): RegistryRecord | undefined {
   if (!strings || typeof r.online !== 'boolean') return undefined;
   if (!Number.isInteger(r.port) || !Number.isFinite(r.version)) return undefined;
   if ((r.name as string).length === 0) return undefined;
+  if (r.key !== undefined && (typeof r.key !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(r.key))) return undefined;
   return toRegistryBody(r as unknown as RegistryRecord);
 }
 

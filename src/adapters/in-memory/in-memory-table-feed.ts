@@ -85,7 +85,7 @@ export class InMemoryTableFeed implements TableFeed {
     if (current !== undefined && current !== owner) return { ok: false, reason: 'owned' };
     this.shared.owners.set(key, owner);
     const version = ++this.shared.version;
-    const copy = { name: row.name, ip: row.ip, port: row.port, online: row.online };
+    const copy = { name: row.name, ip: row.ip, port: row.port, online: row.online, ...(row.key === undefined ? {} : { key: row.key }) };
     this.shared.rows.set(key, copy);
     const now = { owner, token: session.token, home: session.home };
     this.shared.sessions.set(key, now);

@@ -24,13 +24,13 @@ export interface RedisTableFeedOptions {
 function isRow(v: unknown): v is TableRow {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as Record<string, unknown>;
-  return typeof r.name === 'string' && typeof r.ip === 'string' && typeof r.port === 'number' && typeof r.online === 'boolean';
+  return typeof r.name === 'string' && typeof r.ip === 'string' && typeof r.port === 'number' && typeof r.online === 'boolean' && (r.key === undefined || typeof r.key === 'string');
 }
 
 function parseRow(json: string, where: string): TableRow {
   const parsed: unknown = JSON.parse(json);
   if (!isRow(parsed)) throw new Error(`malformed table row in ${where}: ${json.slice(0, 200)}`);
-  return { name: parsed.name, ip: parsed.ip, port: parsed.port, online: parsed.online };
+  return { name: parsed.name, ip: parsed.ip, port: parsed.port, online: parsed.online, ...(parsed.key === undefined ? {} : { key: parsed.key }) };
 }
 
 /**
@@ -98,7 +98,7 @@ export class RedisTableFeed implements TableFeed {
 
   claim(row: TableRow, owner: string, session: ClaimSession = { token: '', home: '' }): Promise<TableClaim> {
     return this.gate.run(async () => {
-      const json = JSON.stringify({ name: row.name, ip: row.ip, port: row.port, online: row.online });
+      const json = JSON.stringify({ name: row.name, ip: row.ip, port: row.port, online: row.online, key: row.key });
       const reply = (await this.claimScript(
         [this.keys.rows, this.keys.owners, this.keys.version, this.keys.feed, this.keys.sessions, this.keys.members],
         [nameKey(row.name), owner, json, this.keep, this.keep < 1_000 ? '1' : '0', session.token, session.home, session.ifToken === undefined ? '0' : '1', session.ifToken ?? '', session.by ?? session.home],

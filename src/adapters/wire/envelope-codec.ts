@@ -1,8 +1,8 @@
 import type { SendRefusal } from '../../application/ports/transport';
 import { MAX_DATAGRAM_BYTES, PROTOCOL_VERSION, type Message } from '../../application/protocol/envelope';
-import { ipFromBytes, ipToBytes, ROW_FORM_IPV4, ROW_FORM_IPV6, ROW_FORM_LITERAL, ROW_FORM_SAME, ROW_IP_MAX_CHARS, sharedPrefix } from '../../application/protocol/table-row-wire';
+import { ipFromBytes, ipToBytes, ROW_FLAG_KEY, ROW_FORM_IPV4, ROW_FORM_IPV6, ROW_FORM_LITERAL, ROW_FORM_SAME, ROW_IP_MAX_CHARS, ROW_KEY_BYTES, sharedPrefix } from '../../application/protocol/table-row-wire';
 import type { TableRow } from '../../domain/client-table';
-import { checkHeaderField, isBodyRule, isMessageType, MAX_ROWS, MAX_STORED_ITEMS, NAME_MAX_CHARS, schemaOf, STORED_ITEM_SCHEMA, type FieldRule, type HeaderRule } from './message-schema';
+import { checkHeaderField, isBodyRule, isMessageType, KEY_BYTES, MAX_ROWS, MAX_STORED_ITEMS, NAME_MAX_CHARS, schemaOf, STORED_ITEM_SCHEMA, type FieldRule, type HeaderRule } from './message-schema';
 
 /** Why a datagram was not accepted. */
 export type DecodeFailure = 'oversize' | 'wrong-version' | 'truncated' | 'not-json' | 'unknown-type' | 'bad-fields' | 'bad-body';
@@ -31,43 +31,48 @@ export const FRAME_PREFIX_BYTES = 3;
  * rows, all of which JSON writes as themselves. Opaque payloads (sealed messages, keys) go
  * in the body the same way, with no base64.
  *
- * Worst case per path carrying a text of 1000 bytes (MESSAGE_MAX_BYTES), with ids and tokens
- * of ID_MAX_CHARS = 32, names of 32, the text length as 4 digits and a time of 16 digits
- * (Number.MAX_SAFE_INTEGER); `"x"` counts 2 quotes, `,` 1 byte each:
+ * Worst case per path carrying a text of 1000 bytes (MESSAGE_MAX_BYTES), with ids of
+ * ID_MAX_CHARS = 24, tokens of TOKEN_MAX_CHARS = 32, names of 32, body lengths as 4 digits and
+ * a time of 16 digits (Number.MAX_SAFE_INTEGER); `"x"` counts 2 quotes, `,` 1 byte each. A
+ * direct text travels sealed end to end (`sealed`: 12-byte nonce + the text + 16-byte tag =
+ * 1028 bytes), counted here in the overhead:
  *
- *   chat      ["chat","<id>","<from>","<to>",1000,"<stream>",<seq>]   = 8+35+35+35+5+35+17 = 170
- *   save      ["save","<id>","<token>","<from>",32,1000]              = 8+35+35+35+3+5  = 121
+ *   chat      ["chat","<id>","<from>","<to>",1028,"<stream>",<seq>]   = 8+27+35+35+5+27+17 = 154
+ *   save      ["save","<id>","<token>","<from>",32,1028]              = 8+27+35+35+3+5  = 113
  *             (`to` is a name of at most 32 bytes, carried in the body: +32 body bytes)
- *   send-all  ["send-all","<id>","<token>","<from>",1000]             = 12+35+35+35+5   = 122
- *   channel   ["channel","<id>","<token>","<from>",1000]              = 11+35+35+35+5   = 121
+ *   send-all  ["send-all","<id>","<token>","<from>",1000]             = 12+27+35+35+5   = 114
+ *   channel   ["channel","<id>","<token>","<from>",1000]              = 11+27+35+35+5   = 113
  *   stored    ["stored","<id>","<token>",[["<id>","<from>","channel",<at>,1000]]]
- *             = 10+35+35 + 2+35+35+10+17+4 + 3                                     = 186
+ *             = 10+27+35 + 2+27+35+10+17+4 + 3                                     = 170
+ *             (a `direct` item: "direct" is one byte shorter, its sealed text 28 bytes longer)
  *
- * Add the 3-byte prefix: chat 173, save 124 (+32 for `to` = 156), send-all 125, channel 124,
- * stored 189. The largest, 189 + 1000 = 1189 <= MAX_DATAGRAM_BYTES = 1200 (11 bytes to spare).
+ * Add the 3-byte prefix (and the 28 sealing bytes): chat 185, save 116 (+32 for `to`, +28 =
+ * 176), send-all 117, channel 116, stored channel 173, stored direct 172 + 28 = 200. The
+ * largest, 200 + 1000 = 1200 <= MAX_DATAGRAM_BYTES = 1200: ids of 24 characters (ids made
+ * here are 16) are what make a sealed stored message fit.
  * The server sends one stored message per `stored` datagram (DeliverOfflineMessages), so no
  * datagram ever holds two texts. The envelope-codec unit test recomputes every bound with
  * the longest legal fields.
  *
  * The longest answer, a send-all ACK naming MAX_FULL_NAMES = 32 members whose mailboxes are
  * full, as the server sends it: ["ack","<re>","ok",null,[32 × "<name>"],<count>] = 7+35+5+5 +
- * (2 + 32×35 - 1) + 16+1 = 1191, plus the prefix = 1194 <= 1200 (no text in it).
+ * (2 + 32×35 - 1) + 16+1 = 1183, plus the prefix = 1186 <= 1200 (no text in it).
  *
  * Instance addresses (`welcome`'s `servers`, the `servers` push) are at most
  * MAX_SERVER_ADDRESSES = 8 of at most ADDRESS_TEXT_MAX_CHARS = 53 characters
  * (`[<45-character IPv6>]:65535`), all written by JSON as themselves: a list is at most
  * 2 + 8×55 + 7 = 449 bytes. The longest welcome, ["welcome","<re>","<name>","<token>",[…]]
- * = 10+35+35+35+449+2 = 566, plus the prefix = 569 < REGISTER_MIN_BYTES = 600, so it is never
+ * = 10+27+35+35+449+2 = 558, plus the prefix = 561 < REGISTER_MIN_BYTES = 600, so it is never
  * larger than the padded registration it answers (no amplification). The longest `servers`
- * push, ["servers","<id>","<token>",[…]] = 10+35+35+449+2 = 531, plus the prefix = 534.
+ * push, ["servers","<id>","<token>",[…]] = 10+27+35+449+2 = 523, plus the prefix = 526.
  *
  * `table` rows go in the body in their compact binary form (table-row-wire.ts: flags, the
  * name after the prefix it shares with the row before, the address as 4 or 16 bytes or none
  * when it repeats, the port; 6 bytes for c00001 after c00000 on one address, against 63 as a
  * JSON object), named in the header by their total length. The rest of a table datagram is at most 3 + ["table","<id>","<token>",<16 digits>
- * ×4,false,<4 digits>] = 3 + 9+35+35+68+6+5 = 161 bytes (TABLE_FRAME_MAX_BYTES in
+ * ×4,false,<4 digits>] = 3 + 9+27+35+68+6+5 = 153 bytes (TABLE_FRAME_MAX_BYTES in
  * table-row-wire.ts), so the broadcaster fills a page with rows summing to at most
- * 1200 - 161 = 1039 bytes, each counted exactly by rowWireBytes.
+ * 1200 - 153 = 1047 bytes, each counted exactly by rowWireBytes.
  */
 
 /** Encodes `message` as one frame. Throws RangeError only for a header over 64 KiB (never a valid datagram). */
@@ -78,11 +83,11 @@ export function encodeMessage(message: Message): Buffer {
   const bodies: Uint8Array[] = [];
   const put = (rule: FieldRule, value: unknown): unknown => {
     if (!isBodyRule(rule)) return rule === 'items' ? (value as Array<Record<string, unknown>>).map(encodeItem) : value;
-    const bytes = rule === 'rows' ? encodeRows(value as readonly TableRow[]) : toBytes(value);
+    const bytes = rule === 'rows' ? encodeRows(value as readonly TableRow[]) : rule === 'sealed' || rule === 'key' ? fromBase64url(rule, value) : toBytes(value);
     bodies.push(bytes);
     return bytes.length;
   };
-  const encodeItem = (item: Record<string, unknown>): unknown[] => Object.entries(STORED_ITEM_SCHEMA).map(([field, rule]) => put(rule, item[field]));
+  const encodeItem = (item: Record<string, unknown>): unknown[] => Object.entries(STORED_ITEM_SCHEMA).map(([field, rule]) => put(itemRule(field, rule, item.kind), item[field]));
   for (const [field, rule] of Object.entries(schema.required)) header.push(put(rule, fields[field]));
   for (const [field, rule] of Object.entries(schema.optional)) header.push(fields[field] === undefined ? null : put(rule, fields[field]));
   const head = Buffer.from(JSON.stringify(header), 'utf8');
@@ -104,6 +109,18 @@ export function encodeForSending(message: Message, limitBytes = MAX_DATAGRAM_BYT
   }
   if (data.length > limitBytes) return { ok: false, refusal: { reason: 'oversize', bytes: data.length, limitBytes } };
   return { ok: true, data };
+}
+
+/** A stored direct message's text is its sealed payload. */
+function itemRule(field: string, rule: FieldRule, kind: unknown): FieldRule {
+  return field === 'text' && kind === 'direct' ? 'sealed' : rule;
+}
+
+/** The raw bytes of a sealed payload or key held as base64url; a key must be KEY_BYTES long. */
+function fromBase64url(rule: 'sealed' | 'key', value: unknown): Buffer {
+  const bytes = Buffer.from(String(value), 'base64url');
+  if (rule === 'key' && bytes.length !== KEY_BYTES) throw new RangeError(`a key of ${bytes.length} bytes`);
+  return bytes;
 }
 
 function toBytes(value: unknown): Uint8Array {
@@ -169,6 +186,8 @@ function take(rule: FieldRule, value: unknown, body: BodyReader): unknown {
     if (!checkHeaderField('uint', value)) throw new Invalid('bad-fields');
     const bytes = body.read(value as number);
     if (rule === 'bytes') return bytes;
+    if (rule === 'key' && bytes.length !== KEY_BYTES) throw new Invalid('bad-body');
+    if (rule === 'sealed' || rule === 'key') return bytes.toString('base64url');
     if (rule === 'rows') return decodeRows(bytes);
     try {
       return UTF8.decode(bytes);
@@ -188,7 +207,7 @@ function takeItems(value: unknown, body: BodyReader): unknown[] {
     if (!Array.isArray(raw) || raw.length !== fields.length) throw new Invalid('bad-fields');
     const item: Record<string, unknown> = {};
     fields.forEach(([field, rule], i) => {
-      item[field] = take(rule, raw[i], body);
+      item[field] = take(itemRule(field, rule, item.kind), raw[i], body);
     });
     return item;
   });
@@ -240,9 +259,11 @@ function encodeRowsOnce(rows: readonly TableRow[]): Buffer {
     const literal = same || ip ? undefined : Buffer.from(row.ip, 'utf8');
     if (row.name.length > NAME_MAX_CHARS || (literal && literal.length > ROW_IP_MAX_CHARS)) throw new RangeError(`table row for ${row.name} too long`);
     const form = same ? ROW_FORM_SAME : ip ? (ip.length === 4 ? ROW_FORM_IPV4 : ROW_FORM_IPV6) : ROW_FORM_LITERAL;
-    const out = Buffer.allocUnsafe(5 + suffix.length + (ip ? ip.length : literal ? 1 + literal.length : 0));
+    const key = row.key === undefined ? undefined : Buffer.from(row.key, 'base64url');
+    if (key && key.length !== ROW_KEY_BYTES) throw new RangeError(`table row for ${row.name} has a key of ${key.length} bytes`);
+    const out = Buffer.allocUnsafe(5 + suffix.length + (ip ? ip.length : literal ? 1 + literal.length : 0) + (key ? ROW_KEY_BYTES : 0));
     let at = 0;
-    out[at++] = (row.online ? 1 : 0) | (form << 1);
+    out[at++] = (row.online ? 1 : 0) | (form << 1) | (key ? ROW_FLAG_KEY : 0);
     out[at++] = shared;
     out[at++] = suffix.length;
     at += suffix.copy(out, at);
@@ -254,6 +275,7 @@ function encodeRowsOnce(rows: readonly TableRow[]): Buffer {
       at += literal.copy(out, at);
     }
     out.writeUInt16BE(row.port, at);
+    if (key) key.copy(out, at + 2);
     chunks.push(out);
     before = row;
   }
@@ -300,8 +322,8 @@ function decodeRows(data: Uint8Array): TableRow[] {
     const flags = data[at++]!;
     const shared = data[at++]!;
     const suffixLength = data[at++]!;
-    const form = flags >> 1;
-    if (flags > 7 || shared > (before?.name.length ?? 0) || shared + suffixLength < 1 || shared + suffixLength > NAME_MAX_CHARS) throw new Invalid('bad-body');
+    const form = (flags >> 1) & 3;
+    if (flags > 15 || shared > (before?.name.length ?? 0) || shared + suffixLength < 1 || shared + suffixLength > NAME_MAX_CHARS) throw new Invalid('bad-body');
     if (form === ROW_FORM_SAME && !before) throw new Invalid('bad-body');
     need(suffixLength);
     const suffix = asciiOf(data, at, suffixLength, NAME_BYTE);
@@ -334,7 +356,13 @@ function decodeRows(data: Uint8Array): TableRow[] {
     const port = (data[at]! << 8) | data[at + 1]!;
     at += 2;
     if (port === 0) throw new Invalid('bad-body');
-    before = { name, ip, port, online: (flags & 1) === 1 };
+    let key: string | undefined;
+    if ((flags & ROW_FLAG_KEY) !== 0) {
+      need(ROW_KEY_BYTES);
+      key = Buffer.from(data.subarray(at, at + ROW_KEY_BYTES)).toString('base64url');
+      at += ROW_KEY_BYTES;
+    }
+    before = key === undefined ? { name, ip, port, online: (flags & 1) === 1 } : { name, ip, port, online: (flags & 1) === 1, key };
     rows.push(before);
   }
   return rows;

@@ -12,13 +12,15 @@ export type HeaderRule = 'id' | 'name' | 'token' | 'uint' | 'bool' | 'items' | '
  * Rules for values carried as raw bytes in a frame's body, named in the header by their
  * length: free text as UTF-8 (`text`), opaque bytes such as a sealed payload as is (`bytes`),
  * table rows in their compact binary form (`rows`, see table-row-wire.ts). None can grow in
- * encoding, whatever the content.
+ * encoding, whatever the content. Sealed payloads and tags (`sealed`) and public keys (`key`,
+ * exactly 32 bytes) are base64url strings in memory, so the application never handles bytes,
+ * and their raw bytes on the wire.
  */
-export type BodyRule = 'text' | 'bytes' | 'rows';
+export type BodyRule = 'text' | 'bytes' | 'rows' | 'sealed' | 'key';
 /** A field's expected shape. */
 export type FieldRule = HeaderRule | BodyRule;
 
-type StringRule = 'id' | 'name' | 'token' | 'text' | 'reason' | 'status' | 'kind';
+type StringRule = 'id' | 'name' | 'token' | 'text' | 'reason' | 'status' | 'kind' | 'sealed' | 'key';
 
 /** The rules a field of type `V` may have: a schema cannot call a number `text`. */
 export type RuleFor<V> = [V] extends [boolean]
@@ -65,52 +67,61 @@ export type MessageSchema = { readonly [T in MessageType]: MessageSchemaOf<Messa
  * reordering them changes the protocol and needs a new PROTOCOL_VERSION.
  */
 export const MESSAGE_SCHEMA = {
-  register: { required: { id: 'id', name: 'text', secret: 'token' }, optional: { pad: 'text' } },
+  register: { required: { id: 'id', name: 'text', secret: 'token', key: 'key' }, optional: { pad: 'text' } },
   welcome: { required: { re: 'id', name: 'name', token: 'token' }, optional: { servers: 'addresses' } },
   refused: { required: { re: 'id', reason: 'reason' } },
   confirm: { required: { id: 'id', token: 'token', have: 'uint' } },
   'table-request': { required: { id: 'id', token: 'token', have: 'uint' } },
   table: { required: { id: 'id', token: 'token', from: 'uint', to: 'uint', part: 'uint', parts: 'uint', full: 'bool', rows: 'rows' } },
-  chat: { required: { id: 'id', from: 'name', to: 'name', text: 'text' }, optional: { stream: 'id', seq: 'uint' } },
-  save: { required: { id: 'id', token: 'token', from: 'name', to: 'text', text: 'text' } },
+  chat: { required: { id: 'id', from: 'name', to: 'name', sealed: 'sealed' }, optional: { stream: 'id', seq: 'uint' } },
+  save: { required: { id: 'id', token: 'token', from: 'name', to: 'text', sealed: 'sealed' } },
   dereg: { required: { id: 'id', token: 'token', name: 'name' } },
   'send-all': { required: { id: 'id', token: 'token', from: 'name', text: 'text' } },
   channel: { required: { id: 'id', token: 'token', from: 'name', text: 'text' } },
   probe: { required: { id: 'id', token: 'token' } },
   'not-kept': { required: { id: 'id', token: 'token', count: 'uint' } },
   stored: { required: { id: 'id', token: 'token', items: 'items' } },
-  ack: { required: { re: 'id' }, optional: { status: 'status', version: 'uint', full: 'names', fullCount: 'uint' } },
+  ack: { required: { re: 'id' }, optional: { status: 'status', version: 'uint', full: 'names', fullCount: 'uint', tag: 'sealed' } },
   servers: { required: { id: 'id', token: 'token', servers: 'addresses' } },
 } as const satisfies MessageSchema;
 
-/** A stored item in the header is a JSON array of these fields, in this order. */
+/**
+ * A stored item in the header is a JSON array of these fields, in this order. The text of a
+ * `direct` item is a sealed payload and travels as such (`sealed`); a `channel` item's is text.
+ */
 export const STORED_ITEM_SCHEMA = { id: 'id', from: 'name', kind: 'kind', at: 'uint', text: 'text' } as const satisfies FieldsOf<StoredItem>;
 
-/** Longest id or token; the worst-case frame sizes in `envelope-codec.ts` rely on it. */
-export const ID_MAX_CHARS = 32;
+/** Longest id; the worst-case frame sizes in `envelope-codec.ts` rely on it (ids made here are 16). */
+export const ID_MAX_CHARS = 24;
+/** Longest token or secret (tokens made here are 32). */
+export const TOKEN_MAX_CHARS = 32;
+/** Bytes of a public key. */
+export const KEY_BYTES = 32;
 /** Longest name (SPEC §5). */
 export const NAME_MAX_CHARS = 32;
 /** Most items in one `stored` datagram (the server sends one: see envelope-codec.ts). */
 export const MAX_STORED_ITEMS = 16;
-/** Most rows in one `table` datagram (a row takes at least 5 bytes; the broadcaster fills a page with at most 1039 / 5 < 208). */
-export const MAX_ROWS = 208;
+/** Most rows in one `table` datagram (a row takes at least 5 bytes; the broadcaster fills a page with at most 1047 bytes, 1047 / 5 < 210; a row with a key takes at least 37). */
+export const MAX_ROWS = 209;
 
 const ID = new RegExp(`^[A-Za-z0-9_-]{1,${ID_MAX_CHARS}}$`);
+const TOKEN = new RegExp(`^[A-Za-z0-9_-]{1,${TOKEN_MAX_CHARS}}$`);
 const NAME = new RegExp(`^[A-Za-z0-9_-]{1,${NAME_MAX_CHARS}}$`);
-const REASONS = new Set(['name-in-use', 'name-owned', 'invalid-name', 'server-full', 'address-in-use']);
+const REASONS = new Set(['name-in-use', 'name-owned', 'invalid-name', 'server-full', 'address-in-use', 'key-changed']);
 const STATUSES = new Set(['saved', 'exists', 'full', 'unknown-recipient', 'invalid', 'ok', 'unknown-session']);
 const KINDS = new Set(['direct', 'channel']);
 
 export function isBodyRule(rule: FieldRule): rule is BodyRule {
-  return rule === 'text' || rule === 'bytes' || rule === 'rows';
+  return rule === 'text' || rule === 'bytes' || rule === 'rows' || rule === 'sealed' || rule === 'key';
 }
 
 /** Checks a header value; `items` is checked (and its bodies taken) by the codec. */
 export function checkHeaderField(rule: Exclude<HeaderRule, 'items'>, value: unknown): boolean {
   switch (rule) {
     case 'id':
-    case 'token':
       return typeof value === 'string' && ID.test(value);
+    case 'token':
+      return typeof value === 'string' && TOKEN.test(value);
     case 'name':
       return typeof value === 'string' && NAME.test(value);
     case 'uint':

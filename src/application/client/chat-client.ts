@@ -4,6 +4,7 @@ import { formatAddress } from '../../domain/address';
 import { ChatView, type ChatEvent } from '../ports/chat-view';
 import { Clock } from '../ports/clock';
 import { Crypto } from '../ports/crypto';
+import { EndToEnd } from '../ports/end-to-end';
 import { Logger } from '../ports/logger';
 import { SeenStore } from '../ports/seen-store';
 import { Transport, type SendRefusal } from '../ports/transport';
@@ -81,6 +82,7 @@ export class ChatClient {
     @inject(Logger) private readonly logger: Logger,
     @inject(Failover) private readonly failover: Failover,
     @inject(Crypto) private readonly crypto: Crypto,
+    @inject(EndToEnd) private readonly e2e: EndToEnd,
   ) {}
 
   /** Bind the client port and register; resolves false if the client must exit. */
@@ -119,6 +121,11 @@ export class ChatClient {
     const rows = this.session.table.rows();
     if (this.session.state === 'online') return rows;
     return rows.map((row) => (this.session.isMe(row.name) ? { ...row, online: false } : row));
+  }
+
+  /** A key's short fingerprint, for users to compare out of band (`whois`, `list`). */
+  fingerprint(key: string): string {
+    return this.e2e.fingerprint(key);
   }
 
   /** Queue a command, in the order typed (see the class for which commands overlap). */
@@ -282,6 +289,7 @@ export class ChatClient {
       if (e.code === 'invalid-name') return this.error(`${clip(to)} is not a valid name; names are 1-32 letters, digits, _ or -`);
       if (e.code === 'bad-text') return this.error(`${e.cause.message}; nothing was sent`);
       if (e.code === 'not-sent') return this.notSent(e.refusal);
+      if (e.code === 'no-key') return this.error(`the table lists no usable key for ${to}, so nothing can be sealed for it; nothing was sent`);
       const hint = e.suggestions.length > 0 ? `did you mean ${e.suggestions.join(' or ')}?` : 'use list to see the table';
       return this.error(`no client named ${to} in the table; ${hint}`);
     }
@@ -300,6 +308,7 @@ export class ChatClient {
     }
     if (saved.error.code === 'no-response') return this.serverGone();
     if (saved.error.code === 'not-sent') return this.error(`the message could not be sent to the server to be saved (${refusalDetail(saved.error.refusal)}); it was not saved`);
+    if (saved.error.code === 'no-key') return this.error(`the table lists no usable key for ${fallback.to}; the message was not saved`);
     if (saved.error.code === 'mailbox-full') return this.error(`the server's mailbox for ${fallback.to} is full; the message was not saved`);
     this.error(`the server refused to save the message (${saved.error.status})`);
   }

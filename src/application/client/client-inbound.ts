@@ -1,27 +1,31 @@
 import { inject, injectable } from 'inversify';
-import { sameAddress, type Address } from '../../domain/address';
+import type { Address } from '../../domain/address';
+import type { TableRow } from '../../domain/client-table';
 import { nameKey } from '../../domain/nickname';
 import { ChatView } from '../ports/chat-view';
 import { Clock } from '../ports/clock';
 import { Crypto } from '../ports/crypto';
+import { EndToEnd } from '../ports/end-to-end';
 import { Logger } from '../ports/logger';
 import { SeenStore } from '../ports/seen-store';
 import { Transport, type Inbound } from '../ports/transport';
 import { isReply, type MessageOf } from '../protocol/envelope';
+import { ackContext, chatContext, storedContext } from '../protocol/sealing';
 import { ReliableSender } from '../reliable-sender';
 import { ChatSettings } from '../settings';
 import { ClientSession } from './client-session';
 import { TableAssembler } from './table-assembler';
 
-/** Least time between table requests caused by chat messages the table cannot verify. */
+/** Least time between table requests caused by messages whose sender's key the table does not give. */
 const UNVERIFIED_TABLE_REQUEST_INTERVAL_MS = 5000;
 
 /**
  * Everything that reaches a client: replies go to the reliable sender; chat, channel and
  * stored messages are ACKed on every copy and shown once; table updates are applied in
  * version order. Only a known server instance (KnownInstances: the current one, or another
- * of its system) may speak for the server, and a chat message is shown only if it comes
- * from the address the table lists for its sender.
+ * of its system) may speak for the server. A direct message, live or stored, is shown only if
+ * it opens under the key the table lists for its sender, whatever address it came from, and a
+ * direct message's ACK counts only if its tag verifies under the recipient's key.
  */
 @injectable()
 export class ClientInbound {
@@ -34,6 +38,8 @@ export class ClientInbound {
   private readonly writing = new Map<string, Promise<void>>();
   /** Per sender (name key), the stream and sequence number of the last direct message shown from it. */
   private readonly lastShown = new Map<string, { readonly stream: string; readonly seq: number }>();
+  /** Stored deliveries held, unACKed, until the table gives their sender's key (the server resends until ACKed). */
+  private held = new Map<string, { readonly message: MessageOf<'stored'>; readonly from: Address }>();
 
   constructor(
     @inject(ClientSession) private readonly session: ClientSession,
@@ -45,10 +51,16 @@ export class ClientInbound {
     @inject(Logger) private readonly logger: Logger,
     @inject(Clock) private readonly clock: Clock,
     @inject(SeenStore) private readonly seen: SeenStore,
+    @inject(EndToEnd) private readonly e2e: EndToEnd,
   ) {}
 
   handle({ message, from }: Inbound): void {
     if (isReply(message)) {
+      // The ACK of a direct message must be tagged by its recipient: anyone can send a bare one.
+      if (message.t === 'ack' && !this.ackAuthentic(message)) {
+        this.logger.debug('dropped a direct message ACK that does not authenticate', { re: message.re, from: `${from.ip}:${from.port}` });
+        return;
+      }
       // Only a reply that completed one of our requests counts (its id was never sent elsewhere),
       // so a forged `unknown-session` cannot make us register again.
       const completed = this.sender.handleReply(message, from);
@@ -123,6 +135,22 @@ export class ClientInbound {
       });
   }
 
+  private ackAuthentic(ack: MessageOf<'ack'>): boolean {
+    const awaiting = this.session.awaitingAcks.get(ack.re);
+    if (!awaiting) return true;
+    const identity = this.session.identity;
+    return identity !== undefined && ack.tag !== undefined && this.e2e.verifyTag(identity, awaiting.peerKey, ackContext(awaiting.to, ack.re), ack.tag);
+  }
+
+  /** Ask for the table at most once per interval: anyone can send a datagram naming a sender we cannot verify. */
+  private requestTableThrottled(): void {
+    const now = this.now();
+    if (now - this.lastUnverifiedRequestMs >= UNVERIFIED_TABLE_REQUEST_INTERVAL_MS) {
+      this.lastUnverifiedRequestMs = now;
+      this.requestTable();
+    }
+  }
+
   private onChat(message: MessageOf<'chat'>, from: Address): void {
     // Offline after dereg: not ACKing lets the sender fall back to the server, which stores it.
     if (this.session.state !== 'online') return;
@@ -133,20 +161,14 @@ export class ClientInbound {
       return;
     }
     const row = this.session.table.get(message.from);
-    if (!row || !sameAddress({ ip: row.ip, port: row.port }, from)) {
-      this.logger.debug('chat message not from the address the table lists for its sender', {
-        claimed: message.from,
-        from: `${from.ip}:${from.port}`,
-      });
-      // A stale table may explain it (the sender is new or moved), but anyone can send such a
-      // datagram: ask for the table at most once per interval so forgeries cannot make the
-      // server push whole tables at us.
-      const now = this.now();
-      if (now - this.lastUnverifiedRequestMs >= UNVERIFIED_TABLE_REQUEST_INTERVAL_MS) {
-        this.lastUnverifiedRequestMs = now;
-        this.requestTable();
-      }
-      return;
+    const identity = this.session.identity;
+    // The sender is who holds the key its row lists; the source address proves nothing (and
+    // differs honestly for a peer on another address family or with several addresses).
+    const text = row?.key === undefined || identity === undefined ? undefined : this.e2e.open(identity, row.key, message.sealed, chatContext(message.from, message.to, message.id, message.stream, message.seq));
+    if (text === undefined || !row?.key || !identity) {
+      this.logger.debug('chat message that does not open under its sender\'s listed key', { claimed: message.from, from: `${from.ip}:${from.port}` });
+      // A stale table may explain it (the sender is new), but anyone can send such a datagram.
+      return this.requestTableThrottled();
     }
     const sender = nameKey(message.from);
     if (this.overtaken(sender, message)) {
@@ -158,9 +180,12 @@ export class ClientInbound {
     }
     const written = this.showOnce(message.from, message.id, () => {
       if (message.stream !== undefined && message.seq !== undefined) this.lastShown.set(sender, { stream: message.stream, seq: message.seq });
-      this.view.show({ kind: 'direct-received', from: row.name, text: message.text });
+      this.view.show({ kind: 'direct-received', from: row.name, text });
     });
-    this.ackWhenWritten(from, message.id, written);
+    // The ACK carries a tag only the sender can check: a forged ACK cannot stop its retries.
+    const tag = this.e2e.tag(identity, row.key, ackContext(this.session.name, message.id));
+    if (written === undefined) void this.transport.send(from, { t: 'ack', re: message.id, tag });
+    else void written.then(() => this.transport.send(from, { t: 'ack', re: message.id, tag }));
   }
 
   /** True for a message not shown yet whose sender's process has since shown us a later one. */
@@ -172,14 +197,34 @@ export class ClientInbound {
   }
 
   private onStored(message: MessageOf<'stored'>, from: Address): void {
+    const identity = this.session.identity;
+    // A direct message is sealed by its sender: without the sender's key it cannot be shown,
+    // so it waits (unACKed: the server resends it) for the table.
+    const unknown = message.items.some((item) => item.kind === 'direct' && (this.session.table.get(item.from)?.key === undefined || !identity));
+    if (unknown) {
+      this.held.set(message.id, { message, from });
+      return this.requestTableThrottled();
+    }
+    this.held.delete(message.id);
     const writes: Promise<void>[] = [];
-    for (const item of message.items) {
-      const written = this.showOnce(item.from, item.id, () => {
+    for (const stored of message.items) {
+      let item = stored;
+      if (item.kind === 'direct') {
+        const text = this.e2e.open(identity!, this.session.table.get(item.from)!.key!, item.text, storedContext(item.from, this.session.name, item.id));
+        if (text === undefined) {
+          // Not sealed by the sender's listed key for us: never shown, and ACKed so it is not kept.
+          this.logger.warn('dropped a stored message that does not open under its sender\'s key', { from: item.from, id: item.id });
+          continue;
+        }
+        item = { ...item, text };
+      }
+      const shownItem = item;
+      const written = this.showOnce(shownItem.from, shownItem.id, () => {
         if (!this.session.announcedStored) {
           this.session.announcedStored = true;
           this.view.show({ kind: 'have-messages' });
         }
-        this.view.show({ kind: 'stored-received', from: item.from, storedKind: item.kind, atMs: item.at, text: item.text });
+        this.view.show({ kind: 'stored-received', from: shownItem.from, storedKind: shownItem.kind, atMs: shownItem.at, text: shownItem.text });
       });
       if (written) writes.push(written);
     }
@@ -199,8 +244,28 @@ export class ClientInbound {
     if (outcome === 'applied') {
       if (movedHere) this.session.tableFromNewInstance = false;
       if (!unchanged) this.view.show({ kind: 'table-updated' });
+      this.pinKeys(update.rows);
+      const held = [...this.held.values()];
+      this.held = new Map();
+      for (const h of held) this.onStored(h.message, h.from);
       if (this.session.state === 'online' && this.session.table.get(this.session.name)?.online === false) this.markedOffline();
     } else if (outcome === 'gap') this.requestTable();
+  }
+
+  /**
+   * Pin each listed name to its key; a name seen before with another key is told to the user
+   * (the server refuses a name's new key, so this means a server that lies, or a reset server).
+   */
+  private pinKeys(rows: readonly TableRow[]): void {
+    for (const row of rows) {
+      if (row.key === undefined || this.session.isMe(row.name)) continue;
+      const key = nameKey(row.name);
+      const pinned = this.session.pinnedKeys.get(key);
+      this.session.pinnedKeys.set(key, row.key);
+      if (pinned !== undefined && pinned !== row.key) {
+        this.view.show({ kind: 'info', text: `[Warning: the key of ${row.name} changed; its fingerprint is now ${this.e2e.fingerprint(row.key)}. Compare it with ${row.name} before you trust its messages (whois ${row.name}).]` });
+      }
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ import type { Address } from '../../domain/address';
 import { ClientTable } from '../../domain/client-table';
 import { DedupWindow } from '../../domain/dedup-window';
 import { nameKey } from '../../domain/nickname';
+import type { IdentityKeys } from '../ports/key-store';
 import { ClientIdentity, ChatSettings } from '../settings';
 import { KnownInstances } from './known-instances';
 
@@ -28,6 +29,12 @@ export class ClientSession {
   readonly shown = new DedupWindow(SHOWN_RETENTION_MS, SHOWN_MAX_ENTRIES);
   /** Table datagrams acted on, so a retransmitted part is not applied or printed twice. */
   readonly tableSeen: DedupWindow;
+  /** This name's identity key pair, loaded (or made) at the first registration. */
+  identity: IdentityKeys | undefined;
+  /** The key each name was last listed with (name key → public key): a change is told to the user. */
+  readonly pinnedKeys = new Map<string, string>();
+  /** Direct messages awaiting their ACK (by id): the key an ACK's tag must verify under, and the ACK's signer. */
+  readonly awaitingAcks = new Map<string, { readonly peerKey: string; readonly to: string }>();
   state: ClientState = 'starting';
   token = '';
   /** Set when `[You have messages]` was printed for the current log-in. */

@@ -46,5 +46,7 @@ export function refusalText(reason: RefusalReason, name: string): string {
       return 'the server has reached its maximum number of clients; try again later';
     case 'address-in-use':
       return 'another online client is registered from this client port; choose another client port';
+    case 'key-changed':
+      return `the server knows the name ${name} by another key; use the key file this name was registered with (copy it into this data directory), or choose another name`;
   }
 }

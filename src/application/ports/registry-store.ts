@@ -8,6 +8,8 @@ export interface RegistryRecord {
   readonly online: boolean;
   /** Digest of the name's secret: who may come back under this name. */
   readonly proof: string;
+  /** The name's public key, pinned at its first registration (absent for a name registered before keys). */
+  readonly key?: string;
   /** The current session token, so sessions survive a server restart. */
   readonly token: string;
   /** The table version when this record was written; a restarted server continues above the highest. */

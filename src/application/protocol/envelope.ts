@@ -8,7 +8,12 @@ import type { StoredKind } from '../../domain/offline-mailbox';
  * 5: `welcome` may list the live instances of a system of servers (`servers`), and the
  *    `servers` push tells a client when they change.
  */
-export const PROTOCOL_VERSION = 5;
+/* 6: keys, not addresses (first part): `register` carries the client's X25519 public key, table
+ *    rows carry each client's key, `chat` and `save` carry the text sealed end to end
+ *    (`sealed`) instead of in clear, a stored direct message is delivered sealed, a chat's ACK
+ *    carries a tag proving who ACKed, and ids are at most 24 characters (tokens stay 32) so
+ *    a sealed 1,000-byte text still fits one datagram. */
+export const PROTOCOL_VERSION = 6;
 /** No datagram larger than this is ever sent (fits any path MTU, SPEC §5). */
 export const MAX_DATAGRAM_BYTES = 1200;
 /** Names listed in a `send-all` answer at most: 32 of 32 characters stay well inside one datagram. */
@@ -19,11 +24,17 @@ export const MAX_FULL_NAMES = 32;
  * envelope-codec.ts), so listing them never makes the answer larger than the request.
  */
 export const MAX_SERVER_ADDRESSES = 8;
+/** What sealing adds to a text end to end: a 12-byte nonce and a 16-byte tag. */
+export const SEAL_OVERHEAD_BYTES = 28;
+/** The longest sealed payload (of a 1,000-byte text, MESSAGE_MAX_BYTES) as base64url characters, as the application holds it. */
+export const SEALED_MAX_CHARS = Math.ceil(((1000 + SEAL_OVERHEAD_BYTES) * 4) / 3);
+/** The shortest (of an empty text). */
+export const SEALED_MIN_CHARS = Math.ceil((SEAL_OVERHEAD_BYTES * 4) / 3);
 /** A registration is padded to at least this size so the reply is never larger (no amplification). */
 export const REGISTER_MIN_BYTES = 600;
 
 /** Why the server refused a registration. */
-export type RefusalReason = 'name-in-use' | 'name-owned' | 'invalid-name' | 'server-full' | 'address-in-use';
+export type RefusalReason = 'name-in-use' | 'name-owned' | 'invalid-name' | 'server-full' | 'address-in-use' | 'key-changed';
 
 /** What the server answered to a save request. */
 export type SaveStatus = 'saved' | 'exists' | 'full' | 'unknown-recipient' | 'invalid';
@@ -34,6 +45,7 @@ export interface StoredItem {
   readonly from: string;
   readonly kind: StoredKind;
   readonly at: number;
+  /** A channel message's text; a direct message's sealed payload (only its recipient can open it). */
   readonly text: string;
 }
 
@@ -46,7 +58,7 @@ export interface StoredItem {
  */
 export type Message =
   /** Client → server: register (first time, or again from a new process with the name's secret). */
-  | { t: 'register'; id: string; name: string; secret: string; pad?: string }
+  | { t: 'register'; id: string; name: string; secret: string; key: string; pad?: string }
   /**
    * Server → client: registration accepted; `token` proves the session from now on. An
    * instance of a system of servers lists the live instances (itself included) as `ip:port`
@@ -64,11 +76,13 @@ export type Message =
   /**
    * Client → client: a direct message to the client registered as `to`. `seq` grows with each
    * message the sender's process (`stream`, fixed for its life) sends, so a receiver can keep
-   * one sender's messages in the order they were typed while several are in flight.
+   * one sender's messages in the order they were typed while several are in flight. `sealed`
+   * is the text sealed under the pair key of `from` and `to`, bound to both names, the id, the
+   * stream and seq (see SendDirectMessage); the ACK answering it carries a `tag` under that key.
    */
-  | { t: 'chat'; id: string; from: string; to: string; text: string; stream?: string; seq?: number }
-  /** Client → server: store a message for an offline recipient. */
-  | { t: 'save'; id: string; token: string; from: string; to: string; text: string }
+  | { t: 'chat'; id: string; from: string; to: string; sealed: string; stream?: string; seq?: number }
+  /** Client → server: store a message for an offline recipient, sealed for it (the server cannot read it). */
+  | { t: 'save'; id: string; token: string; from: string; to: string; sealed: string }
   /** Client → server: notified leave. */
   | { t: 'dereg'; id: string; token: string; name: string }
   /** Client → server: a channel message. */
@@ -88,7 +102,7 @@ export type Message =
    * answer to a `send-all` names the members it could not be kept for (`full`, at most
    * MAX_FULL_NAMES of them) and how many there were in all (`fullCount`).
    */
-  | { t: 'ack'; re: string; status?: SaveStatus | 'ok' | 'unknown-session'; version?: number; full?: string[]; fullCount?: number };
+  | { t: 'ack'; re: string; status?: SaveStatus | 'ok' | 'unknown-session'; version?: number; full?: string[]; fullCount?: number; tag?: string };
 
 export type MessageType = Message['t'];
 export type MessageOf<T extends MessageType> = Extract<Message, { t: T }>;

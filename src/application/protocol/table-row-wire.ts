@@ -13,6 +13,7 @@ import type { TableRow } from '../../domain/client-table';
  *   1 byte    N, then the N characters of the name after those ([A-Za-z0-9_-])
  *   0 | 4 | 16 | 1+L bytes   the address
  *   2 bytes   the port, big-endian
+ *   0 | 32 bytes   the client's public key, when flags bit 3 says there is one
  *
  * A table lists names in the order they registered and most clients share few addresses, so
  * a row is often 6-8 bytes (c00001 after c00000 on the same IPv4: 6), against 63 as a JSON
@@ -28,16 +29,21 @@ import type { TableRow } from '../../domain/client-table';
 
 /**
  * The most bytes a table datagram takes besides its rows: the frame prefix and the header
- * ["table","<id>","<token>",from,to,part,parts,false,<rows length>] with ids and tokens of 32
+ * ["table","<id>","<token>",from,to,part,parts,false,<rows length>] with ids of 24 and tokens of 32
  * characters and numbers of 16 digits (the arithmetic is in envelope-codec.ts).
  */
-export const TABLE_FRAME_MAX_BYTES = 161;
+export const TABLE_FRAME_MAX_BYTES = 153;
 
 /** Address forms in a row's flags byte. */
 export const ROW_FORM_IPV4 = 0;
 export const ROW_FORM_IPV6 = 1;
 export const ROW_FORM_LITERAL = 2;
 export const ROW_FORM_SAME = 3;
+
+/** Flags bit: the row ends with the client's 32-byte public key. */
+export const ROW_FLAG_KEY = 8;
+/** Bytes of a public key in a row. */
+export const ROW_KEY_BYTES = 32;
 
 /** Longest IP literal accepted in a table row (its length must fit the length byte). */
 export const ROW_IP_MAX_CHARS = 64;
@@ -98,7 +104,7 @@ export function sharedPrefix(a: string, b: string): number {
 /** Bytes `row` takes in a page of rows right after `before` (undefined: first of its page). */
 export function rowWireBytes(row: TableRow, before?: TableRow): number {
   const shared = before ? sharedPrefix(before.name, row.name) : 0;
-  const name = 5 + utf8Length(row.name) - shared;
+  const name = 5 + utf8Length(row.name) - shared + (row.key === undefined ? 0 : ROW_KEY_BYTES);
   if (before && before.ip === row.ip) return name;
   const bytes = ipToBytes(row.ip);
   return name + (bytes ? bytes.length : 1 + utf8Length(row.ip));

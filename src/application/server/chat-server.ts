@@ -68,9 +68,9 @@ export class ChatServer {
     // The highest version ever written, not only the highest row still on disk: clients may
     // hold it, and the next change must be newer than anything they saw.
     const version = records.reduce((max, r) => Math.max(max, r.version), await registry.highestVersion());
-    this.journal.restore(version, records.map(({ name, ip, port, online }) => ({ name, ip, port, online })));
+    this.journal.restore(version, records.map(({ name, ip, port, online, key }) => ({ name, ip, port, online, ...(key === undefined ? {} : { key }) })));
     for (const r of records) {
-      const record = { name: r.name, proof: r.proof, token: '', address: { ip: r.ip, port: r.port }, validated: r.online, knownVersion: 0, pendingSinceMs: undefined };
+      const record = { name: r.name, proof: r.proof, ...(r.key === undefined ? {} : { key: r.key }), token: '', address: { ip: r.ip, port: r.port }, validated: r.online, knownVersion: 0, pendingSinceMs: undefined };
       this.state.add(nameKey(r.name), record);
       this.state.assignToken(nameKey(r.name), record, r.token);
     }

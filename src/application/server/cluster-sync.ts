@@ -277,10 +277,12 @@ export class ClusterSync {
       record = { name: row.name, proof: session.owner, token: '', address, validated: false, knownVersion: 0, pendingSinceMs: undefined };
       this.state.add(key, record);
     } else {
+      // The shared row carries the key the name was pinned to, wherever it registered.
       if (session.owner !== '') record.proof = session.owner;
       if (!sameAddress(record.address, address)) this.state.moveTo(key, record, address);
       if (record.token !== session.token) record.pendingSinceMs = undefined;
     }
+    if (row.key !== undefined) record.key = row.key;
     if (record.token !== session.token) this.state.assignToken(key, record, session.token);
     // Only the home instance pushes a client its table; one that moved away is no longer ours.
     record.validated = row.online && session.home === this.id && session.home !== '';

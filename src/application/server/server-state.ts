@@ -12,6 +12,8 @@ export interface ClientRecord {
   readonly name: string;
   /** Digest of the name's secret: who may come back under this name. */
   proof: string;
+  /** The name's public key, pinned at its first registration (undefined: registered before keys existed). */
+  key?: string;
   /** Token of the current session, given at registration; '' before the first one. */
   token: string;
   /** Where the current session registered from (change it through `ServerState.moveTo`). */

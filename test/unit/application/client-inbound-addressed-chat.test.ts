@@ -1,3 +1,4 @@
+import { identityOf, keyed, sealedChat, sealedStored, testE2e } from '../../support/peer-keys';
 import { expect } from 'chai';
 import { ClientInbound } from '../../../src/application/client/client-inbound';
 import { ClientSession } from '../../../src/application/client/client-session';
@@ -23,14 +24,15 @@ function bobAtP(): { inbound: ClientInbound; events: ChatEvent[]; transport: Fak
   const transport = new FakeTransport(PORT_P);
   const clock = new SystemClock();
   const session = new ClientSession({ name: 'bob', server: SERVER }, settings);
+  session.identity = identityOf('bob');
   session.state = 'online';
   session.token = 'tok';
-  session.table.applyFull(1, [
+  session.table.applyFull(1, keyed([
     { name: 'bob', ...PORT_P, online: true },
     { name: 'carol', ...CAROL, online: true },
-  ]);
+  ]));
   const events: ChatEvent[] = [];
-  const inbound = new ClientInbound(session, transport, new ReliableSender(transport, clock), { show: (e) => events.push(e) }, new SeededCrypto(1, 'b'), settings, new RecordingLogger(), clock, new InMemorySeenStore());
+  const inbound = new ClientInbound(session, transport, new ReliableSender(transport, clock), { show: (e) => events.push(e) }, new SeededCrypto(1, 'b'), settings, new RecordingLogger(), clock, new InMemorySeenStore(), testE2e);
   return { inbound, events, transport };
 }
 
@@ -44,13 +46,14 @@ const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolv
 describe('application/client-inbound: a direct message acts only on its addressee', () => {
   it('a chat addressed to alice that reaches bob (now at her old port) is neither shown nor ACKed; one addressed to bob is', async () => {
     const { inbound, events, transport } = bobAtP();
-    deliver(inbound, { t: 'chat', id: 'm1', from: 'carol', to: 'alice', text: 'secret' }, CAROL);
+    deliver(inbound, { t: 'chat', id: 'm1', from: 'carol', to: 'alice', sealed: sealedChat('carol', 'alice', 'm1', 'secret') }, CAROL);
     await settle();
     expect(events).to.deep.equal([]);
     expect(transport.sentOf('ack')).to.deep.equal([]);
-    deliver(inbound, { t: 'chat', id: 'm2', from: 'carol', to: 'BOB', text: 'hello bob' }, CAROL);
+    deliver(inbound, { t: 'chat', id: 'm2', from: 'carol', to: 'BOB', sealed: sealedChat('carol', 'BOB', 'm2', 'hello bob') }, CAROL);
     await settle();
     expect(events).to.deep.equal([{ kind: 'direct-received', from: 'carol', text: 'hello bob' }]);
-    expect(transport.sentOf('ack').map((s) => s.message)).to.deep.equal([{ t: 'ack', re: 'm2' }]);
+    // The ACK carries bob's tag under the pair key (checked by carol's client).
+    expect(transport.sentOf('ack').map((s) => ({ re: (s.message as { re: string }).re, tagged: 'tag' in s.message }))).to.deep.equal([{ re: 'm2', tagged: true }]);
   });
 });

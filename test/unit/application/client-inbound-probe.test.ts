@@ -1,3 +1,4 @@
+import { identityOf, keyed, sealedChat, sealedStored, testE2e } from '../../support/peer-keys';
 import { expect } from 'chai';
 import { ClientInbound } from '../../../src/application/client/client-inbound';
 import { ClientSession } from '../../../src/application/client/client-session';
@@ -19,9 +20,11 @@ describe('application/client-inbound: probes', () => {
     const transport = new FakeTransport({ ip: '127.0.0.1', port: 7000 });
     const clock = new SystemClock();
     const session = new ClientSession({ name: 'me', server: SERVER }, settings);
+    session.identity = identityOf('me');
+  session.identity = identityOf('me');
     session.state = state;
     session.token = 'tok';
-    const inbound = new ClientInbound(session, transport, new ReliableSender(transport, clock), { show: () => undefined }, new SeededCrypto(1, 'me'), settings, new RecordingLogger(), clock, new InMemorySeenStore());
+    const inbound = new ClientInbound(session, transport, new ReliableSender(transport, clock), { show: () => undefined }, new SeededCrypto(1, 'me'), settings, new RecordingLogger(), clock, new InMemorySeenStore(), testE2e);
     return {
       probe: () => {
         const message: Message = { t: 'probe', id: 'p1', token: 'tok' };

@@ -1,3 +1,4 @@
+import { identityOf, keyed, sealedChat, sealedStored, testE2e } from '../../support/peer-keys';
 import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,15 +29,17 @@ function inboundWith(seen: SeenStore): { inbound: ClientInbound; events: ChatEve
   const transport = new FakeTransport({ ip: '127.0.0.1', port: 7000 });
   const clock = new SystemClock();
   const session = new ClientSession({ name: 'Me', server: SERVER }, settings);
+  session.identity = identityOf('Me');
   session.state = 'online';
   session.token = 'tok';
-  session.table.applyFull(1, [
+  session.table.applyFull(1, keyed([
     { name: 'Me', ip: '127.0.0.1', port: 7000, online: true },
     { name: 'Bob', ...BOB, online: true },
-  ]);
+    { name: 'carol', ip: '127.0.0.1', port: 6003, online: false },
+  ]));
   const events: ChatEvent[] = [];
   const logger = new RecordingLogger();
-  const inbound = new ClientInbound(session, transport, new ReliableSender(transport, clock), { show: (e) => events.push(e) }, new SeededCrypto(1, 'me'), settings, logger, clock, seen);
+  const inbound = new ClientInbound(session, transport, new ReliableSender(transport, clock), { show: (e) => events.push(e) }, new SeededCrypto(1, 'me'), settings, logger, clock, seen, testE2e);
   return { inbound, events, logger, session, transport };
 }
 
@@ -50,9 +53,9 @@ describe('application/client-inbound: the seen store', () => {
   it('remembers each shown message once under its sender|id key, for this name', async () => {
     const seen = new InMemorySeenStore();
     const { inbound, events } = inboundWith(seen);
-    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', text: 'hi' }, BOB);
-    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', text: 'hi' }, BOB);
-    deliver(inbound, { t: 'stored', id: 's1', token: 'tok', items: [{ id: 'm1', from: 'BOB', kind: 'direct', at: 1, text: 'hi' }, { id: 'm2', from: 'carol', kind: 'direct', at: 2, text: 'yo' }] }, SERVER);
+    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', sealed: sealedChat('Bob', 'Me', 'm1', 'hi') }, BOB);
+    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', sealed: sealedChat('Bob', 'Me', 'm1', 'hi') }, BOB);
+    deliver(inbound, { t: 'stored', id: 's1', token: 'tok', items: [{ id: 'm1', from: 'BOB', kind: 'direct', at: 1, text: sealedStored('BOB', 'Me', 'm1', 'hi') }, { id: 'm2', from: 'carol', kind: 'direct', at: 2, text: sealedStored('carol', 'Me', 'm2', 'yo') }] }, SERVER);
     deliver(inbound, { t: 'channel', id: 'c1', token: 'tok', from: 'Zed', text: 'all' }, SERVER);
     await settle();
     expect(events.filter((e) => e.kind !== 'have-messages')).to.have.length(3);
@@ -64,7 +67,7 @@ describe('application/client-inbound: the seen store', () => {
     await seen.add('me', 'bob|m1');
     const { inbound, events, session, transport } = inboundWith(seen);
     session.shown.seed(await seen.load('me'), Date.now());
-    deliver(inbound, { t: 'stored', id: 's1', token: 'tok', items: [{ id: 'm1', from: 'Bob', kind: 'direct', at: 1, text: 'hi' }] }, SERVER);
+    deliver(inbound, { t: 'stored', id: 's1', token: 'tok', items: [{ id: 'm1', from: 'Bob', kind: 'direct', at: 1, text: sealedStored('Bob', 'Me', 'm1', 'hi') }] }, SERVER);
     await settle();
     expect(events).to.deep.equal([]);
     expect(transport.sentOf('ack', SERVER).map((s) => s.message.re)).to.deep.equal(['s1']);
@@ -78,7 +81,7 @@ describe('application/client-inbound: the seen store', () => {
       close: async () => undefined,
     };
     const { inbound, events, logger, transport } = inboundWith(failing);
-    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', text: 'hi' }, BOB);
+    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', sealed: sealedChat('Bob', 'Me', 'm1', 'hi') }, BOB);
     await settle();
     expect(events).to.deep.equal([{ kind: 'direct-received', from: 'Bob', text: 'hi' }]);
     expect(logger.entries.filter((e) => e.level === 'warn').map((e) => e.message)).to.deep.equal(['could not remember a shown message']);
@@ -125,9 +128,9 @@ describe('application/client-inbound: the seen store', () => {
     const linesOnDisk = (): number => fs.readFileSync(path.join(dir, 'seen', seenLog()), 'utf8').split('\n').length - 1;
 
     const cases: Array<[string, Message, Address, string]> = [
-      ['a direct message', { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', text: 'hi' }, BOB, 'm1'],
+      ['a direct message', { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', sealed: sealedChat('Bob', 'Me', 'm1', 'hi') }, BOB, 'm1'],
       ['a channel message', { t: 'channel', id: 'c1', token: 'tok', from: 'Zed', text: 'all' }, SERVER, 'c1'],
-      ['stored messages', { t: 'stored', id: 's1', token: 'tok', items: [{ id: 'm1', from: 'Bob', kind: 'direct', at: 1, text: 'hi' }, { id: 'm2', from: 'carol', kind: 'channel', at: 2, text: 'yo' }] }, SERVER, 's1'],
+      ['stored messages', { t: 'stored', id: 's1', token: 'tok', items: [{ id: 'm1', from: 'Bob', kind: 'direct', at: 1, text: sealedStored('Bob', 'Me', 'm1', 'hi') }, { id: 'm2', from: 'carol', kind: 'channel', at: 2, text: 'yo' }] }, SERVER, 's1'],
     ];
     for (const [what, message, from, ackId] of cases) {
       it(`for ${what}: shown at once, ACKed after the append of its id while the fsync is still held`, async () => {
@@ -160,8 +163,8 @@ describe('application/client-inbound: the seen store', () => {
       await store.load('me');
       const log = seenLog();
       const before = linesOnDisk();
-      deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', text: 'hi' }, BOB);
-      deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', text: 'hi' }, BOB);
+      deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', sealed: sealedChat('Bob', 'Me', 'm1', 'hi') }, BOB);
+      deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', sealed: sealedChat('Bob', 'Me', 'm1', 'hi') }, BOB);
       await until(() => transport.sentOf('ack').length === 2, 'both ACKs');
       const e = spy.events;
       const appended = e.findIndex((x) => x.startsWith(`append ${log}`));
@@ -176,7 +179,7 @@ describe('application/client-inbound: the seen store', () => {
       await store.load('me');
       const log = seenLog();
       spy.holdSyncs();
-      for (let i = 0; i < 50; i++) deliver(inbound, { t: 'chat', id: `b${i}`, from: 'Bob', to: 'Me', text: `line ${i}` }, BOB);
+      for (let i = 0; i < 50; i++) deliver(inbound, { t: 'chat', id: `b${i}`, from: 'Bob', to: 'Me', sealed: sealedChat('Bob', 'Me', `b${i}`, `line ${i}`) }, BOB);
       await until(() => transport.sentOf('ack').length === 50, 'every ACK');
       const e = spy.events;
       const appends = e.flatMap((x, i) => (x.startsWith(`append ${log}`) ? [i] : []));
@@ -206,7 +209,7 @@ describe('application/client-inbound: the seen store', () => {
       if (message.t === 'ack') timeline.push(`ack ${message.re}`);
       return send(to, message);
     };
-    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', text: 'hi' }, BOB);
+    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', sealed: sealedChat('Bob', 'Me', 'm1', 'hi') }, BOB);
     await settle();
     expect(timeline).to.deep.equal(['show direct-received']);
     release();
@@ -224,7 +227,7 @@ describe('application/client-inbound: the seen store', () => {
       close: async () => undefined,
     };
     const { inbound, events, logger } = inboundWith(throwing);
-    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', text: 'hi' }, BOB);
+    deliver(inbound, { t: 'chat', id: 'm1', from: 'Bob', to: 'Me', sealed: sealedChat('Bob', 'Me', 'm1', 'hi') }, BOB);
     await settle();
     expect(events).to.have.length(1);
     expect(logger.entries.some((e) => e.level === 'warn')).to.equal(true);

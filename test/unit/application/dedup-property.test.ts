@@ -1,3 +1,7 @@
+import { identityOf, keyed, sealedChat, sealedStored, testE2e } from '../../support/peer-keys';
+import { InMemorySecretStore } from '../../../src/adapters/in-memory/in-memory-secret-store';
+import { chatContext, storedContext } from '../../../src/application/protocol/sealing';
+import { keysBeside } from '../../../src/composition/memory-stores-module';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { ClientInbound } from '../../../src/application/client/client-inbound';
@@ -115,7 +119,7 @@ function versionOf(updateIndex: number): number {
 
 function rowsOf(updateIndex: number, full: boolean): TableRow[] {
   const extra: TableRow = { name: `extra${updateIndex}`, ip: '127.0.0.1', port: 9000 + updateIndex, online: true };
-  return full ? [ME, ...PEERS, extra] : [extra];
+  return keyed(full ? [ME, ...PEERS, extra] : [extra]);
 }
 
 function buildDeliveries(messages: GenMessage[], updates: GenUpdate[]): Delivery[] {
@@ -125,7 +129,7 @@ function buildDeliveries(messages: GenMessage[], updates: GenUpdate[]): Delivery
     const peer = PEERS.find((p) => p.name === m.sender);
     for (let c = 0; c < m.live; c++) {
       if (m.kind === 'direct') {
-        out.push({ message: { t: 'chat', id: m.id, from: m.sender, to: ME.name, text }, from: { ip: peer!.ip, port: peer!.port }, ref: { kind: 'msg', index, via: 'live' } });
+        out.push({ message: { t: 'chat', id: m.id, from: m.sender, to: ME.name, sealed: sealedChat(m.sender, ME.name, m.id, text) }, from: { ip: peer!.ip, port: peer!.port }, ref: { kind: 'msg', index, via: 'live' } });
       } else {
         out.push({ message: { t: 'channel', id: m.id, token: 'tok', from: m.sender, text }, from: SERVER, ref: { kind: 'msg', index, via: 'live' } });
       }
@@ -135,7 +139,7 @@ function buildDeliveries(messages: GenMessage[], updates: GenUpdate[]): Delivery
       // Odd copies reuse one envelope (a retransmission), even ones are a new delivery attempt (next log-in).
       const envelope = `st${index}x${c % 2 === 1 ? 1 : c}`;
       out.push({
-        message: { t: 'stored', id: envelope, token: 'tok', items: [{ id: m.id, from, kind: m.kind, at: 1_700_000_000_000 + index, text }] },
+        message: { t: 'stored', id: envelope, token: 'tok', items: [{ id: m.id, from, kind: m.kind, at: 1_700_000_000_000 + index, text: m.kind === 'direct' ? sealedStored(from, ME.name, m.id, text) : text }] },
         from: SERVER,
         ref: { kind: 'msg', index, via: 'stored' },
       });
@@ -194,11 +198,12 @@ async function runCase(c: { messages: GenMessage[]; updates: GenUpdate[]; order:
   const clock = new ManualClock(1_800_000_000_000);
   const sender = new ReliableSender(transport, clock);
   const session = new ClientSession({ name: ME.name, server: SERVER }, settings);
+  session.identity = identityOf(ME.name);
   session.state = 'online';
   session.token = 'tok';
-  session.table.applyFull(1, [ME, ...PEERS]);
+  session.table.applyFull(1, keyed([ME, ...PEERS]));
   const events: ChatEvent[] = [];
-  const inbound = new ClientInbound(session, transport, sender, { show: (e) => events.push(e) }, new SeededCrypto(3, 'me'), settings, new RecordingLogger(), clock, new InMemorySeenStore());
+  const inbound = new ClientInbound(session, transport, sender, { show: (e) => events.push(e) }, new SeededCrypto(3, 'me'), settings, new RecordingLogger(), clock, new InMemorySeenStore(), testE2e);
 
   for (const d of c.order) {
     inbound.handle({ message: d.message, from: d.from, bytes: encodeMessage(d.message).length });
@@ -290,11 +295,14 @@ describe('dedup (property): a client shows each message once and ACKs every copy
           try {
             await s.startServer();
             const x = await s.startClient('x');
-            const y = await s.startClient('y');
+            const ySecrets = new InMemorySecretStore();
+            const y = await s.startClient('y', { secrets: ySecrets });
+            const yKeys = await keysBeside(ySecrets).keysFor('y', () => testE2e.newIdentity());
             await s.run(100);
             const xAddr = addressOfClient(x.client.tableRows(), 'x');
             const xToken = (x.client as unknown as { session: { token: string } }).session.token;
             const yAddr = addressOfClient(x.client.tableRows(), 'y');
+            const xKey = x.client.tableRows().find((r) => r.name === 'x')!.key!;
             const acks = new Map<string, number>();
             s.network.onSend = (data, from) => {
               const decoded = decodeDatagram(data);
@@ -313,12 +321,12 @@ describe('dedup (property): a client shows each message once and ACKs every copy
               for (let c = 0; c < m.live; c++) {
                 copies.push(
                   m.kind === 'direct'
-                    ? { message: { t: 'chat', id: m.id, from: 'y', to: 'x', text }, from: yAddr }
+                    ? { message: { t: 'chat', id: m.id, from: 'y', to: 'x', sealed: testE2e.seal(yKeys, xKey, text, chatContext('y', 'x', m.id))! }, from: yAddr }
                     : { message: { t: 'channel', id: m.id, token: xToken, from: 'y', text }, from: SERVER },
                 );
               }
               for (let c = 0; c < m.stored; c++) {
-                copies.push({ message: { t: 'stored', id: envelope, token: xToken, items: [{ id: m.id, from: 'y', kind: m.kind, at: 1_700_000_000_000, text }] }, from: SERVER });
+                copies.push({ message: { t: 'stored', id: envelope, token: xToken, items: [{ id: m.id, from: 'y', kind: m.kind, at: 1_700_000_000_000, text: m.kind === 'direct' ? testE2e.seal(yKeys, xKey, text, storedContext('y', 'x', m.id))! : text }] }, from: SERVER });
               }
               if (m.live > 0) expectedAcks.set(m.id, m.live);
               if (m.stored > 0) expectedAcks.set(envelope, m.stored);

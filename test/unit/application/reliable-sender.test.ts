@@ -66,7 +66,7 @@ describe('ReliableSender (fake timers)', () => {
   });
 
   it('a direct policy transmits once and gives up at 500 ms', async () => {
-    const result = track(sender.request(OTHER, { t: 'chat', id: 'c1', from: 'x', to: 'y', text: 'hi' }, policies.direct));
+    const result = track(sender.request(OTHER, { t: 'chat', id: 'c1', from: 'x', to: 'y', sealed: 'aGk' }, policies.direct));
     await clock.tickAsync(499);
     expect(result.done).to.equal(false);
     await clock.tickAsync(1);

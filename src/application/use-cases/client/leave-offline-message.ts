@@ -1,6 +1,8 @@
 import { inject, injectable } from 'inversify';
 import { err, ok, type Result } from '../../../domain/result';
 import { ClientSession } from '../../client/client-session';
+import { EndToEnd } from '../../ports/end-to-end';
+import { storedContext } from '../../protocol/sealing';
 import type { SendRefusal } from '../../ports/transport';
 import { ReliableSender } from '../../reliable-sender';
 import { ChatSettings } from '../../settings';
@@ -18,11 +20,13 @@ export type LeaveOfflineOutcome = 'saved' | 'exists';
 export type LeaveOfflineMessageError =
   | { code: 'no-response' }
   | { code: 'not-sent'; refusal: SendRefusal }
+  | { code: 'no-key' }
   | { code: 'mailbox-full' }
   | { code: 'refused'; status: string };
 
 /**
- * Asks the server to keep a message for a recipient who did not ACK it (five tries, SPEC §3).
+ * Asks the server to keep a message for a recipient who did not ACK it (five tries, SPEC §3),
+ * sealed end to end for the recipient with the pair key of the two names.
  * A save the transport refuses is `not-sent` at once: the server was never asked.
  */
 @injectable()
@@ -31,12 +35,17 @@ export class LeaveOfflineMessage {
     @inject(ClientSession) private readonly session: ClientSession,
     @inject(ReliableSender) private readonly sender: ReliableSender,
     @inject(ChatSettings) private readonly settings: ChatSettings,
+    @inject(EndToEnd) private readonly e2e: EndToEnd,
   ) {}
 
   async execute(command: LeaveOfflineMessageCommand): Promise<Result<LeaveOfflineOutcome, LeaveOfflineMessageError>> {
+    // Sealed for the recipient: the server keeps and hands over what it cannot read.
+    const peerKey = this.session.table.get(command.to)?.key;
+    const sealed = peerKey === undefined || this.session.identity === undefined ? undefined : this.e2e.seal(this.session.identity, peerKey, command.text, storedContext(this.session.name, command.to, command.id));
+    if (sealed === undefined) return err({ code: 'no-key' });
     const outcome = await this.sender.exchange(
       this.session.server,
-      { t: 'save', id: command.id, token: this.session.token, from: this.session.name, to: command.to, text: command.text },
+      { t: 'save', id: command.id, token: this.session.token, from: this.session.name, to: command.to, sealed },
       this.settings.policies.toServer,
     );
     if (outcome.kind === 'refused') return err({ code: 'not-sent', refusal: outcome.refusal });

@@ -2,6 +2,8 @@ import { inject, injectable } from 'inversify';
 import { err, ok, type Result } from '../../../domain/result';
 import { ClientSession } from '../../client/client-session';
 import { Crypto } from '../../ports/crypto';
+import { EndToEnd } from '../../ports/end-to-end';
+import { KeyStore } from '../../ports/key-store';
 import { SecretStore } from '../../ports/secret-store';
 import { REGISTER_MIN_BYTES, type RefusalReason } from '../../protocol/envelope';
 import type { SendRefusal } from '../../ports/transport';
@@ -25,15 +27,19 @@ export class Register {
     @inject(Crypto) private readonly crypto: Crypto,
     @inject(SecretStore) private readonly secrets: SecretStore,
     @inject(ChatSettings) private readonly settings: ChatSettings,
+    @inject(KeyStore) private readonly keys: KeyStore,
+    @inject(EndToEnd) private readonly e2e: EndToEnd,
   ) {}
 
   async execute(): Promise<Result<void, RegisterError>> {
     const secret = await this.secrets.secretFor(this.session.key, () => this.crypto.secretToken());
+    // The secret still proves ownership to the server; the key is what peers know the name by.
+    this.session.identity ??= await this.keys.keysFor(this.session.key, () => this.e2e.newIdentity());
     const outcome = await this.sender.exchange(
       this.session.server,
       // The padding makes the request larger than any answer to it, so the server can
       // answer an address that has not proven itself without amplifying.
-      { t: 'register', id: this.crypto.messageId(), name: this.session.name, secret, pad: '.'.repeat(REGISTER_MIN_BYTES) },
+      { t: 'register', id: this.crypto.messageId(), name: this.session.name, secret, key: this.session.identity.publicKey, pad: '.'.repeat(REGISTER_MIN_BYTES) },
       this.settings.policies.toServer,
     );
     if (outcome.kind === 'refused') return err({ code: 'not-sent', refusal: outcome.refusal });

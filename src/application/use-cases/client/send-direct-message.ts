@@ -5,6 +5,8 @@ import { parseNickname } from '../../../domain/nickname';
 import { err, ok, type Result } from '../../../domain/result';
 import { ClientSession } from '../../client/client-session';
 import { Crypto } from '../../ports/crypto';
+import { EndToEnd } from '../../ports/end-to-end';
+import { chatContext } from '../../protocol/sealing';
 import type { SendRefusal } from '../../ports/transport';
 import { ReliableSender } from '../../reliable-sender';
 import { ChatSettings } from '../../settings';
@@ -20,6 +22,7 @@ export type SendDirectOutcome = { kind: 'acked'; to: string } | { kind: 'fallbac
 export type SendDirectMessageError =
   | { code: 'invalid-name' }
   | { code: 'unknown-recipient'; suggestions: string[] }
+  | { code: 'no-key' }
   | { code: 'bad-text'; cause: MessageTooLongError | EmptyMessageError }
   | { code: 'not-sent'; refusal: SendRefusal };
 
@@ -40,6 +43,7 @@ export class SendDirectMessage {
     @inject(ReliableSender) private readonly sender: ReliableSender,
     @inject(Crypto) private readonly crypto: Crypto,
     @inject(ChatSettings) private readonly settings: ChatSettings,
+    @inject(EndToEnd) private readonly e2e: EndToEnd,
   ) {}
 
   async execute(command: SendDirectMessageCommand): Promise<Result<SendDirectOutcome, SendDirectMessageError>> {
@@ -48,15 +52,24 @@ export class SendDirectMessage {
     if (!text.ok) return err({ code: 'bad-text', cause: text.error });
     const row = this.session.table.get(command.to);
     if (!row) return err({ code: 'unknown-recipient', suggestions: this.suggest(command.to) });
+    // Without the recipient's key nothing can be sealed for it, neither here nor for the server.
+    if (row.key === undefined || this.session.identity === undefined) return err({ code: 'no-key' });
     const id = this.crypto.messageId();
     if (!row.online) return ok({ kind: 'fallback', to: row.name, id });
     this.stream ??= id;
-    const outcome = await this.sender.exchange(
-      { ip: row.ip, port: row.port },
-      // `to` lets the receiver drop a message meant for whoever held that address before it.
-      { t: 'chat', id, from: this.session.name, to: row.name, text: command.text, stream: this.stream, seq: ++this.seq },
-      this.settings.policies.direct,
-    );
+    const seq = ++this.seq;
+    const sealed = this.e2e.seal(this.session.identity, row.key, command.text, chatContext(this.session.name, row.name, id, this.stream, seq));
+    if (sealed === undefined) return err({ code: 'no-key' });
+    // Only an ACK tagged under the pair key counts (ClientInbound checks it before the sender sees it).
+    this.session.awaitingAcks.set(id, { peerKey: row.key, to: row.name });
+    const outcome = await this.sender
+      .exchange(
+        { ip: row.ip, port: row.port },
+        // `to` lets the receiver drop a message meant for whoever held that address before it.
+        { t: 'chat', id, from: this.session.name, to: row.name, sealed, stream: this.stream, seq },
+        this.settings.policies.direct,
+      )
+      .finally(() => this.session.awaitingAcks.delete(id));
     // Refused locally: nothing reached the recipient, and the server would not be asked either.
     if (outcome.kind === 'refused') return err({ code: 'not-sent', refusal: outcome.refusal });
     return ok(outcome.kind === 'reply' ? { kind: 'acked', to: row.name } : { kind: 'fallback', to: row.name, id });

@@ -17,7 +17,8 @@ import { MarkOffline } from './mark-offline';
  * probed; an offline one must be matched by the name's secret), that no other live session
  * holds the address it comes from (one address, one session: an online holder there is probed
  * and, if gone, marked offline first), and answers with a session token. The name goes online
- * only when `ConfirmRegistration` proves the address.
+ * only when `ConfirmRegistration` proves the address. A name is pinned to the public key of its
+ * first registration: its owner coming back with another key is refused (`key-changed`).
  * Returns `undefined` for a request to drop unanswered.
  */
 @injectable()
@@ -40,6 +41,9 @@ export class AcceptRegistration {
     const name = parseNickname(message.name);
     if (!name.ok) return refuse('invalid-name');
     const key = name.value.key;
+    const known = this.state.records.get(key);
+    // Checked first, so a refused owner never takes an old session offline on the way.
+    if (known?.key !== undefined && known.key !== message.key && this.crypto.matches(message.secret, known.proof)) return refuse('key-changed');
     const claim = await this.claimName(key, message.secret, from);
     if (claim !== 'ok') return refuse(claim);
     if (!(await this.freeAddress(from, key))) return refuse('address-in-use');
@@ -53,7 +57,10 @@ export class AcceptRegistration {
     let record = this.state.records.get(key);
     const row = this.state.table.get(key);
     if (record && !this.crypto.matches(message.secret, record.proof)) return refuse('name-in-use');
+    if (record?.key !== undefined && record.key !== message.key) return refuse('key-changed');
     if (record) {
+      // A name registered before keys existed takes the first key it comes back with.
+      record.key ??= message.key;
       this.state.moveTo(key, record, from);
       record.ended = false;
       record.validated = false;
@@ -62,7 +69,7 @@ export class AcceptRegistration {
       // Expired unconfirmed registrations do not count: sweep them before refusing.
       if (this.state.records.size >= this.settings.maxClients) this.pending.sweep();
       if (this.state.records.size >= this.settings.maxClients) return refuse('server-full');
-      record = { name: name.value.display, proof: this.crypto.proofOf(message.secret), token: '', address: from, validated: false, knownVersion: 0, pendingSinceMs: now };
+      record = { name: name.value.display, proof: this.crypto.proofOf(message.secret), key: message.key, token: '', address: from, validated: false, knownVersion: 0, pendingSinceMs: now };
       this.state.add(key, record);
     }
     this.state.assignToken(key, record, this.crypto.secretToken());

@@ -39,7 +39,7 @@ export class ConfirmRegistration {
     record.pendingSinceMs = undefined;
     record.knownVersion = 0;
     // Durable (and published) before anyone, this client included, is told.
-    await this.journal.upsert({ name, ip: from.ip, port: from.port, online: true });
+    await this.journal.upsert({ name, ip: from.ip, port: from.port, online: true, ...(record.key === undefined ? {} : { key: record.key }) });
     this.broadcaster.sendFull(key);
     this.tasks.run('delivering stored messages', () => this.deliver.execute(key));
     return { t: 'ack', re: message.id, status: 'ok' };

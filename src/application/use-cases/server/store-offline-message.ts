@@ -1,5 +1,4 @@
 import { inject, injectable, optional } from 'inversify';
-import { validateMessageText } from '../../../domain/message-text';
 import { parseNickname } from '../../../domain/nickname';
 import { BackgroundTasks } from '../../server/background-tasks';
 import { ClusterSync } from '../../server/cluster-sync';
@@ -9,7 +8,7 @@ import { TableBroadcaster } from '../../server/table-broadcaster';
 import { Clock } from '../../ports/clock';
 import { MailboxStore } from '../../ports/mailbox-store';
 import type { Inbound } from '../../ports/transport';
-import type { MessageOf, Reply, SaveStatus } from '../../protocol/envelope';
+import { SEALED_MAX_CHARS, SEALED_MIN_CHARS, type MessageOf, type Reply, type SaveStatus } from '../../protocol/envelope';
 import { DeliverOfflineMessages } from './deliver-offline-messages';
 import { MarkOffline } from './mark-offline';
 
@@ -38,7 +37,8 @@ export class StoreOfflineMessage {
     if (!session) return undefined;
     const answer = (status: SaveStatus): Reply => ({ t: 'ack', re: message.id, status });
     const to = parseNickname(message.to);
-    if (!to.ok || !validateMessageText(message.text).ok) return answer('invalid');
+    // The text is sealed for the recipient: only its size can be checked here.
+    if (!to.ok || message.sealed.length < SEALED_MIN_CHARS || message.sealed.length > SEALED_MAX_CHARS) return answer('invalid');
     // One instance of several: the recipient may have come online through another one just now.
     await this.cluster?.catchUp();
     const row = this.state.table.get(to.value.key);
@@ -59,7 +59,7 @@ export class StoreOfflineMessage {
       sender: session.record.name,
       kind: 'direct',
       storedAtMs: this.clock.now(),
-      text: message.text,
+      text: message.sealed,
     });
     // The recipient may have come online while it was being stored, after its stored messages
     // were delivered: it gets this one now, not at its next log-in.

@@ -26,6 +26,8 @@ describe('parseLine', () => {
   it('recognises the local commands, exit meaning quit', () => {
     expect(parseLine('help')).to.deep.equal({ kind: 'local', command: { kind: 'help' } });
     expect(parseLine('list')).to.deep.equal({ kind: 'local', command: { kind: 'list' } });
+    expect(parseLine('whois Bob')).to.deep.equal({ kind: 'local', command: { kind: 'whois', name: 'Bob' } });
+    expect(parseLine('whois')).to.deep.equal({ kind: 'error', text: 'missing arguments; use whois <name>' });
     expect(parseLine('quit')).to.deep.equal({ kind: 'local', command: { kind: 'quit' } });
     expect(parseLine('exit')).to.deep.equal({ kind: 'local', command: { kind: 'quit' } });
   });

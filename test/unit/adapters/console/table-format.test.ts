@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { formatTable } from '../../../../src/adapters/console/table-format';
+import { formatTable, formatWhois } from '../../../../src/adapters/console/table-format';
 import { helpLines } from '../../../../src/adapters/console/help-text';
 import { COMMANDS } from '../../../../src/adapters/console/command-parser';
 
@@ -55,5 +55,30 @@ describe('helpLines', () => {
       helpColumns.add(line.length - command.help.length);
     });
     expect(helpColumns.size).to.equal(1);
+  });
+});
+
+describe('formatTable and formatWhois: key fingerprints', () => {
+  const fingerprint = (key: string): string => `${key}0 1111 2222 3333 4444 5555 6666 7777`.slice(0, 39);
+
+  it('list shows the start of each key fingerprint, and - for a row without a key', () => {
+    const lines = formatTable(
+      [
+        { name: 'x', ip: '127.0.0.1', port: 5001, online: true, key: 'abc' },
+        { name: 'y', ip: '::1', port: 5002, online: false },
+      ],
+      fingerprint,
+    );
+    expect(lines.slice(1)).to.deep.equal([
+      '    NAME  ADDRESS         KEY                   STATUS',
+      '    x     127.0.0.1:5001  abc0 1111 2222 3333…  online',
+      '    y     [::1]:5002      -                     offline',
+    ]);
+  });
+
+  it('whois prints the whole fingerprint, or says why it cannot', () => {
+    expect(formatWhois('X', { name: 'x', ip: '127.0.0.1', port: 5001, online: true, key: 'abc' }, fingerprint)).to.equal('>>> [x: key fingerprint abc0 1111 2222 3333 4444 5555 6666 7777]');
+    expect(formatWhois('y', { name: 'y', ip: '::1', port: 5002, online: false }, fingerprint)).to.equal('>>> [y has no key in the table.]');
+    expect(formatWhois('nobody', undefined, fingerprint)).to.match(/^>>> \[Error: no client named nobody/);
   });
 });

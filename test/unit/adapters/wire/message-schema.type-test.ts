@@ -3,7 +3,7 @@ import type { MessageOf, StoredItem } from '../../../../src/application/protocol
 
 export const schemaMatchesTheTypes: MessageSchema = MESSAGE_SCHEMA;
 
-export const chatAsDeclared = { required: { id: 'id', from: 'name', to: 'name', text: 'text' }, optional: { stream: 'id', seq: 'uint' } } satisfies MessageSchemaOf<MessageOf<'chat'>>;
+export const chatAsDeclared = { required: { id: 'id', from: 'name', to: 'name', sealed: 'sealed' }, optional: { stream: 'id', seq: 'uint' } } satisfies MessageSchemaOf<MessageOf<'chat'>>;
 
 type ChatWithAField = MessageOf<'chat'> & { urgent: boolean };
 

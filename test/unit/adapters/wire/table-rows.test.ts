@@ -8,7 +8,7 @@ import { paginate, PAGE_ROW_BYTES } from '../../../../src/application/server/tab
 import type { TableRow } from '../../../../src/domain/client-table';
 
 const SEED = Number(process.env['CODEC_SEED'] ?? 20261130);
-const LONG_ID = 'I'.repeat(32);
+const LONG_ID = 'I'.repeat(24);
 const BIG = Number.MAX_SAFE_INTEGER;
 
 function page(rows: TableRow[], id = LONG_ID, token = 'T'.repeat(32)): MessageOf<'table'> {
@@ -25,7 +25,11 @@ const name = fc.stringMatching(new RegExp(`^[A-Za-z0-9_-]{1,${NAME_MAX_CHARS}}$`
 const ipv4 = fc.ipV4();
 const ipv6 = fc.ipV6();
 const literal = fc.oneof(fc.constant('fe80::1%eth0'), fc.constant('0:0:0:0:0:0:0:1'), fc.constant('::FFFF:1.2.3.4'), fc.constant('010.0.0.1'));
-const row = fc.record({ name, ip: fc.oneof(ipv4, ipv6, literal, fc.constant('10.0.0.1')), port: fc.integer({ min: 1, max: 65535 }), online: fc.boolean() });
+const publicKey = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('base64url'));
+const row = fc.record(
+  { name, ip: fc.oneof(ipv4, ipv6, literal, fc.constant('10.0.0.1')), port: fc.integer({ min: 1, max: 65535 }), online: fc.boolean(), key: publicKey },
+  { requiredKeys: ['name', 'ip', 'port', 'online'] },
+);
 /** Rows as a table lists them: names often sharing a prefix, addresses often repeated. */
 const similarRows = fc
   .array(fc.tuple(fc.stringMatching(/^[ab]{0,3}$/), fc.constantFrom('10.0.0.1', '10.0.0.2', '::1', 'fe80::1%eth0'), fc.integer({ min: 1, max: 65535 }), fc.boolean()), { maxLength: 30 })
@@ -82,6 +86,7 @@ describe('adapters/wire: table rows in their compact form', () => {
       ip: `2001:db8:1111:2222:3333:4444:5555:${(i + 1).toString(16)}`,
       port: 65535,
       online: true,
+      key: Buffer.alloc(32, i).toString('base64url'),
     }));
     const literal = longest.map((r) => ({ ...r, ip: `fe80::1234:5678:9abc:def0%${'x'.repeat(38)}` }));
     for (const rows of [longest, literal]) {

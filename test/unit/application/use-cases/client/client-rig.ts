@@ -25,6 +25,7 @@ import { memoryStoresModule } from '../../../../../src/composition/memory-stores
 import type { Address } from '../../../../../src/domain/address';
 import type { TableRow } from '../../../../../src/domain/client-table';
 import { FakeTransport } from '../../../../support/fake-transport';
+import { identityOf, keyed, testE2e } from '../../../../support/peer-keys';
 import { RecordingLogger } from '../../../../support/recording-logger';
 import { RecordingView } from '../../../../support/recording-view';
 
@@ -63,7 +64,7 @@ export class ClientRig {
     this.settings = defaultSettings(overrides);
     const config: ClientConfig = { role: 'client', name, server: SERVER, port: ME.port, settings: this.settings };
     this.container = createContainer(config, [
-      memoryStoresModule({ secrets: this.secrets }),
+      memoryStoresModule({ secrets: this.secrets, e2e: testE2e }),
       new ContainerModule(({ bind }) => {
         bind(Transport).toConstantValue(this.transport);
         bind(ChatView).toConstantValue(new RecordingView());
@@ -89,7 +90,8 @@ export class ClientRig {
   goOnline(token = 'tok-1'): void {
     this.session.state = 'online';
     this.session.token = token;
-    this.session.table.applyFull(3, [{ name: this.session.name, ip: ME.ip, port: ME.port, online: true }, BOB, CAROL]);
+    this.session.identity = identityOf(this.session.name);
+    this.session.table.applyFull(3, keyed([{ name: this.session.name, ip: ME.ip, port: ME.port, online: true }, BOB, CAROL]));
   }
 
   /** The server answers each request of type `type` with `answer(request)`. */

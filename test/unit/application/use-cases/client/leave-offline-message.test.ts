@@ -1,3 +1,6 @@
+import { identityOf, testE2e } from '../../../../support/peer-keys';
+import { storedContext } from '../../../../../src/application/protocol/sealing';
+import type { MessageOf } from '../../../../../src/application/protocol/envelope';
 import { expect } from 'chai';
 import type { Reply } from '../../../../../src/application/protocol/envelope';
 import { ClientRig, SERVER } from './client-rig';
@@ -22,7 +25,10 @@ describe('use case (client): LeaveOfflineMessage', () => {
     const sent = rig.transport.sentOf('save');
     expect(sent.length).to.equal(1);
     expect(sent[0]!.to).to.deep.equal(SERVER);
-    expect(sent[0]!.message).to.deep.equal({ t: 'save', id: 'dm-42', token: 'tok-3', from: 'alice', to: 'carol', text: 'see you 🌙' });
+    const { sealed, ...rest } = sent[0]!.message as MessageOf<'save'>;
+    expect(rest).to.deep.equal({ t: 'save', id: 'dm-42', token: 'tok-3', from: 'alice', to: 'carol' });
+    // Sealed for carol: the server cannot read it, carol opens it with alice's key.
+    expect(testE2e.open(identityOf('carol'), identityOf('alice').publicKey, sealed, storedContext('alice', 'carol', 'dm-42'))).to.equal('see you 🌙');
   });
 
   it('returns exists when the server finds the recipient online', async () => {

@@ -1,3 +1,6 @@
+import { identityOf, testE2e } from '../../../../support/peer-keys';
+import { chatContext } from '../../../../../src/application/protocol/sealing';
+import type { MessageOf } from '../../../../../src/application/protocol/envelope';
 import { expect } from 'chai';
 import { EmptyMessageError, MessageTooLongError } from '../../../../../src/domain/domain-error';
 import { BOB, ClientRig } from './client-rig';
@@ -20,7 +23,10 @@ describe('use case (client): SendDirectMessage', () => {
     const sent = rig.transport.sentOf('chat');
     expect(sent.length).to.equal(1);
     expect(sent[0]!.to).to.deep.equal(bobAddress);
-    expect(sent[0]!.message).to.include({ from: 'alice', text: 'hi 👋 Bob' });
+    const chat = sent[0]!.message as MessageOf<'chat'>;
+    expect(chat).to.include({ from: 'alice', to: 'Bob' }).and.not.have.property('text');
+    // Sealed for Bob: he opens it with alice's key; the text is not in the datagram.
+    expect(testE2e.open(identityOf('Bob'), identityOf('alice').publicKey, chat.sealed, chatContext('alice', 'Bob', chat.id, chat.stream, chat.seq))).to.equal('hi 👋 Bob');
   });
 
   it('falls back after one 500 ms wait, with the id it sent (so a stored copy is the same message)', async () => {

@@ -1,3 +1,4 @@
+import { identityOf } from '../../../../support/peer-keys';
 import { expect } from 'chai';
 import { PENDING_REGISTRATION_MS } from '../../../../../src/application/server/pending-registrations';
 import { A, B, inbound, ServerRig } from './server-rig';
@@ -29,7 +30,7 @@ describe('use case (server): AcceptRegistration', () => {
   });
 
   it('drops an unpadded registration unanswered (no amplification); 600 bytes is enough', async () => {
-    const msg = { t: 'register' as const, id: 'r-small', name: 'alice', secret: 'sec' };
+    const msg = { t: 'register' as const, id: 'r-small', name: 'alice', secret: 'sec', key: 'A'.repeat(43) };
     expect(await rig.acceptRegistration.execute({ message: msg, from: A, bytes: 599 })).to.equal(undefined);
     expect(rig.state.records.size).to.equal(0);
     const reply = await rig.acceptRegistration.execute({ message: msg, from: A, bytes: 600 });
@@ -92,7 +93,7 @@ describe('use case (server): AcceptRegistration', () => {
     expect(rig.state.session(alice, A)?.key).to.equal('alice');
     expect(rig.state.othersAt(A, 'bob')).to.deep.equal(['alice']);
     await rig.clock.tickAsync(20);
-    expect(rig.tablesTo(B, mark).flatMap((t) => t.rows)).to.deep.include({ name: 'alice', ip: A.ip, port: A.port, online: false });
+    expect(rig.tablesTo(B, mark).flatMap((t) => t.rows)).to.deep.include({ name: 'alice', ip: A.ip, port: A.port, online: false, key: identityOf('alice').publicKey });
   });
 
   it('refuses address-in-use to a new name from the address of an online client that answers its probe', async () => {

@@ -70,7 +70,7 @@ describe('use case (server): every ACK of a save or send_all follows the fsync o
   });
 
   const storeOffline = (): StoreOfflineMessage => new StoreOfflineMessage(rig.state, rig.probe, rig.markOffline, rig.broadcaster, mailbox, new SystemClock(), rig.container.get(DeliverOfflineMessages), rig.container.get(BackgroundTasks));
-  const save = (id: string): MessageOf<'save'> => ({ t: 'save', id, token: aliceToken, from: 'alice', to: 'bob', text: `saved ${id}` });
+  const save = (id: string): MessageOf<'save'> => ({ t: 'save', id, token: aliceToken, from: 'alice', to: 'bob', sealed: `sealed${id}`.padEnd(40, 'x') });
 
   /** Run a request; note `replied <id>` in the spy's timeline when its reply comes back. */
   function track(id: string, reply: Promise<Reply | undefined>): { done: () => boolean; reply: Promise<Reply | undefined> } {

@@ -22,6 +22,7 @@ import { ServeTableRequest } from '../../../../../src/application/use-cases/serv
 import { StoreOfflineMessage } from '../../../../../src/application/use-cases/server/store-offline-message';
 import { InMemoryMailboxStore } from '../../../../../src/adapters/in-memory/in-memory-mailbox-store';
 import { InMemoryRegistryStore } from '../../../../../src/adapters/in-memory/in-memory-registry-store';
+import { identityOf } from '../../../../support/peer-keys';
 import { SeededCrypto } from '../../../../../src/adapters/in-memory/seeded-crypto';
 import { SystemClock } from '../../../../../src/adapters/system/system-clock';
 import { encodeMessage } from '../../../../../src/adapters/wire/envelope-codec';
@@ -113,7 +114,7 @@ export class ServerRig {
   }
 
   registerMessage(name: string, secret: string): MessageOf<'register'> {
-    return { t: 'register', id: this.nextId(), name, secret, pad: '.'.repeat(600) };
+    return { t: 'register', id: this.nextId(), name, secret, key: identityOf(name).publicKey, pad: '.'.repeat(600) };
   }
 
   /** Register `name` from `from`; resolves with the session token (throws if refused). */

@@ -6,7 +6,7 @@ describe('use case (server): StoreOfflineMessage', () => {
   let rig: ServerRig;
   let aliceToken: string;
   let bobToken: string;
-  const save = (over: Partial<MessageOf<'save'>> = {}): MessageOf<'save'> => ({ t: 'save', id: 'm1', token: aliceToken, from: 'alice', to: 'bob', text: 'hi bob 😀', ...over });
+  const save = (over: Partial<MessageOf<'save'>> = {}): MessageOf<'save'> => ({ t: 'save', id: 'm1', token: aliceToken, from: 'alice', to: 'bob', sealed: 'c2VhbGVkIGZvciBib2IgYnkgYWxpY2UgKG9wYXF1ZSB0byB0aGUgc2VydmVyKQ', ...over });
 
   beforeEach(async () => {
     rig = new ServerRig();
@@ -23,7 +23,7 @@ describe('use case (server): StoreOfflineMessage', () => {
     const reply = await rig.storeOffline.execute(inbound(save({ to: 'BOB' }), A));
     expect(reply).to.deep.equal({ t: 'ack', re: 'm1', status: 'saved' });
     expect(await rig.mailbox.list('bob')).to.deep.equal([
-      { id: 'm1', recipient: 'bob', sender: 'Alice', kind: 'direct', storedAtMs: Date.now(), text: 'hi bob 😀', seq: 1 },
+      { id: 'm1', recipient: 'bob', sender: 'Alice', kind: 'direct', storedAtMs: Date.now(), text: 'c2VhbGVkIGZvciBib2IgYnkgYWxpY2UgKG9wYXF1ZSB0byB0aGUgc2VydmVyKQ', seq: 1 },
     ]);
     expect(rig.sentSince(mark)).to.deep.equal([]);
   });
@@ -68,12 +68,12 @@ describe('use case (server): StoreOfflineMessage', () => {
     expect(await rig.storeOffline.execute(inbound(save({ to: 'nobody' }), A))).to.deep.equal({ t: 'ack', re: 'm1', status: 'unknown-recipient' });
   });
 
-  it('answers invalid for a bad recipient name, an empty text or a text over 1000 bytes', async () => {
+  it('answers invalid for a bad recipient name, an empty text or a sealed payload shorter than an empty text sealed or longer than a 1000-byte text sealed', async () => {
     await rig.offline('bob', B, bobToken);
-    for (const bad of [save({ to: '../bob' }), save({ to: 'a b' }), save({ text: '' }), save({ text: 'é'.repeat(501) })]) {
+    for (const bad of [save({ to: '../bob' }), save({ to: 'a b' }), save({ sealed: 'A'.repeat(37) }), save({ sealed: 'A'.repeat(1372) })]) {
       expect(await rig.storeOffline.execute(inbound(bad, A)), JSON.stringify(bad)).to.deep.equal({ t: 'ack', re: 'm1', status: 'invalid' });
     }
-    expect(await rig.storeOffline.execute(inbound(save({ text: 'é'.repeat(500) }), A))).to.deep.equal({ t: 'ack', re: 'm1', status: 'saved' });
+    expect(await rig.storeOffline.execute(inbound(save({ sealed: 'A'.repeat(1371) }), A))).to.deep.equal({ t: 'ack', re: 'm1', status: 'saved' });
   });
 
   it('answers full when the recipient mailbox is at its quota', async () => {

@@ -1,0 +1,43 @@
+import type { IdentityKeys, KeyStore } from '../../application/ports/key-store';
+import { NodeFileSystem, type FileSystem } from './file-system';
+import { FsSecretStore } from './fs-secret-store';
+
+/** The DER header of an X25519 SubjectPublicKeyInfo (RFC 8410): the raw 32-byte key follows it. */
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+const PUBLIC_PEM = /-----BEGIN PUBLIC KEY-----([A-Za-z0-9+/=\s]+)-----END PUBLIC KEY-----/;
+const PRIVATE_PEM = /-----BEGIN PRIVATE KEY-----[A-Za-z0-9+/=\s]+-----END PRIVATE KEY-----\n?/;
+
+/**
+ * A client's identity key pairs in `<dir>/keys/<sha256(nameKey)>.key`, mode 0600: the private
+ * key as PKCS#8 PEM followed by the public key as SPKI PEM, written and named exactly as the
+ * name secrets are (FsSecretStore: fsynced temp file, link(2), never a half-written key).
+ * Copying the file to another machine's data directory moves the name there.
+ */
+export class FsKeyStore implements KeyStore {
+  private readonly files: FsSecretStore;
+
+  constructor(dir: string, fs: FileSystem = new NodeFileSystem()) {
+    this.files = new FsSecretStore(dir, fs, 'keys', '.key');
+  }
+
+  async keysFor(nameKey: string, create: () => IdentityKeys): Promise<IdentityKeys> {
+    const text = await this.files.secretFor(nameKey, () => toFile(create()));
+    const keys = fromFile(text);
+    if (!keys) throw new Error(`the key file of ${nameKey} is not a key pair this program wrote`);
+    return keys;
+  }
+}
+
+function toFile(keys: IdentityKeys): string {
+  const spki = Buffer.concat([X25519_SPKI_PREFIX, Buffer.from(keys.publicKey, 'base64url')]).toString('base64');
+  return `${keys.privateKey.trimEnd()}\n-----BEGIN PUBLIC KEY-----\n${spki}\n-----END PUBLIC KEY-----\n`;
+}
+
+function fromFile(text: string): IdentityKeys | undefined {
+  const privateKey = PRIVATE_PEM.exec(text)?.[0];
+  const spki = PUBLIC_PEM.exec(text)?.[1];
+  if (!privateKey || !spki) return undefined;
+  const der = Buffer.from(spki.replace(/\s/g, ''), 'base64');
+  if (der.length !== X25519_SPKI_PREFIX.length + 32 || !der.subarray(0, X25519_SPKI_PREFIX.length).equals(X25519_SPKI_PREFIX)) return undefined;
+  return { publicKey: der.subarray(X25519_SPKI_PREFIX.length).toString('base64url'), privateKey: privateKey.endsWith('\n') ? privateKey : `${privateKey}\n` };
+}

@@ -1,0 +1,15 @@
+import type { IdentityKeys, KeyStore } from '../../application/ports/key-store';
+
+/** Identity keys in memory (share one instance between two clients to model "same user, new process"). */
+export class InMemoryKeyStore implements KeyStore {
+  private readonly keys = new Map<string, IdentityKeys>();
+
+  async keysFor(nameKey: string, create: () => IdentityKeys): Promise<IdentityKeys> {
+    let keys = this.keys.get(nameKey);
+    if (keys === undefined) {
+      keys = create();
+      this.keys.set(nameKey, keys);
+    }
+    return keys;
+  }
+}

@@ -1,0 +1,22 @@
+import type { ServiceIdentifier } from 'inversify';
+
+/**
+ * A name's long-term identity key pair. The application passes it around whole and never
+ * looks inside: `publicKey` is what the table lists (the raw 32-byte X25519 key as
+ * base64url), `privateKey` is the private half in whatever form the EndToEnd adapter made it.
+ */
+export interface IdentityKeys {
+  readonly publicKey: string;
+  readonly privateKey: string;
+}
+
+/**
+ * The client's identity key pairs, one per name, kept in its data directory (readable by its
+ * owner only). Moving a name to another machine means copying its key file.
+ */
+export interface KeyStore {
+  /** The key pair of `nameKey`, created (by `create`) and kept if there is none yet. */
+  keysFor(nameKey: string, create: () => IdentityKeys): Promise<IdentityKeys>;
+}
+
+export const KeyStore: ServiceIdentifier<KeyStore> = Symbol('KeyStore');

@@ -1,0 +1,126 @@
+import { expect } from 'chai';
+import { InMemoryKeyStore } from '../../src/adapters/in-memory/in-memory-key-store';
+import { InMemorySecretStore } from '../../src/adapters/in-memory/in-memory-secret-store';
+import { decodeDatagram, encodeMessage } from '../../src/adapters/wire/envelope-codec';
+import { MAX_DATAGRAM_BYTES } from '../../src/application/protocol/envelope';
+import { chatContext } from '../../src/application/protocol/sealing';
+import { addressKey, type Address } from '../../src/domain/address';
+import { testE2e } from '../support/peer-keys';
+import { Scenario } from '../support/scenario';
+
+const DIRECT = 'TOP-SECRET direct text 🦊 one';
+const STORED = 'TOP-SECRET stored text 🦉 two';
+
+function addressOf(rows: ReadonlyArray<{ name: string; ip: string; port: number }>, name: string): Address {
+  const row = rows.find((r) => r.name === name)!;
+  return { ip: row.ip, port: row.port };
+}
+
+describe('scenario: keys, not addresses (direct and stored messages end to end)', () => {
+  let s: Scenario;
+  afterEach(async () => {
+    await s.stop();
+  });
+
+  it('a direct and a stored message reach their recipient, and neither text is in any datagram (0 occurrences) nor in the server\'s mailbox', async () => {
+    s = new Scenario({ seed: 31 });
+    const captured: Buffer[] = [];
+    s.network.onSend = (data) => {
+      expect(data.length).to.be.at.most(MAX_DATAGRAM_BYTES);
+      captured.push(Buffer.from(data));
+    };
+    const server = await s.startServer();
+    const x = await s.startClient('x');
+    const y = await s.startClient('y');
+    await s.run(200);
+    void x.type(`send y ${DIRECT}`);
+    await s.run(1000);
+    expect(y.lines).to.include(`>>> x: ${DIRECT}`);
+    expect(x.lines).to.include('>>> [Message received by y.]');
+    void y.type('dereg y');
+    await s.run(1000);
+    void x.type(`send y ${STORED}`);
+    await s.run(3000);
+    expect(x.lines).to.include('>>> [Messages received by the server and saved]');
+    const kept = await server.mailbox.list('y');
+    expect(kept).to.have.length(1);
+    expect(kept[0]!.text).to.not.include('TOP-SECRET');
+    void y.type('reg y');
+    await s.run(3000);
+    expect(y.lines).to.include('>>> [You have messages]');
+    expect(y.lines.some((l) => l.startsWith('>>> x: ') && l.endsWith(STORED))).to.equal(true);
+    const all = Buffer.concat(captured);
+    for (const secret of [DIRECT, STORED, 'TOP-SECRET']) expect(all.indexOf(Buffer.from(secret, 'utf8')), secret).to.equal(-1);
+    expect(captured.length).to.be.greaterThan(10);
+  });
+
+  it('forgeries from the sender\'s own address (1,000 flipped bytes, 1,000 sealed under a wrong key) show nothing and get no ACK; 1,000 replays show once and are ACKed each', async () => {
+    s = new Scenario({ seed: 32 });
+    let chat: Buffer | undefined;
+    const acksFromY = new Map<string, number>();
+    const x = await (async () => {
+      await s.startServer();
+      return s.startClient('x');
+    })();
+    const y = await s.startClient('y');
+    await s.run(200);
+    const xAddr = addressOf(y.client.tableRows(), 'x');
+    const yAddr = addressOf(x.client.tableRows(), 'y');
+    s.network.onSend = (data, from) => {
+      const decoded = decodeDatagram(data);
+      if (!decoded.ok) return;
+      if (decoded.message.t === 'chat' && chat === undefined) chat = Buffer.from(data);
+      if (decoded.message.t === 'ack' && addressKey(from) === addressKey(yAddr)) acksFromY.set(decoded.message.re, (acksFromY.get(decoded.message.re) ?? 0) + 1);
+    };
+    void x.type('send y the real one');
+    await s.run(1000);
+    expect(y.lines.filter((l) => l.startsWith('>>> x: '))).to.deep.equal(['>>> x: the real one']);
+    const original = chat!;
+    const message = decodeDatagram(original);
+    if (!message.ok || message.message.t !== 'chat') throw new Error('no chat captured');
+    const real = message.message;
+    const ackedBefore = acksFromY.get(real.id) ?? 0;
+    const linesBefore = y.lines.length;
+    const eve = testE2e.newIdentity();
+    const yKey = x.client.tableRows().find((r) => r.name === 'y')!.key!;
+    for (let i = 0; i < 1000; i++) {
+      const flipped = Buffer.from(original);
+      // Only the sealed body (the tail of the frame): a flipped header byte is mostly a malformed frame.
+      const at = flipped.length - 1 - (i % (flipped.length - 60));
+      flipped[at] = flipped[at]! ^ (1 << (i % 8));
+      s.network.send(flipped, xAddr, yAddr);
+      const id = `forged${i}`;
+      const forged = { t: 'chat' as const, id, from: 'x', to: 'y', sealed: testE2e.seal(eve, yKey, `forged ${i}`, chatContext('x', 'y', id))! };
+      s.network.send(encodeMessage(forged), xAddr, yAddr);
+    }
+    await s.run(500);
+    expect(y.lines.length, 'lines printed by y after the forgeries').to.equal(linesBefore);
+    expect([...acksFromY.keys()].filter((id) => id.startsWith('forged')), 'ACKs of forgeries').to.deep.equal([]);
+    expect(acksFromY.get(real.id) ?? 0, 'flipped copies of the real id are not ACKed').to.equal(ackedBefore);
+    for (let i = 0; i < 1000; i++) s.network.send(original, xAddr, yAddr);
+    await s.run(2000);
+    expect(y.lines.length, 'replays show nothing more').to.equal(linesBefore);
+    expect(acksFromY.get(real.id), 'every replay ACKed (the sender may have lost its ACK)').to.be.at.least(ackedBefore + 1);
+  });
+
+  it('a name that comes back with another key is refused with a clear line, and nothing changes', async () => {
+    s = new Scenario({ seed: 33 });
+    await s.startServer();
+    const secrets = new InMemorySecretStore();
+    const first = await s.startClient('x', { secrets });
+    await s.run(200);
+    const before = first.client.tableRows().find((r) => r.name === 'x')!.key;
+    void first.type('dereg x');
+    await s.run(1000);
+    await first.client.stop();
+    // The name's secret, but another key pair (say, a data directory restored without its key file).
+    const keys = new InMemoryKeyStore();
+    await keys.keysFor('x', () => testE2e.newIdentity());
+    const thief = await s.startClient('x', { secrets, keys });
+    await s.run(1000);
+    expect(thief.lines.join('\n')).to.include('[Error: the server knows the name x by another key');
+    const other = await s.startClient('w');
+    await s.run(500);
+    expect(other.client.tableRows().find((r) => r.name === 'x')).to.include({ online: false, key: before });
+  });
+});

@@ -1,0 +1,45 @@
+import { NodeEndToEnd } from '../../src/adapters/system/node-end-to-end';
+import type { IdentityKeys } from '../../src/application/ports/key-store';
+import { chatContext, storedContext } from '../../src/application/protocol/sealing';
+import type { TableRow } from '../../src/domain/client-table';
+import { nameKey } from '../../src/domain/nickname';
+
+/** One identity per name for hand-made datagrams in tests (made once per run: key generation costs). */
+const identities = new Map<string, IdentityKeys>();
+export const testE2e = new NodeEndToEnd();
+
+export function identityOf(name: string): IdentityKeys {
+  const key = nameKey(name);
+  let keys = identities.get(key);
+  if (!keys) {
+    keys = testE2e.newIdentity();
+    identities.set(key, keys);
+  }
+  return keys;
+}
+
+/** A direct message's text sealed by `from` for `to`, as SendDirectMessage seals it. */
+export function sealedChat(from: string, to: string, id: string, text: string, stream?: string, seq?: number): string {
+  return testE2e.seal(identityOf(from), identityOf(to).publicKey, text, chatContext(from, to, id, stream, seq))!;
+}
+
+/** A stored direct message's text sealed by `from` for `to`, as LeaveOfflineMessage seals it. */
+export function sealedStored(from: string, to: string, id: string, text: string): string {
+  return testE2e.seal(identityOf(from), identityOf(to).publicKey, text, storedContext(from, to, id))!;
+}
+
+/** Rows with each name's test key. */
+export function keyed(rows: readonly TableRow[]): TableRow[] {
+  return rows.map((row) => ({ ...row, key: identityOf(row.name).publicKey }));
+}
+
+/**
+ * The texts a server mailbox holds for direct messages, checked against the plain texts sent:
+ * one sealed payload per text, in order, each the size of its text sealed, none readable.
+ */
+export function sealedTextsFor(stored: ReadonlyArray<{ readonly text: string }>, plain: readonly string[]): boolean {
+  return (
+    stored.length === plain.length &&
+    stored.every((m, i) => !m.text.includes(plain[i]!) && Buffer.from(m.text, 'base64url').length === Buffer.byteLength(plain[i]!, 'utf8') + 28)
+  );
+}
