@@ -104,6 +104,14 @@ export class ClientTable {
     });
   }
 
+  /** True if every row is already held exactly so (a delta that changes nothing visible). */
+  holdsAll(rows: readonly TableRow[]): boolean {
+    return rows.every((row) => {
+      const mine = this.rowsByKey.get(nameKey(row.name));
+      return mine !== undefined && sameRow(mine, row);
+    });
+  }
+
   /** Client side: apply the rows that changed between `from` and `to`. */
   applyDelta(from: number, to: number, rows: readonly TableRow[]): ApplyOutcome {
     if (to <= this.currentVersion) return 'stale';

@@ -237,12 +237,17 @@ export class ClientInbound {
     if (!update) return;
     // The first whole table of an instance we moved to: announced only if it changes our rows.
     const movedHere = update.full && this.session.tableFromNewInstance;
-    const unchanged = movedHere && this.session.table.hasRows(update.rows);
+    // The first table after a welcome is always announced. Any other announces a change the
+    // user can see: with several server instances, a whole table sent again by the instance that
+    // took this client over, or a new version for a row that moved to another instance, does not.
+    const first = this.session.firstTablePending && !movedHere;
+    const unchanged = !first && (update.full ? this.session.table.hasRows(update.rows) : this.session.table.holdsAll(update.rows));
     const outcome = update.full
       ? this.session.table.applyFull(update.to, update.rows)
       : this.session.table.applyDelta(update.from, update.to, update.rows);
     if (outcome === 'applied') {
       if (movedHere) this.session.tableFromNewInstance = false;
+      this.session.firstTablePending = false;
       if (!unchanged) this.view.show({ kind: 'table-updated' });
       this.pinKeys(update.rows);
       const held = [...this.held.values()];

@@ -44,6 +44,11 @@ export class ClientSession {
    * table is taken whatever its version, and announced only if its rows differ from ours.
    */
   tableFromNewInstance = false;
+  /**
+   * Set at each welcome: the first table after it is announced, as the assignment prints it
+   * after every registration; later tables are announced only when they change the rows.
+   */
+  firstTablePending = false;
   /** Exit status requested by a use case (the composition root ends the process). */
   exitCode: number | undefined;
 

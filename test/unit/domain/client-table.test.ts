@@ -159,3 +159,13 @@ describe('domain/client-table', () => {
 function sortRows(rows: TableRow[]): TableRow[] {
   return [...rows].sort((a, b) => a.name.localeCompare(b.name));
 }
+
+describe('ClientTable.holdsAll', () => {
+  it('is true only when every row is held exactly so (a delta that changes nothing visible)', () => {
+    const t = new ClientTable();
+    t.applyFull(3, [{ name: 'alice', ip: '127.0.0.1', port: 6001, online: true }]);
+    expect(t.holdsAll([{ name: 'alice', ip: '127.0.0.1', port: 6001, online: true }])).to.equal(true);
+    expect(t.holdsAll([{ name: 'alice', ip: '127.0.0.1', port: 6001, online: false }])).to.equal(false);
+    expect(t.holdsAll([{ name: 'bob', ip: '127.0.0.1', port: 6002, online: true }])).to.equal(false);
+  });
+});

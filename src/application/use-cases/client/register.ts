@@ -48,6 +48,7 @@ export class Register {
     if (reply.t === 'refused') return err({ code: 'refused', reason: reply.reason });
     if (reply.t !== 'welcome') return err({ code: 'no-response' });
     this.session.token = reply.token;
+    this.session.firstTablePending = true;
     if (reply.servers) this.session.instances.learn(reply.servers);
     this.session.announcedStored = false;
     this.session.state = 'online';
