@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { scenarioTestCaseOne, scenarioTestCaseThree, type StartClient } from '../support/assignment-scenarios';
 import { InMemorySecretStore } from '../../src/adapters/in-memory/in-memory-secret-store';
-import { SERVER_PORT, Scenario, type SharedSystem } from '../support/scenario';
+import { SERVER_PORT, Scenario, type ServerNode, type SharedSystem } from '../support/scenario';
 
 /**
  * SPEC §7 "Several servers": instances of one system in one process (the in-memory network,
@@ -15,13 +15,17 @@ describe('scenario: several server instances form one system', () => {
   });
 
   /** Start `count` instances of one system; clients are placed on them in turn (x on the first, y on the second, ...). */
-  async function system(count: number): Promise<{ start: StartClient; shared: SharedSystem; ports: number[] }> {
+  async function system(count: number, options: { settled?: boolean } = {}): Promise<{ start: StartClient; shared: SharedSystem; ports: number[]; servers: ServerNode[] }> {
     s = new Scenario();
     const shared = s.newSystem();
     const ports = Array.from({ length: count }, (_, i) => SERVER_PORT + i);
-    for (const port of ports) await s.startServer({ port, system: shared });
+    const servers: ServerNode[] = [];
+    for (const port of ports) servers.push(await s.startServer({ port, system: shared }));
+    // The first instances learn of the later ones at their next heartbeat (within a second), so
+    // clients registering after that are told of every instance in their welcome.
+    if (options.settled) await s.run(1500);
     let next = 0;
-    return { shared, ports, start: (name) => s.startClient(name, { server: ports[next++ % count]! }) };
+    return { shared, ports, servers, start: (name) => s.startClient(name, { server: ports[next++ % count]! }) };
   }
 
   for (const count of [1, 2, 3]) {
@@ -72,12 +76,7 @@ describe('scenario: several server instances form one system', () => {
   });
 
   it('test case 2 with a second instance alive: the client moves to it instead of exiting, and the save is kept', async () => {
-    s = new Scenario();
-    const shared = s.newSystem();
-    const a = await s.startServer({ port: SERVER_PORT, system: shared });
-    await s.startServer({ port: SERVER_PORT + 1, system: shared });
-    // The first instance learns of the second at its next heartbeat (within a second).
-    await s.run(1500);
+    const { servers: [a] } = await system(2, { settled: true });
     const x = await s.startClient('x', { server: SERVER_PORT });
     const ySecrets = new InMemorySecretStore();
     const y = await s.startClient('y', { server: SERVER_PORT, secrets: ySecrets });
@@ -95,12 +94,7 @@ describe('scenario: several server instances form one system', () => {
   });
 
   it('a stopped instance\'s clients are taken over: the survivor pushes them the table, and their next request moves to it', async () => {
-    s = new Scenario();
-    const shared = s.newSystem();
-    const a = await s.startServer({ port: SERVER_PORT, system: shared });
-    await s.startServer({ port: SERVER_PORT + 1, system: shared });
-    // The first instance learns of the second at its next heartbeat (within a second).
-    await s.run(1500);
+    const { servers: [a] } = await system(2, { settled: true });
     const x = await s.startClient('x', { server: SERVER_PORT });
     const y = await s.startClient('y', { server: SERVER_PORT + 1 });
     await a.server.stop();
