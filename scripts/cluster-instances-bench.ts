@@ -17,15 +17,10 @@ import { redisStoresModule } from '../src/composition/redis-stores-module';
 import { systemModule } from '../src/composition/system-module';
 import { ChatAppProcess, freeUdpPort } from '../test/support/chatapp-process';
 import type { RedisServerProcess } from '../test/support/redis-server';
+import { silentLogger } from './bench/nodes';
 
 /** Figures of server instances over one real Redis, in one process on an in-memory network, real time. */
 
-const silent = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-} as unknown as Logger;
 
 class CountingView implements ChatView {
   tables = 0;
@@ -53,7 +48,7 @@ export function benchSystem(redis: RedisServerProcess, prefix: string): BenchSys
   const node = (view: ChatView): ContainerModule =>
     new ContainerModule(({ bind }) => {
       bind(ChatView).toConstantValue(view);
-      bind(Logger).toConstantValue(silent);
+      bind(Logger).toConstantValue(silentLogger);
     });
   return {
     network,

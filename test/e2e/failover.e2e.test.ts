@@ -24,14 +24,20 @@ describe('e2e: a client moves to another server instance when its own is killed'
     return proc.linesAfter(mark, count);
   }
 
-  it('send_all after SIGKILL of its server: the failover line, then the other server ACKs; dereg goes there too', async () => {
+  /** Servers A and B, and client x registered on A and told of B, its registration complete. */
+  async function twoServersAndClient(): Promise<{ a: { proc: ChatAppProcess; port: number }; b: { proc: ChatAppProcess; port: number }; x: ChatAppProcess }> {
     const a = await server();
     const b = await server();
     const x = pool.start(['-c', 'x', '127.0.0.1', String(a.port), String(await freeUdpPort()), '--servers', `127.0.0.1:${b.port}`]);
     expect(await x.linesAfter(0, 2)).to.deep.equal([WELCOME, TABLE]);
     // The table line can arrive just before the ACK of x's confirm: killed in between, A would
-    // leave the move to the confirm (tested in the scenarios), not to the send_all under test.
+    // leave the move to the confirm (tested in the scenarios), not to the command under test.
     await new Promise((resolve) => setTimeout(resolve, 300));
+    return { a, b, x };
+  }
+
+  it('send_all after SIGKILL of its server: the failover line, then the other server ACKs; dereg goes there too', async () => {
+    const { a, b, x } = await twoServersAndClient();
     await a.proc.kill('SIGKILL');
     const started = Date.now();
     // B's table holds x alone, as A's did: no table line.
@@ -47,11 +53,7 @@ describe('e2e: a client moves to another server instance when its own is killed'
   });
 
   it('both servers gone: [Server not responding] and [Exiting] after trying each, exit status 1', async () => {
-    const a = await server();
-    const b = await server();
-    const x = pool.start(['-c', 'x', '127.0.0.1', String(a.port), String(await freeUdpPort()), '--servers', `127.0.0.1:${b.port}`]);
-    expect(await x.linesAfter(0, 2)).to.deep.equal([WELCOME, TABLE]);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { a, b, x } = await twoServersAndClient();
     await a.proc.kill('SIGKILL');
     await b.proc.kill('SIGKILL');
     const started = Date.now();
