@@ -255,7 +255,11 @@ export async function runInstanceKills(options: { kills: number; seed: number; s
         const shownBy = (id: string): string => writers.filter((w) => w.proc.lines.some((l) => l.endsWith(` ${id}`) || l.endsWith(` ${id}]`))).map((w) => w.name).join('+');
         process.stderr.write(`${writer.name}: missing ${missing.length} channel, e.g. ${missing.slice(0, 5).map((id) => `${id}(shown by ${shownBy(id)})`).join(' ')}\n`);
       }
-      for (const writer of writers) fs.writeFileSync(path.join(dataDir, `${writer.name}.out`), writer.proc.lines.join('\n'));
+      for (const writer of writers) {
+        fs.writeFileSync(path.join(dataDir, `${writer.name}.out`), writer.proc.lines.join('\n'));
+        fs.writeFileSync(path.join(dataDir, `${writer.name}.events`), writer.events.map((e) => `${new Date(e.at).toISOString()} ${e.what}`).join('\n'));
+      }
+      fs.writeFileSync(path.join(dataDir, 'r.out'), recipient.lines.join('\n'));
       process.stderr.write(`recipient last lines:\n  ${recipient.lines.slice(-5).join('\n  ')}\n`);
     }
     const exited = [recipient, ...writers.map((w) => w.proc)].filter((p) => p.lines.includes('>>> [Exiting]')).length;
