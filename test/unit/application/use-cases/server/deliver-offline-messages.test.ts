@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { StoredMessage } from '../../../../../src/domain/offline-mailbox';
-import { A, B, ServerRig } from './server-rig';
+import { A, B, C, ServerRig } from './server-rig';
 
 const stored = (id: string, storedAtMs: number, kind: 'direct' | 'channel' = 'direct'): StoredMessage => ({
   id,
@@ -92,6 +92,24 @@ describe('use case (server): DeliverOfflineMessages', () => {
     expect(await first).to.equal(3);
     const ids = rig.transport.sentOf('stored', A).flatMap((s) => s.message.items.map((i) => i.id));
     expect(ids).to.deep.equal(['early', 'middle', 'late']);
+  });
+
+  it('a run stuck on a session that ended goes on with the new one, and a copy asked for meanwhile is not left behind', async () => {
+    // Fails without the fix: the stuck run gave up, and the new session's delivery (asked for
+    // while it ran) was dropped, so both copies waited for alice's next log-in.
+    await rig.mailbox.append(stored('early', 1000));
+    rig.transport.silence(A);
+    const run = rig.deliver.execute('alice');
+    await rig.clock.tickAsync(10);
+    // alice's process restarts at another port: a new session, whose confirm asks for delivery.
+    await rig.during(rig.online('alice', C), 1_000);
+    await rig.mailbox.append(stored('late', 2000));
+    expect(await rig.deliver.execute('alice')).to.equal(0);
+    await rig.clock.tickAsync(5_000);
+    await run;
+    expect(await rig.mailbox.list('alice')).to.deep.equal([]);
+    const ids = rig.transport.sentOf('stored', C).flatMap((s) => s.message.items.map((i) => i.id));
+    expect(ids).to.deep.equal(['early', 'late']);
   });
 
   it('stops when the client goes offline midway and keeps the rest', async () => {
