@@ -1,0 +1,71 @@
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+
+/** Bytes of a ChaChaPoly key, of its Poly1305 tag, and of the 4-byte nonce prefix. */
+export const NOISE_KEY_BYTES = 32;
+export const NOISE_TAG_BYTES = 16;
+export const NONCE_PREFIX_BYTES = 4;
+/** The largest nonce a cipher takes: Noise reserves 2^64−1 (§5.1), so the usable counters are 0 … 2^64−2. */
+export const MAX_NONCE = (1n << 64n) - 2n;
+
+const NONCE_BYTES = 12;
+const ZERO_PREFIX = Buffer.alloc(NONCE_PREFIX_BYTES);
+
+/**
+ * ChaCha20-Poly1305 as Noise's ChaChaPoly (§12.3), but with the nonce given on every call.
+ *
+ * Noise's CipherState counts nonces itself, which assumes the messages arrive in order and none
+ * is lost; over UDP they are reordered and dropped, so the sender writes its counter in each
+ * datagram and the receiver passes it here (and guards against replays with a ReplayWindow).
+ *
+ * The 12-byte nonce is a 4-byte prefix ‖ the 64-bit counter in little-endian, which with the
+ * default prefix of four zero bytes is exactly Noise's nonce. The prefix exists because several
+ * server instances may share one key: each seals with its own prefix, so no two of them ever use
+ * the same nonce even when their counters meet. `open` takes the sender's prefix as an optional
+ * last argument (the cipher's own prefix when left out), since one receiver opens what many
+ * instances sealed.
+ */
+export class TransportCipher {
+  private readonly key: KeyObject;
+  private readonly prefix: Buffer;
+
+  /** Throws RangeError for a key that is not 32 bytes or a prefix that is not 4 bytes. */
+  constructor(key: Buffer, noncePrefix: Buffer = ZERO_PREFIX) {
+    if (key.length !== NOISE_KEY_BYTES) throw new RangeError(`a ChaChaPoly key is ${NOISE_KEY_BYTES} bytes`);
+    if (noncePrefix.length !== NONCE_PREFIX_BYTES) throw new RangeError(`a nonce prefix is ${NONCE_PREFIX_BYTES} bytes`);
+    this.key = createSecretKey(Buffer.from(key));
+    this.prefix = Buffer.from(noncePrefix);
+  }
+
+  /** Ciphertext ‖ 16-byte tag of `plaintext` under `nonce` (0 … MAX_NONCE, else RangeError) with this cipher's prefix. */
+  seal(nonce: bigint, ad: Buffer, plaintext: Buffer): Buffer {
+    if (nonce < 0n || nonce > MAX_NONCE) throw new RangeError('nonce out of range');
+    const cipher = createCipheriv('chacha20-poly1305', this.key, nonceBytes(this.prefix, nonce), { authTagLength: NOISE_TAG_BYTES });
+    cipher.setAAD(ad, { plaintextLength: plaintext.length });
+    return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  }
+
+  /**
+   * The plaintext, or undefined when the input is too short, the nonce out of range, the prefix
+   * not 4 bytes or the tag wrong. Never throws: whatever arrives from the network is at most
+   * refused. `prefix` is the sender's nonce prefix, this cipher's own when left out.
+   */
+  open(nonce: bigint, ad: Buffer, ciphertextAndTag: Buffer, prefix: Buffer = this.prefix): Buffer | undefined {
+    if (nonce < 0n || nonce > MAX_NONCE || prefix.length !== NONCE_PREFIX_BYTES || ciphertextAndTag.length < NOISE_TAG_BYTES) return undefined;
+    const body = ciphertextAndTag.subarray(0, ciphertextAndTag.length - NOISE_TAG_BYTES);
+    try {
+      const decipher = createDecipheriv('chacha20-poly1305', this.key, nonceBytes(prefix, nonce), { authTagLength: NOISE_TAG_BYTES });
+      decipher.setAAD(ad, { plaintextLength: body.length });
+      decipher.setAuthTag(ciphertextAndTag.subarray(body.length));
+      return Buffer.concat([decipher.update(body), decipher.final()]);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function nonceBytes(prefix: Buffer, counter: bigint): Buffer {
+  const nonce = Buffer.alloc(NONCE_BYTES);
+  prefix.copy(nonce, 0);
+  nonce.writeBigUInt64LE(counter, NONCE_PREFIX_BYTES);
+  return nonce;
+}
