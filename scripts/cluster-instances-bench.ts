@@ -199,7 +199,7 @@ export async function killToServed(redis: RedisServerProcess, prefix: string, cl
     const ports = [await freeUdpPort(), await freeUdpPort()];
     const instances = [];
     for (const port of ports) {
-      const proc = new ChatAppProcess(['-s', String(port), '--redis', redis.url, '--redis-prefix', prefix, '--advertise', '127.0.0.1', '--data-dir', dir]);
+      const proc = new ChatAppProcess(['-s', String(port), '--redis', redis.url, '--redis-prefix', prefix, '--server-key', redis.serverKeyFile, '--advertise', '127.0.0.1', '--data-dir', dir]);
       procs.push(proc);
       await proc.linesAfter(0, 1, 10_000);
       instances.push(proc);

@@ -6,6 +6,7 @@ export type CliRequest =
   | { kind: 'server'; port: number; options: CliOptions }
   | { kind: 'client'; name: string; serverHost: string; serverPort: number; clientPort: number; options: CliOptions }
   | { kind: 'interactive'; options: CliOptions }
+  | { kind: 'keygen'; file: string }
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'error'; message: string };
@@ -33,6 +34,10 @@ export interface CliOptions {
   readonly advertise?: string;
   /** Client: other instances of the server's system, tried in this order when the server stops answering. */
   readonly servers?: readonly HostPort[];
+  /** Server: the file holding the server's key pair (instances of one system share one). */
+  readonly serverKey?: string;
+  /** Client: accept a server key that differs from the one pinned for that server (it was changed on purpose). */
+  readonly acceptServerKey?: boolean;
 }
 
 /** Options that only make sense for a server; a client given one is a usage error. */
@@ -41,12 +46,14 @@ const SERVER_ONLY: ReadonlyArray<[keyof CliOptions, string]> = [
   ['redisPrefix', '--redis-prefix'],
   ['allowVolatileRedis', '--allow-volatile-redis'],
   ['advertise', '--advertise'],
+  ['serverKey', '--server-key'],
 ];
 
 export const USAGE = `usage:
   chatapp -s <port>                                           start a server
   chatapp -c <name> <server-ip> <server-port> <client-port>   start a client
   chatapp                                                     interactive start ($ prompt)
+  chatapp keygen <file>                                       make a server key pair (for --server-key)
 options:
   --data-dir <dir>     where data is kept (default $CHATAPP_DATA_DIR, else $XDG_STATE_HOME/chatapp or ~/.local/state/chatapp)
   --log-file <file|->  log file (default <data-dir>/logs/<role>-<port>.log); - logs to stderr
@@ -59,8 +66,12 @@ options:
   --allow-volatile-redis  server: start even if that Redis may lose acknowledged writes (prints a warning)
   --advertise <ip>     server on Redis: the IP clients are told to reach this instance at when another
                        instance stops (default: this host's first external IPv4 address)
+  --server-key <file>  server: its key pair (default <data-dir>/server-<port>/server.key, made at first
+                       start); the instances of one system share one, made by chatapp keygen
   --servers <host:port,...>  client: other instances of the same system of servers, tried in this order
                        when the server stops answering (IPv6 as [ip]:port)
+  --accept-server-key  client: trust a server whose key changed since it was first used (only if its
+                       operator changed it on purpose)
   --help, --version`;
 
 const PORT_MIN = 1024;
@@ -143,6 +154,16 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
         options.servers = servers;
         break;
       }
+      case '--server-key': {
+        const v = value();
+        if (!v) return { kind: 'error', message: '--server-key needs a file name' };
+        options.serverKey = v;
+        break;
+      }
+      case '--accept-server-key':
+        if (inline !== undefined) return { kind: 'error', message: '--accept-server-key takes no value' };
+        options.acceptServerKey = true;
+        break;
       case '--allow-volatile-redis':
         if (inline !== undefined) return { kind: 'error', message: '--allow-volatile-redis takes no value' };
         options.allowVolatileRedis = true;
@@ -154,11 +175,16 @@ export function parseCliArgs(argv: readonly string[]): CliRequest {
   }
   if (positional.length === 0) return { kind: 'interactive', options };
   const [mode, ...rest] = positional;
+  if (mode === 'keygen') {
+    if (rest.length !== 1 || rest[0]!.length === 0) return { kind: 'error', message: 'keygen takes exactly one argument: <file>' };
+    return { kind: 'keygen', file: rest[0]! };
+  }
   if (mode === '-s') {
     if (rest.length !== 1) return { kind: 'error', message: '-s takes exactly one argument: <port>' };
     const port = parsePort(rest[0]!);
     if (typeof port === 'string') return { kind: 'error', message: `server port ${port}` };
     if (options.servers !== undefined) return { kind: 'error', message: '--servers is a client option (-c)' };
+    if (options.acceptServerKey) return { kind: 'error', message: '--accept-server-key is a client option (-c)' };
     return { kind: 'server', port, options };
   }
   if (mode === '-c') {

@@ -56,6 +56,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'version':
       process.stdout.write(`${VERSION}\n`);
       return 0;
+    case 'keygen': {
+      const { runKeygen } = require('./run-keygen') as typeof import('./run-keygen');
+      return runKeygen(request.file, { print: (line) => process.stdout.write(`${line}\n`), error: (line) => process.stderr.write(`${line}\n`) });
+    }
     case 'error':
     case 'interactive':
       process.stderr.write(`chatapp: ${request.kind === 'error' ? request.message : 'no command given'}\n${USAGE}\n`);

@@ -6,7 +6,7 @@ import { ConsoleUi, PROMPT } from '../adapters/console/console-ui';
 import { helpLines } from '../adapters/console/help-text';
 import { renderLine } from '../adapters/console/line-renderer';
 import { formatTable, formatWhois } from '../adapters/console/table-format';
-import type { Address } from '../domain/address';
+import { formatAddress, type Address } from '../domain/address';
 import { nameKey } from '../domain/nickname';
 import type { CliOptions } from './cli-args';
 import { defaultSettings, type ClientConfig } from './config';
@@ -18,6 +18,10 @@ import type { WinstonLogger } from '../adapters/logging/winston-logger';
 import { createLogger } from './logging';
 import { systemModule } from './system-module';
 import { udpModule } from './udp-module';
+import { clientLinkModule } from './secure-link-module';
+import { FsServerPins } from '../adapters/fs/fs-server-pins';
+import type { RefusedServerKey } from '../adapters/wire/link/link-policies';
+import { NodeEndToEnd } from '../adapters/system/node-end-to-end';
 
 export interface ClientArgs {
   readonly name: string;
@@ -81,7 +85,22 @@ export async function runClient(
     return fail(`cannot resolve the server address ${host}; use an IP address or a known host name`);
   }
   const config: ClientConfig = { role: 'client', name: args.name, server: { ip: serverIp, port: args.serverPort }, servers, port: args.clientPort, settings: defaultSettings() };
-  const container = createContainer(config, [udpModule(config), fsStoresModule(dir, config.settings.mailboxQuota), systemModule(), consoleModule(ui, logger)]);
+  // A server whose key differs from its pin is said once per key, in the user's terms.
+  const refused = new Set<string>();
+  const e2e = new NodeEndToEnd();
+  const onRefused = ({ server, presented, pinned }: RefusedServerKey): void => {
+    if (refused.has(`${formatAddress(server)} ${presented}`)) return;
+    refused.add(`${formatAddress(server)} ${presented}`);
+    ui.print(
+      renderLine({
+        kind: 'error',
+        text: `the server at ${formatAddress(server)} presented key ${e2e.fingerprint(presented)}, not the key pinned for it (${e2e.fingerprint(pinned)}); nothing was sent to it. If its operator changed its key on purpose, start again with --accept-server-key`,
+      }),
+      'error',
+    );
+  };
+  const link = clientLinkModule(new FsServerPins(dir), { acceptNewServerKey: args.options.acceptServerKey === true, onRefused });
+  const container = createContainer(config, [udpModule(config), link, fsStoresModule(dir, config.settings.mailboxQuota), systemModule(), consoleModule(ui, logger)]);
   client = container.get(ChatClient);
   const chat = client;
 

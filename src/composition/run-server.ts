@@ -1,3 +1,4 @@
+import path from 'node:path';
 import os from 'node:os';
 import { ChatServer } from '../application/server/chat-server';
 import { formatAddress } from '../domain/address';
@@ -16,6 +17,10 @@ import type { WinstonLogger } from '../adapters/logging/winston-logger';
 import { createLogger } from './logging';
 import { systemModule } from './system-module';
 import { udpModule } from './udp-module';
+import { serverLinkModule } from './secure-link-module';
+import { readServerKey, serverKeyIn } from '../adapters/fs/server-key-file';
+import type { StaticKeyPair } from '../adapters/wire/noise/noise-xx';
+import { NodeEndToEnd } from '../adapters/system/node-end-to-end';
 
 /** A running server process, for main to stop on a signal. */
 export interface RunningNode {
@@ -62,8 +67,20 @@ export async function runServer(
       })
     : fsStoresModule(serverDataDir(base, port), config.settings.mailboxQuota, failpoint ? new FailpointFileSystem(new NodeFileSystem(), failpoint) : new NodeFileSystem());
   if (redisUrl) logger.info('stores in redis', { url: redactRedisUrl(redisUrl), prefix: redisPrefix });
+  // The server's key pair: the file given (the instances of one system share one), else its own in its data directory.
+  let serverKey: StaticKeyPair;
+  try {
+    if (!options.serverKey && redisUrl) throw new Error('the instances of a system share one server key: make one with chatapp keygen <file> and start each instance with --server-key <file>');
+    serverKey = options.serverKey ? readServerKey(options.serverKey) : serverKeyIn(path.join(serverDataDir(base, port), 'server.key'));
+  } catch (error) {
+    out.print(renderLine({ kind: 'error', text: (error as Error).message }), 'error');
+    onLogger(undefined);
+    await logger.close();
+    return 1;
+  }
   const container = createContainer(config, [
     udpModule(config),
+    serverLinkModule(serverKey),
     stores,
     systemModule(),
     consoleModule(out, logger),
@@ -84,6 +101,7 @@ export async function runServer(
   });
   try {
     const bound = await server.start();
+    logger.info('server key', { fingerprint: new NodeEndToEnd().fingerprint(serverKey.publicKey.toString('base64url')) });
     out.print(renderLine({ kind: 'server-listening', addresses: listeningAddresses(bound.port) }), 'status');
   } catch (error) {
     const e = error as NodeJS.ErrnoException;

@@ -1,4 +1,8 @@
 import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { writeNewServerKey } from '../../src/adapters/fs/server-key-file';
 import { ChatAppProcess, freeUdpPort, useProcessPool } from '../support/chatapp-process';
 
 const WELCOME = '>>> [Welcome, You are registered.]';
@@ -9,10 +13,17 @@ describe('e2e: a client moves to another server instance when its own is killed'
   this.timeout(30_000);
 
   const pool = useProcessPool();
+  // A and B share one key, as the instances of one system do: the client trusts B for holding the key it pinned for A.
+  let keyFile: string;
+  before(() => {
+    keyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-failover-key-')), 'server.key');
+    writeNewServerKey(keyFile);
+  });
+  after(() => fs.rmSync(path.dirname(keyFile), { recursive: true, force: true }));
 
   async function server(): Promise<{ proc: ChatAppProcess; port: number }> {
     const port = await freeUdpPort();
-    const proc = pool.start(['-s', String(port)]);
+    const proc = pool.start(['-s', String(port), '--server-key', keyFile]);
     const [line] = await proc.linesAfter(0, 1);
     expect(line).to.match(/^>>> \[Server listening on .*127\.0\.0\.1:\d+.*\]$/);
     return { proc, port };

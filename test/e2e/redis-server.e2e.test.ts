@@ -41,7 +41,7 @@ describe('e2e: chatapp -s --redis keeps its stores in Redis', function () {
 
   async function server(port?: number, dataDir?: string): Promise<{ proc: ChatAppProcess; port: number }> {
     const p = port ?? (await freeUdpPort());
-    const args = ['-s', String(p), '--redis', redis.server().url, '--redis-prefix', prefix, '--advertise', '127.0.0.1'];
+    const args = ['-s', String(p), '--redis', redis.server().url, '--redis-prefix', prefix, '--server-key', redis.server().serverKeyFile, '--advertise', '127.0.0.1'];
     const proc = dataDir ? startIn(dataDir, args) : run.start(args);
     const [line] = await proc.linesAfter(0, 1);
     expect(line).to.match(LISTENING);
@@ -148,7 +148,7 @@ describe('e2e: chatapp -s --redis keeps its stores in Redis', function () {
 
   it('a server whose Redis cannot be reached exits with status 1 and says so', async () => {
     const closed = await freeUdpPort();
-    const proc = run.start(['-s', String(await freeUdpPort()), '--redis', `redis://127.0.0.1:${closed}`]);
+    const proc = run.start(['-s', String(await freeUdpPort()), '--redis', `redis://127.0.0.1:${closed}`, '--server-key', redis.server().serverKeyFile]);
     expect(await proc.waitForExit()).to.equal(1);
     expect(proc.lines).to.deep.equal([`>>> [Error: cannot reach Redis at redis://127.0.0.1:${closed} (connect ECONNREFUSED 127.0.0.1:${closed}).]`]);
   });
@@ -160,7 +160,7 @@ describe('e2e: chatapp -s --redis against a Redis that may lose acknowledged wri
   const run = useProcessPool('chatapp-e2e-redis-');
 
   it('refuses to start: status 1 and an error line naming appendonly and appendfsync', async () => {
-    const proc = run.start(['-s', String(await freeUdpPort()), '--redis', redis.server().url, '--redis-prefix', uniquePrefix('volatile')]);
+    const proc = run.start(['-s', String(await freeUdpPort()), '--redis', redis.server().url, '--redis-prefix', uniquePrefix('volatile'), '--server-key', redis.server().serverKeyFile]);
     expect(await proc.waitForExit()).to.equal(1);
     expect(proc.lines).to.have.length(1);
     expect(proc.lines[0]).to.match(/^>>> \[Error: Redis at redis:\/\/127\.0\.0\.1:\d+ may lose acknowledged messages: appendonly is no; it must be yes .*appendfsync is everysec; it must be always .*--allow-volatile-redis\.\]$/);
@@ -168,7 +168,7 @@ describe('e2e: chatapp -s --redis against a Redis that may lose acknowledged wri
 
   it('starts with --allow-volatile-redis (URL from CHATAPP_REDIS_URL), after a warning line, and serves clients', async () => {
     const port = await freeUdpPort();
-    const proc = run.start(['-s', String(port), '--allow-volatile-redis', '--advertise', '127.0.0.1', '--redis-prefix', uniquePrefix('volatile')], { CHATAPP_REDIS_URL: redis.server().url });
+    const proc = run.start(['-s', String(port), '--allow-volatile-redis', '--advertise', '127.0.0.1', '--redis-prefix', uniquePrefix('volatile'), '--server-key', redis.server().serverKeyFile], { CHATAPP_REDIS_URL: redis.server().url });
     const [warning, listening] = await proc.linesAfter(0, 2);
     expect(warning).to.match(/^>>> \[Warning: Redis at redis:\/\/127\.0\.0\.1:\d+ may lose acknowledged messages \(appendonly is no.*appendfsync is everysec.*\); started anyway because of --allow-volatile-redis\.\]$/);
     expect(listening).to.match(LISTENING);

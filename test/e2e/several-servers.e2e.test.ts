@@ -23,7 +23,7 @@ describe('e2e: two server instances over one Redis', function () {
     ports = [await freeUdpPort(), await freeUdpPort()];
     instances = [];
     for (const port of ports) {
-      const proc = run.start(['-s', String(port), '--redis', redis.server().url, '--redis-prefix', prefix, '--advertise', '127.0.0.1']);
+      const proc = run.start(['-s', String(port), '--redis', redis.server().url, '--redis-prefix', prefix, '--server-key', redis.server().serverKeyFile, '--advertise', '127.0.0.1']);
       await proc.linesAfter(0, 1);
       instances.push(proc);
     }

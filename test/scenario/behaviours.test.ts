@@ -89,7 +89,8 @@ describe('scenario: behaviours of SPEC §3', () => {
     await s.startServer();
     const x = await s.startClient('x');
     await say(x, 'dereg x');
-    const other = await s.startClient('x', { settle: false });
+    // Another user: another data directory, so another key.
+    const other = await s.startClient('x', { settle: false, identitySeed: 'someone else' });
     await s.run(1000);
     expect(other.lines).to.deep.equal(['>>> [Error: the name x belongs to another client; choose another name.]']);
   });

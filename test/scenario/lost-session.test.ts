@@ -1,6 +1,5 @@
 import { sealedTextsFor } from '../support/peer-keys';
 import { expect } from 'chai';
-import { decodeDatagram } from '../../src/adapters/wire/envelope-codec';
 import { Scenario, SERVER_PORT, type TestClient } from '../support/scenario';
 
 const WELCOME = '>>> [Welcome, You are registered.]';
@@ -38,21 +37,19 @@ describe('scenario: the server lost the session (restarted on an empty data dire
     // Sizes on the wire, through the real codec: each unknown-session answer against its request.
     const requestBytes = new Map<string, number>();
     const answers: Array<{ re: string; bytes: number }> = [];
-    s.network.onSend = (data, from, to) => {
-      const decoded = decodeDatagram(data);
-      if (!decoded.ok) return;
-      const m = decoded.message;
+    s.network.onSend = (data, from, to, m) => {
+      if (!m) return;
       if (to.port === SERVER_PORT && 'id' in m) requestBytes.set(m.id, data.length);
       if (from.port === SERVER_PORT && m.t === 'ack' && m.status === 'unknown-session') answers.push({ re: m.re, bytes: data.length });
     };
-    expect(await say(y, 'send_all anyone here?')).to.deep.equal([AGAIN('y'), WELCOME, TABLE, '>>> [Message received by Server.]']);
+    expect(await say(y, 'send_all anyone here?', 1500)).to.deep.equal([AGAIN('y'), WELCOME, TABLE, '>>> [Message received by Server.]']);
     expect(answers).to.have.length(1);
     for (const a of answers) expect(a.bytes, 'no larger than the request').to.be.at.most(requestBytes.get(a.re)!);
     expect(y.exitCode).to.equal(undefined);
     expect(second.table().rows.map((r) => [r.name, r.online])).to.deep.equal([['y', true]]);
     // x has not spoken yet: its turn comes with its next request. (A dereg is covered in e2e: the
     // seeded tokens here are too short for its answer to fit the request's size.)
-    expect(await say(x, 'send_all me too')).to.deep.equal([AGAIN('x'), WELCOME, TABLE, '>>> [Message received by Server.]']);
+    expect(await say(x, 'send_all me too', 1500)).to.deep.equal([AGAIN('x'), WELCOME, TABLE, '>>> [Message received by Server.]']);
     expect(x.exitCode).to.equal(undefined);
     expect(second.table().rows.map((r) => [r.name, r.online])).to.have.deep.members([['x', true], ['y', true]]);
   });
@@ -67,7 +64,7 @@ describe('scenario: the server lost the session (restarted on an empty data dire
     // y registers on the new server and leaves silently again, so the new server knows it (offline).
     const y2 = await s.startClient('y');
     await say(y2, 'dereg y');
-    const lines = await say(x, 'send y are you there', 1500);
+    const lines = await say(x, 'send y are you there', 2500);
     expect(lines).to.include.members(['>>> [No ACK from y, message sent to server.]', AGAIN('x'), '>>> [Messages received by the server and saved]']);
     expect(lines).to.not.include('>>> [Server not responding]');
     expect(sealedTextsFor(await second.mailbox.list('y'), ['are you there']), 'kept sealed, unreadable by the server').to.equal(true);

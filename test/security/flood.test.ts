@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { DEFAULT_RATE_LIMIT } from '../../src/adapters/wire/rate-limiter';
 import type { Address } from '../../src/domain/address';
-import { MemoryAttacker, paddedRegister } from '../support/attacker';
+import { freshHello, MemoryAttacker } from '../support/attacker';
 import { Scenario, SERVER_PORT } from '../support/scenario';
 
 const SERVER: Address = { ip: '127.0.0.1', port: SERVER_PORT };
@@ -25,7 +25,8 @@ describe('security: a flood from one source (in-memory network, simulated time)'
     await s.run(1000);
     const flooder = new MemoryAttacker(s.network, { port: 6666 });
     const { ratePerSecond, burst } = DEFAULT_RATE_LIMIT;
-    // Every flood datagram is a well-formed, padded request the server answers (a refusal), so replies measure what got through.
+    // Every flood datagram is a well-formed first handshake message with a fresh ephemeral key,
+    // which the server answers (and pays for with three X25519 operations), so replies measure what got through.
     const perStep = (FLOOD_PER_SECOND * STEP_MS) / 1000;
     const steps = (FLOOD_SECONDS * 1000) / STEP_MS;
     const latenciesMs: number[] = [];
@@ -33,7 +34,10 @@ describe('security: a flood from one source (in-memory network, simulated time)'
     let n = 0;
     const floodStart = Date.now();
     for (let step = 0; step < steps; step++) {
-      for (let i = 0; i < perStep; i++) flooder.send(SERVER, paddedRegister(`flood${n++}`, 'no/such name', 'FloodSecret000000000000'));
+      for (let i = 0; i < perStep; i++) {
+        flooder.send(SERVER, freshHello());
+        n += 1;
+      }
       // Once a second, during the flood: x sends y a direct message and a channel message; time until y shows each.
       if (step % (1000 / STEP_MS) === 50) {
         const mark = y.lines.length;

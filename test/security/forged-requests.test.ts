@@ -4,8 +4,8 @@ import type { ClientSession } from '../../src/application/client/client-session'
 import type { Message } from '../../src/application/protocol/envelope';
 import type { ServerState } from '../../src/application/server/server-state';
 import type { Address } from '../../src/domain/address';
-import { decodeDatagram } from '../../src/adapters/wire/envelope-codec';
-import { MemoryAttacker, paddedRegister, peek } from '../support/attacker';
+import { MemoryAttacker, paddedRegister } from '../support/attacker';
+import { LinkedPeer } from '../support/linked-peer';
 import { Scenario, SERVER_PORT, type ServerNode, type TestClient } from '../support/scenario';
 
 const SERVER: Address = { ip: '127.0.0.1', port: SERVER_PORT };
@@ -45,19 +45,23 @@ describe('security: forged requests at the server (in-memory network)', () => {
     const token = sessionOf(x).token;
     expect(token).to.be.a('string').and.not.equal('');
 
-    // Three kinds of forger: another port on x's host, x's port on another loopback address
-    // (both with x's real token, as if it leaked), and x's own address forged with wrong tokens.
-    const otherPort = new MemoryAttacker(s.network, { port: xAddress.port + 1000 });
-    const otherHost = new MemoryAttacker(s.network, { ip: '127.0.0.2', port: xAddress.port });
-    const senders: Array<{ label: string; token: (n: number) => string; send: (m: Message) => void }> = [
-      { label: 'another port', token: () => token, send: (m) => otherPort.send(SERVER, m) },
-      { label: 'another loopback address', token: () => token, send: (m) => otherHost.send(SERVER, m) },
-      { label: "x's address, wrong token", token: (n) => `wrong${n}${token.slice(6)}`, send: (m) => otherPort.spoof(xAddress, SERVER, m) },
+    // Three kinds of forger. Two talk to the server through secure sessions of their own, under
+    // keys of their own: another port on x's host and x's port on another loopback address, both
+    // with x's real token (as if it leaked). The third forges x's own address in clear, with wrong
+    // tokens: it cannot complete a handshake there (it does not receive at x's address), so the
+    // server's link drops what it sends before the application sees it.
+    const otherPort = await LinkedPeer.start(s.network, xAddress.port + 1000);
+    const otherHost = await LinkedPeer.start(s.network, xAddress.port, undefined, '127.0.0.2');
+    const spoofer = new MemoryAttacker(s.network, { port: xAddress.port + 2000 });
+    const senders: Array<{ label: string; linked?: LinkedPeer; token: (n: number) => string; send: (m: Message) => void }> = [
+      { label: 'another port', linked: otherPort, token: () => token, send: (m) => otherPort.send(SERVER, m) },
+      { label: 'another loopback address', linked: otherHost, token: () => token, send: (m) => otherHost.send(SERVER, m) },
+      { label: "x's address, wrong token", token: (n) => `wrong${n}${token.slice(6)}`, send: (m) => spoofer.spoof(xAddress, SERVER, m) },
     ];
-    const forge: Array<(id: string, tok: string) => Message> = [
+    const forge: Array<(id: string, tok: string, key: string) => Message> = [
       (id, tok) => ({ t: 'dereg', id, token: tok, name: 'x' }),
-      (id) => paddedRegister(id, 'x', 'NotTheSecretOfX0000000000'),
-      (id) => paddedRegister(id, 'X', 'NotTheSecretOfX0000000000'),
+      // x's name under the forger's own key (the key its handshake proved).
+      (id, _tok, key) => ({ ...paddedRegister(id, 'X', 'NotTheSecretOfX0000000000'), key }),
       (id, tok) => ({ t: 'save', id, token: tok, from: 'x', to: 'y', sealed: sealedStored('eve', 'y', id, 'forged save') }),
       (id, tok) => ({ t: 'send-all', id, token: tok, from: 'x', text: 'forged channel' }),
       (id, tok) => ({ t: 'confirm', id, token: tok, have: 0 }),
@@ -68,23 +72,25 @@ describe('security: forged requests at the server (in-memory network)', () => {
     const xLines = x.lines.length;
     const yLines = y.lines.length;
     const sentByServer: Record<string, number> = {};
-    const requestBytes = new Map<string, number>();
-    const oversizedAnswers: string[] = [];
-    s.network.onSend = (data, from, to) => {
-      const decoded = decodeDatagram(data);
-      if (to.port === SERVER_PORT && decoded.ok && 'id' in decoded.message) requestBytes.set(decoded.message.id, data.length);
+    const answersToX: string[] = [];
+    // An ack saying the session is unknown is the one answer a request without a valid session
+    // may get, and only to an address that proved itself (a secure session's handshake reached
+    // it): never to x's address, which the third forger spoofed.
+    s.network.onSend = (_data, from, to, message) => {
       if (from.port !== SERVER_PORT) return;
-      const message = peek(data);
-      // An ack saying the session is unknown is the one answer a request without a valid session
-      // may get, and only when it is no larger than that request.
-      const lost = decoded.ok && decoded.message.t === 'ack' && decoded.message.status === 'unknown-session';
-      if (lost && decoded.message.t === 'ack' && data.length > (requestBytes.get(decoded.message.re) ?? 0)) oversizedAnswers.push(decoded.message.re);
-      const t = lost ? 'unknown-session' : (message?.t ?? '?');
+      const lost = message?.t === 'ack' && message.status === 'unknown-session';
+      if (lost && message.t === 'ack' && to.port === xAddress.port && to.ip === xAddress.ip) answersToX.push(message.re);
+      const t = lost ? 'unknown-session' : (message?.t ?? 'handshake');
       sentByServer[t] = (sentByServer[t] ?? 0) + 1;
     };
+    let linkedRegisters = 0;
+    let linkedOthers = 0;
     for (let n = 0; n < FORGERIES; n++) {
       const sender = senders[n % senders.length]!;
-      sender.send(forge[n % forge.length]!(`forged${n}`, sender.token(n)));
+      const forged = forge[n % forge.length]!(`forged${n}`, sender.token(n), sender.linked?.publicKey ?? identityOf('eve').publicKey);
+      if (sender.linked && forged.t === 'register') linkedRegisters += 1;
+      else if (sender.linked) linkedOthers += 1;
+      sender.send(forged);
       if (n % 100 === 99) await s.run(10);
     }
     await s.run(3000);
@@ -104,13 +110,13 @@ describe('security: forged requests at the server (in-memory network)', () => {
     expect(sentByServer['channel'] ?? 0).to.equal(0);
     expect(sentByServer['welcome'] ?? 0).to.equal(0);
     expect(sentByServer['ack'] ?? 0).to.equal(0);
-    // A request without a valid session is told so when the answer is no larger than it (one
-    // datagram, to its source); x, at whose address a third were spoofed, ignores those answers.
+    // A request without a valid session is told so (one datagram, to its source, through the
+    // forger's own secure session); nothing goes to the spoofed address.
     expect(sentByServer['unknown-session'] ?? 0).to.be.greaterThan(0).and.at.most(noSession);
-    expect(oversizedAnswers).to.deep.equal([]);
-    // Every forgery reached the application (not just the rate limiter): 5 of 7 kinds need a session, 2 are registers.
-    expect(noSession).to.equal(Math.round((FORGERIES * 5) / 7));
-    expect(sentByServer['refused']).to.equal(FORGERIES - noSession);
+    expect(answersToX).to.deep.equal([]);
+    // Every forgery through a link reached the application; none spoofed in clear did.
+    expect(noSession).to.equal(linkedOthers);
+    expect(sentByServer['refused']).to.equal(linkedRegisters);
     expect(x.lines.length).to.equal(xLines);
     expect(y.lines.length).to.equal(yLines);
     expect(x.client.state).to.equal('online');

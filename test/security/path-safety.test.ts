@@ -6,7 +6,8 @@ import { FsMailboxStore } from '../../src/adapters/fs/fs-mailbox-store';
 import { FsSecretStore } from '../../src/adapters/fs/fs-secret-store';
 import { nameKey, parseNickname } from '../../src/domain/nickname';
 import { DEFAULT_MAILBOX_QUOTA, type StoredMessage } from '../../src/domain/offline-mailbox';
-import { MemoryAttacker, paddedRegister, peek } from '../support/attacker';
+import { paddedRegister } from '../support/attacker';
+import { LinkedPeer } from '../support/linked-peer';
 import { Scenario, SERVER_PORT } from '../support/scenario';
 
 /** Names that attack file systems, object keys, case folding and look-alikes. */
@@ -87,11 +88,12 @@ describe('security: path safety of names', () => {
     const s = new Scenario({ seed: 8 });
     try {
       await s.startServer();
-      const attacker = new MemoryAttacker(s.network);
+      // Through a secure session of its own, as any client must.
+      const attacker = await LinkedPeer.start(s.network, 6666);
       const invalid = HOSTILE_NAMES.filter((n) => !parseNickname(n).ok);
-      invalid.forEach((n, i) => attacker.send({ ip: '127.0.0.1', port: SERVER_PORT }, paddedRegister(`h${i}`, n, 'Secret00000000000000000000')));
+      invalid.forEach((n, i) => attacker.send({ ip: '127.0.0.1', port: SERVER_PORT }, { ...paddedRegister(`h${i}`, n, 'Secret00000000000000000000'), key: attacker.publicKey }));
       await s.run(200);
-      const reasons = attacker.inbox.map((d) => peek(d));
+      const reasons = attacker.inbox;
       expect(reasons).to.have.length(invalid.length);
       for (const r of reasons) expect(r).to.deep.include({ t: 'refused', reason: 'invalid-name' });
       const proto = await s.startClient('__proto__');

@@ -1,5 +1,7 @@
 import { identityOf, keyed, sealedChat, sealedStored } from './peer-keys';
 import dgram from 'node:dgram';
+import { randomBytes } from 'node:crypto';
+import { hello, LINK_HELLO_MIN_BYTES } from '../../src/adapters/wire/link/link-frames';
 import { formatAddress, type Address } from '../../src/domain/address';
 import type { InMemoryNetwork } from '../../src/adapters/in-memory/in-memory-network';
 import { decodeDatagram, encodeMessage } from '../../src/adapters/wire/envelope-codec';
@@ -21,6 +23,15 @@ export function toBytes(payload: Payload): Buffer {
 export function peek(data: Buffer): { t?: string; [k: string]: unknown } | undefined {
   const decoded = decodeDatagram(data);
   return decoded.ok ? (decoded.message as { t: string; [k: string]: unknown }) : undefined;
+}
+
+/**
+ * A first handshake message of the secure link as a client would send it (padded, with an
+ * ephemeral key never used before), which a server answers: what costs a server most per datagram.
+ */
+export function freshHello(): Buffer {
+  const ephemeral = randomBytes(32);
+  return hello(randomBytes(4).readUInt32BE(0), Buffer.concat([ephemeral, Buffer.alloc(LINK_HELLO_MIN_BYTES - 5 - 32)]));
 }
 
 /** A register the way a real client sends it: padded so no reply to it is larger. */

@@ -15,6 +15,9 @@ import { FsMailboxStore } from '../../src/adapters/fs/fs-mailbox-store';
 import { FsRegistryStore } from '../../src/adapters/fs/fs-registry-store';
 import { SeededRandom } from '../../src/adapters/in-memory/seeded-random';
 import { decodeDatagram, encodeMessage } from '../../src/adapters/wire/envelope-codec';
+import { SecureLink } from '../../src/adapters/wire/link/secure-link';
+import { staticKeyPairFromPem } from '../../src/adapters/wire/noise/noise-xx';
+import { RecordingLogger } from './recording-logger';
 import { serverDataDir } from '../../src/composition/data-dir';
 import { FAILPOINTS, type FailpointName } from '../../src/composition/failpoints';
 import { nameKey } from '../../src/domain/nickname';
@@ -190,6 +193,8 @@ class RawClient {
   /** The real client's handling of what this client receives, and what it showed. */
   readonly screen: InboundScreen;
   private readonly socket = dgram.createSocket('udp4');
+  /** Its secure session with the server, as the real client has (under the name's key, which its registrations claim). */
+  private readonly link: SecureLink;
   private readonly pending = new Map<string, (reply: Reply) => void>();
   /** The items each push datagram carried, by datagram id, for when its ACK goes out. */
   private readonly carried = new Map<string, ReadonlyArray<{ from: string; id: string }>>();
@@ -214,7 +219,16 @@ class RawClient {
       const items = this.carried.get(sent.re);
       if (items) this.onAcked(this, items);
     });
+    const identity = staticKeyPairFromPem(identityOf(name).privateKey);
+    this.link = new SecureLink({ logger: new RecordingLogger(), identity: () => identity, policy: { protects: () => true, mayInitiate: () => true, accepts: () => true } });
+    this.link.attach((to, data) => this.socket.send(data, to.port, to.ip));
     this.socket.on('message', (data, rinfo) => this.receive(data, rinfo));
+  }
+
+  /** Through the link: sealed, or held while a handshake (after a server restart) completes. */
+  private send(message: Message): void {
+    const data = this.link.outgoing({ ip: IP, port: this.server.port }, message, encodeMessage(message));
+    if (data) this.socket.send(data, this.server.port, IP);
   }
 
   async open(): Promise<void> {
@@ -232,12 +246,11 @@ class RawClient {
 
   /** Send `message` every RETRY_MS until a reply naming its id comes, or the tries run out. */
   request(message: Extract<Message, { id: string }>, tries = REQUEST_TRIES): Promise<Reply | undefined> {
-    const bytes = encodeMessage(message);
     return new Promise((resolve) => {
       let sent = 0;
       const send = (): void => {
         sent++;
-        this.socket.send(bytes, this.server.port, IP);
+        this.send(message);
       };
       const timer = setInterval(() => (sent >= tries ? finish(undefined) : send()), RETRY_MS);
       const finish = (reply: Reply | undefined): void => {
@@ -271,7 +284,9 @@ class RawClient {
 
   private receive(data: Buffer, rinfo: dgram.RemoteInfo): void {
     if (rinfo.address !== IP || rinfo.port !== this.server.port) return;
-    const decoded = decodeDatagram(data);
+    const opened = this.link.incoming(data, { ip: rinfo.address, port: rinfo.port });
+    if (!opened) return;
+    const decoded = decodeDatagram(opened.frame);
     if (!decoded.ok) return;
     const message = decoded.message;
     if (isReply(message)) {
@@ -312,7 +327,7 @@ class RawClient {
   }
 
   private ack(re: string): void {
-    this.socket.send(encodeMessage({ t: 'ack', re }), this.server.port, IP);
+    this.send({ t: 'ack', re });
   }
 }
 

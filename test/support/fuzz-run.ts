@@ -19,14 +19,20 @@ import { fsStoresModule } from '../../src/composition/fs-stores-module';
 import { memoryStoresModule } from '../../src/composition/memory-stores-module';
 import { systemModule } from '../../src/composition/system-module';
 import { udpModule } from '../../src/composition/udp-module';
-import { messageOfEveryType, UdpAttacker, type Claims } from './attacker';
+import { clientLinkModule, serverLinkModule } from '../../src/composition/secure-link-module';
+import { InMemoryServerPins } from '../../src/adapters/wire/link/server-pins';
+import { LINK_DATA, LINK_FINISH, LINK_HELLO, LINK_HELLO_MIN_BYTES, LINK_REPLY } from '../../src/adapters/wire/link/link-frames';
+import { generateStaticKeyPair } from '../../src/adapters/wire/noise/noise-xx';
+import { freshHello, messageOfEveryType, UdpAttacker, type Claims } from './attacker';
+import { randomBytes } from 'node:crypto';
 import { RecordingLogger } from './recording-logger';
 import { RecordingView } from './recording-view';
 
 /** How a fuzz datagram was made (figures are printed per kind). */
 export type FuzzKind =
   | 'random-bytes' | 'empty' | 'oversize' | 'truncated' | 'bit-flips' | 'byte-splice'
-  | 'field-mutation' | 'random-json' | 'deep-nesting' | 'valid' | 'hostile-text';
+  | 'field-mutation' | 'random-json' | 'deep-nesting' | 'valid' | 'hostile-text'
+  | 'link-handshake' | 'link-data';
 
 export interface FuzzDatagram {
   readonly kind: FuzzKind;
@@ -62,6 +68,15 @@ function unframe(data: Buffer): { header: unknown[]; body: Buffer } {
   return { header: JSON.parse(data.subarray(3, 3 + headLength).toString('utf8')) as unknown[], body: data.subarray(3 + headLength) };
 }
 
+/**
+ * Whether a datagram is one a node may answer: a frame the codec accepts, or a first handshake
+ * message of the secure link padded to its size (answered by the second, smaller than it).
+ * Anything else must get no reply at all.
+ */
+export function mayBeAnswered(data: Buffer): boolean {
+  return decodeDatagram(data).ok || (data[0] === LINK_HELLO && data.length >= LINK_HELLO_MIN_BYTES);
+}
+
 /** Control characters, escape sequences, bidi overrides, lone surrogates: text that attacks terminals and encoders. */
 const HOSTILE_TEXT = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 200 }),
@@ -80,6 +95,18 @@ export function fuzzDatagramArbitrary(templates: readonly Message[]): fc.Arbitra
   const as = (kind: FuzzKind) => (data: Buffer | Uint8Array): FuzzDatagram => ({ kind, data: Buffer.from(data) });
   return fc.oneof(
     { weight: 3, arbitrary: fc.uint8Array({ maxLength: MAX_DATAGRAM_BYTES + 100 }).map(as('random-bytes')) },
+    // Secure-link datagrams: handshake messages of every type and size around the padding
+    // threshold, and data datagrams naming random sessions and counters.
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.constantFrom(LINK_HELLO, LINK_REPLY, LINK_FINISH), fc.integer({ min: 0, max: 700 }), fc.uint8Array({ minLength: 64, maxLength: 64 }))
+        .map(([type, size, seed]) => as('link-handshake')(Buffer.concat([Buffer.from([type]), Buffer.from(seed), Buffer.alloc(Math.max(0, size - 65))]).subarray(0, Math.max(1, size)))),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.tuple(fc.uint8Array({ minLength: 12, maxLength: 12 }), fc.uint8Array({ maxLength: 1100 })).map(([head, rest]) => as('link-data')(Buffer.concat([Buffer.from([LINK_DATA]), Buffer.from(head), Buffer.from(rest)]))),
+    },
     { weight: 1, arbitrary: fc.constant(as('empty')(Buffer.alloc(0))) },
     {
       weight: 1,
@@ -218,7 +245,7 @@ export async function runFuzz(plan: FuzzPlan): Promise<FuzzFigures> {
   let pending: Array<Promise<void>> = [];
   try {
     for (const d of plan.datagrams) {
-      const parseable = decodeDatagram(d.data).ok;
+      const parseable = mayBeAnswered(d.data);
       const pool = parseable ? parseableSockets : unparseableSockets;
       const socket = pool[figures.datagrams % pool.length]!;
       figures.datagrams += 1;
@@ -312,7 +339,8 @@ export async function startUdpServer(options: { settings?: Partial<ChatSettings>
   const view = new RecordingView();
   const logger = options.logger ?? new RecordingLogger();
   const stores = options.dataDir ? fsStoresModule(options.dataDir, config.settings.mailboxQuota) : memoryStoresModule();
-  const container = createContainer(config, [udpModule(config), stores, systemModule(), nodeModule(view, logger)]);
+  // As the real program: every client speaks to it through the secure link.
+  const container = createContainer(config, [udpModule(config), serverLinkModule(generateStaticKeyPair()), stores, systemModule(), nodeModule(view, logger)]);
   const server = container.get(ChatServer);
   const bound = await server.start();
   return { server, address: { ip: '127.0.0.1', port: bound.port }, view, logger, stop: () => server.stop() };
@@ -334,7 +362,7 @@ export async function startUdpClient(name: string, server: Address, options: { s
   const config: ClientConfig = { role: 'client', name, server, port: 0, host: '127.0.0.1', settings: defaultSettings(options.settings) };
   const view = new RecordingView();
   const logger = new RecordingLogger();
-  const container = createContainer(config, [udpModule(config), memoryStoresModule(), systemModule(), nodeModule(view, logger)]);
+  const container = createContainer(config, [udpModule(config), clientLinkModule(new InMemoryServerPins()), memoryStoresModule(), systemModule(), nodeModule(view, logger)]);
   const client = container.get(ChatClient);
   if (!(await client.start())) throw new Error(`client ${name} could not register: ${view.lines.join(' | ')}`);
   if (!(await waitUntil(() => client.tableRows().some((r) => r.name === name && r.online), 5000))) throw new Error(`client ${name} never saw itself online`);
@@ -419,6 +447,7 @@ export function amplificationProbes(server: Address, client: Address, victim: st
   const fresh = (prefix: string) => (n: number): string => `${prefix}${n}x${Math.random().toString(36).slice(2, 10)}`;
   const claims = (id: string): Claims => ({ name: victim, token: 'WrongToken0000000000000', secret: 'WrongSecret000000000000', id, peer: client });
   const probes: AmplificationProbe[] = [];
+  const sameHello = freshHello();
   const at = (targetName: string, target: Address, name: string, copy: (n: number) => Buffer | Message): void => {
     probes.push({ name, target, targetName, copy });
   };
@@ -435,6 +464,11 @@ export function amplificationProbes(server: Address, client: Address, victim: st
   for (const type of MESSAGE_TYPES) {
     at(`client ${victim}`, client, type, (n) => messageOfEveryType(claims(fresh(`c${type.slice(0, 2)}`)(n)))[type]);
   }
+  at('server', server, 'link hello (padded, fresh key each time)', () => freshHello());
+  at('server', server, 'link hello (one key, repeated)', () => sameHello);
+  at('server', server, 'link hello (short)', () => freshHello().subarray(0, 200));
+  at('server', server, 'link data (unknown session)', () => Buffer.concat([Buffer.from([LINK_DATA]), randomBytes(12), randomBytes(60)]));
+  at(`client ${victim}`, client, 'link hello (padded)', () => freshHello());
   at('server', server, 'garbage', () => Buffer.from('not json at all'));
   at(`client ${victim}`, client, 'garbage', () => frameRaw(['chat']).subarray(0, 6));
   return probes;

@@ -93,7 +93,7 @@ export async function runInstanceKills(options: { kills: number; seed: number; s
   const everything: ChatAppProcess[] = [];
   const startInstance = async (i: number): Promise<ChatAppProcess> => {
     const debug = process.env.CHATAPP_KILL_DEBUG ? ['--log-file', path.join(dataDir, `instance-${i}-${Date.now()}.log`), '--log-level', 'debug'] : [];
-    const proc = new ChatAppProcess(['-s', String(ports[i]), '--redis', redis.url, '--redis-prefix', prefix, '--advertise', '127.0.0.1', '--data-dir', dataDir, ...debug]);
+    const proc = new ChatAppProcess(['-s', String(ports[i]), '--redis', redis.url, '--redis-prefix', prefix, '--server-key', redis.serverKeyFile, '--advertise', '127.0.0.1', '--data-dir', dataDir, ...debug]);
     everything.push(proc);
     await proc.linesAfter(0, 1, 10_000);
     instances[i] = proc;

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { writeNewServerKey } from '../../src/adapters/fs/server-key-file';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,6 +92,16 @@ export class RedisServerProcess {
     private portNumber: number,
     private readonly options: RedisServerOptions,
   ) {}
+
+  /**
+   * A server key file for the instances of a system on this Redis (`--server-key`), made on
+   * first use in the Redis's temp directory: they share one, as the README tells operators to.
+   */
+  get serverKeyFile(): string {
+    const file = path.join(this.dir, 'system-server.key');
+    if (!fs.existsSync(file)) writeNewServerKey(file);
+    return file;
+  }
 
   static async start(options: RedisServerOptions = {}): Promise<RedisServerProcess> {
     const missing = redisServerMissing();

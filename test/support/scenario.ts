@@ -24,6 +24,9 @@ import { SeededEndToEnd } from '../../src/adapters/system/seeded-end-to-end';
 import { SystemClock } from '../../src/adapters/system/system-clock';
 import { defaultSettings, type ClientConfig, type ServerConfig } from '../../src/composition/config';
 import { createContainer } from '../../src/composition/create-container';
+import { clientLinkModule, serverLinkModule } from '../../src/composition/secure-link-module';
+import { InMemoryServerPins, type ServerPins } from '../../src/adapters/wire/link/server-pins';
+import { generateStaticKeyPair, type StaticKeyPair } from '../../src/adapters/wire/noise/noise-xx';
 import { inMemoryModule } from '../../src/composition/in-memory-module';
 import { memoryStoresModule } from '../../src/composition/memory-stores-module';
 import { memoryClusterModule, newInMemorySystem, type InMemorySystem } from '../../src/composition/memory-cluster-module';
@@ -82,12 +85,18 @@ export interface ServerNode {
  */
 export class Scenario {
   readonly network: InMemoryNetwork;
+  /** The key pair of the scenario's servers (one system, or one server restarted on its data). */
+  readonly serverKey: StaticKeyPair = generateStaticKeyPair();
   readonly clock: sinon.SinonFakeTimers;
   readonly settings: ChatSettings;
   private readonly stoppers: Array<() => Promise<void>> = [];
   private nodeSeed: number;
 
-  constructor(options: { seed?: number; faults?: Partial<NetworkFaults>; settings?: Partial<ChatSettings> } = {}) {
+  /** Whether nodes talk to servers through the secure link, as the real program always does (off: plain frames, for stub peers). */
+  private readonly secure: boolean;
+
+  constructor(options: { seed?: number; faults?: Partial<NetworkFaults>; settings?: Partial<ChatSettings>; secure?: boolean } = {}) {
+    this.secure = options.secure ?? true;
     this.clock = sinon.useFakeTimers({ now: new Date(2026, 10, 23, 12, 0, 0), toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'Date', 'performance'] });
     this.network = new InMemoryNetwork({ seed: options.seed ?? 1, ...(options.faults ? { faults: options.faults } : {}) });
     this.settings = defaultSettings(options.settings);
@@ -103,7 +112,7 @@ export class Scenario {
   }
 
   async startServer(
-    options: { port?: number; mailbox?: InMemoryMailboxStore; registry?: InMemoryRegistryStore; channelLog?: InMemoryChannelLog; system?: SharedSystem } = {},
+    options: { port?: number; mailbox?: InMemoryMailboxStore; registry?: InMemoryRegistryStore; channelLog?: InMemoryChannelLog; system?: SharedSystem; serverKey?: StaticKeyPair } = {},
   ): Promise<ServerNode> {
     const config: ServerConfig = { role: 'server', port: options.port ?? SERVER_PORT, settings: this.settings };
     const view = new RecordingView();
@@ -115,6 +124,7 @@ export class Scenario {
       inMemoryModule(this.network, config),
       memoryStoresModule({ mailbox, registry, channelLog }),
       this.nodeModule(view, logger, options.system ? `s${config.port}` : 's'),
+      ...(this.secure ? [serverLinkModule(options.serverKey ?? this.serverKey)] : []),
       ...(options.system ? [memoryClusterModule(options.system)] : []),
     ]);
     const server = container.get(ChatServer);
@@ -132,7 +142,7 @@ export class Scenario {
    */
   async startClient(
     name: string,
-    options: { port?: number; secrets?: InMemorySecretStore; keys?: InMemoryKeyStore; seen?: InMemorySeenStore; settle?: boolean; server?: number; servers?: readonly Address[] } = {},
+    options: { port?: number; secrets?: InMemorySecretStore; keys?: InMemoryKeyStore; seen?: InMemorySeenStore; pins?: ServerPins; identitySeed?: string; settle?: boolean; server?: number; servers?: readonly Address[] } = {},
   ): Promise<TestClient> {
     const config: ClientConfig = {
       role: 'client',
@@ -147,14 +157,21 @@ export class Scenario {
     const container = createContainer(config, [
       inMemoryModule(this.network, config),
       // Keys from the scenario's seed and the name: a replayed scenario has the same keys.
-      memoryStoresModule({ ...(options.secrets ? { secrets: options.secrets } : {}), ...(options.keys ? { keys: options.keys } : {}), ...(options.seen ? { seen: options.seen } : {}), e2e: new SeededEndToEnd(`${this.nodeSeed - (this.nodeSeed % 1000)}|${name}`) }),
+      memoryStoresModule({ ...(options.secrets ? { secrets: options.secrets } : {}), ...(options.keys ? { keys: options.keys } : {}), ...(options.seen ? { seen: options.seen } : {}), e2e: new SeededEndToEnd(`${this.nodeSeed - (this.nodeSeed % 1000)}|${options.identitySeed ?? name}`) }),
       this.nodeModule(view, logger, name),
+      ...(this.secure ? [clientLinkModule(options.pins ?? new InMemoryServerPins())] : []),
     ]);
     const client = new TestClient(name, container.get(ChatClient), view, logger);
     const started = client.client.start();
     this.stoppers.push(() => client.client.stop());
     if (options.settle !== false) {
+      // On a slow network (latency) the handshake and registration take longer: more simulated time, never a wait on a clock nobody ticks.
+      let settled = false;
+      void started.finally(() => {
+        settled = true;
+      });
       await this.run(100);
+      for (let i = 0; i < 100 && !settled; i++) await this.run(50);
       await started;
     }
     return client;

@@ -1,5 +1,5 @@
 import { addressKey, type Address } from '../../domain/address';
-import { MAX_DATAGRAM_BYTES } from '../../application/protocol/envelope';
+import { MAX_DATAGRAM_BYTES, type Message } from '../../application/protocol/envelope';
 import { SeededRandom } from './seeded-random';
 
 /** Faults applied to every datagram; each is drawn independently per datagram and direction. */
@@ -52,8 +52,13 @@ export class InMemoryNetwork {
    * transport refuse.
    */
   sendLimitBytes = MAX_DATAGRAM_BYTES;
-  /** Optional tap on every datagram sent (tests count and size them). */
-  onSend: ((data: Buffer, from: Address, to: Address) => void) | undefined;
+  /**
+   * Optional tap on every datagram sent (tests count and size them). `message` is what the
+   * datagram carries, as the sending transport had it before sealing (absent for a secure
+   * link's own handshake datagrams): tests choose their faults by it, as an attacker on the
+   * wire could not.
+   */
+  onSend: ((data: Buffer, from: Address, to: Address, message?: Message) => void) | undefined;
 
   constructor(options: { seed?: number; faults?: Partial<NetworkFaults> } = {}) {
     this.random = new SeededRandom(options.seed ?? 1);
@@ -112,11 +117,11 @@ export class InMemoryNetwork {
     }
   }
 
-  send(data: Buffer, from: Address, to: Address): void {
+  send(data: Buffer, from: Address, to: Address, message?: Message): void {
     this.stats.sent += 1;
     this.stats.bytes += data.length;
     this.stats.maxDatagramBytes = Math.max(this.stats.maxDatagramBytes, data.length);
-    this.onSend?.(data, from, to);
+    this.onSend?.(data, from, to, message);
     if (this.cut.has(linkKey(from, to)) || this.cutOneWay.has(directionKey(from, to)) || this.random.chance(this.faults.loss)) {
       this.stats.lost += 1;
       return;

@@ -2,11 +2,12 @@ import type { Address } from '../../domain/address';
 import type { Logger } from '../../application/ports/logger';
 import type { Inbound, SendOutcome, Transport } from '../../application/ports/transport';
 import type { Message } from '../../application/protocol/envelope';
+import type { DatagramLink } from '../wire/link/datagram-link';
+import { frameForSending } from '../wire/link/frame-for-sending';
 import { DatagramIntake } from '../wire/datagram-intake';
-import { encodeForSending } from '../wire/envelope-codec';
 import type { InMemoryNetwork } from './in-memory-network';
 
-/** A transport on an in-memory network: same codec and same drop rules as UDP. */
+/** A transport on an in-memory network: same codec, same secure link and same drop rules as UDP. */
 export class InMemoryTransport implements Transport {
   private address: Address | undefined;
   private handler: (inbound: Inbound) => void = () => undefined;
@@ -16,8 +17,14 @@ export class InMemoryTransport implements Transport {
     private readonly network: InMemoryNetwork,
     private readonly port: number,
     private readonly logger: Logger,
+    private readonly link?: DatagramLink,
+    /** The loopback address to attach at (another host of the simulated LAN). */
+    private readonly ip?: string,
   ) {
-    this.intake = new DatagramIntake(logger);
+    this.intake = new DatagramIntake(logger, link ? { link } : {});
+    link?.attach((to, data, message) => {
+      if (this.address) this.network.send(data, this.address, to, message);
+    });
   }
 
   onReceive(handler: (inbound: Inbound) => void): void {
@@ -25,19 +32,20 @@ export class InMemoryTransport implements Transport {
   }
 
   async start(): Promise<Address> {
-    this.address = this.network.attach({ deliver: (data, from) => this.receive(data, from) }, this.port);
+    this.address = this.network.attach({ deliver: (data, from) => this.receive(data, from) }, this.port, this.ip);
     return this.address;
   }
 
   async send(to: Address, message: Message): Promise<SendOutcome> {
     if (!this.address) return { sent: false, refusal: { reason: 'closed' } };
-    const encoded = encodeForSending(message, this.network.sendLimitBytes);
-    if (!encoded.ok) {
-      this.logger.error('refused to send a datagram', { type: message.t, ...encoded.refusal });
-      return { sent: false, refusal: encoded.refusal };
+    const framed = frameForSending(to, message, this.link, this.network.sendLimitBytes);
+    if (!framed.ok) {
+      this.logger.error('refused to send a datagram', { type: message.t, ...framed.refusal });
+      return { sent: false, refusal: framed.refusal };
     }
-    this.network.send(encoded.data, this.address, to);
-    return { sent: true, bytes: encoded.data.length };
+    // Held by the link until its handshake completes: on its way, as far as the sender can tell.
+    if (framed.data !== undefined) this.network.send(framed.data, this.address, to, message);
+    return { sent: true, bytes: framed.bytes };
   }
 
   async close(): Promise<void> {

@@ -24,7 +24,8 @@ export class NodeCrypto implements Crypto {
   }
 
   secretToken(): string {
-    return randomBytes(24).toString('base64url');
+    // 96 bits: unguessable, and short enough that a sealed stored message still fits one datagram.
+    return randomBytes(12).toString('base64url');
   }
 
   proofOf(secret: string): string {

@@ -4,8 +4,9 @@ import type { Address } from '../../domain/address';
 import type { Logger } from '../../application/ports/logger';
 import type { Inbound, SendOutcome, SendRefusal, Transport } from '../../application/ports/transport';
 import type { Message } from '../../application/protocol/envelope';
+import type { DatagramLink } from '../wire/link/datagram-link';
+import { frameForSending } from '../wire/link/frame-for-sending';
 import { DatagramIntake } from '../wire/datagram-intake';
-import { encodeForSending } from '../wire/envelope-codec';
 
 /** Socket buffers large enough for a burst of table updates to thousands of clients. */
 const SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
@@ -15,6 +16,8 @@ export interface UdpTransportOptions {
   readonly port: number;
   /** Address to bind; default all interfaces (IPv6 and IPv4 where the system allows). */
   readonly host?: string;
+  /** Secure sessions with some or all peers (absent: plain frames). */
+  readonly link?: DatagramLink;
 }
 
 /**
@@ -31,7 +34,8 @@ export class UdpTransport implements Transport {
     private readonly options: UdpTransportOptions,
     private readonly logger: Logger,
   ) {
-    this.intake = new DatagramIntake(logger);
+    this.intake = new DatagramIntake(logger, options.link ? { link: options.link } : {});
+    options.link?.attach((to, data) => this.sendBytes(to, data));
   }
 
   onReceive(handler: (inbound: Inbound) => void): void {
@@ -52,14 +56,22 @@ export class UdpTransport implements Transport {
   }
 
   send(to: Address, message: Message): Promise<SendOutcome> {
-    const socket = this.socket;
-    if (!socket) return Promise.resolve(refused({ reason: 'closed' }));
-    const encoded = encodeForSending(message);
-    if (!encoded.ok) {
-      this.logger.error('refused to send a datagram', { type: message.t, ...encoded.refusal });
-      return Promise.resolve(refused(encoded.refusal));
+    if (!this.socket) return Promise.resolve(refused({ reason: 'closed' }));
+    const framed = frameForSending(to, message, this.options.link);
+    if (!framed.ok) {
+      this.logger.error('refused to send a datagram', { type: message.t, ...framed.refusal });
+      return Promise.resolve(refused(framed.refusal));
     }
-    const data = encoded.data;
+    // Held by the link until its handshake completes: on its way, as far as the sender can tell.
+    if (framed.data === undefined) return Promise.resolve({ sent: true, bytes: framed.bytes });
+    const failure = this.sendBytes(to, framed.data);
+    return Promise.resolve(failure === undefined ? { sent: true, bytes: framed.data.length } : refused({ reason: 'failed', detail: failure }));
+  }
+
+  /** Puts `data` on the wire; returns why not if Node refused it at once. */
+  private sendBytes(to: Address, data: Buffer): string | undefined {
+    const socket = this.socket;
+    if (!socket) return 'closed';
     const ip = this.dualStack && !isIpv6Literal(to.ip) ? `::ffff:${to.ip}` : to.ip;
     try {
       // No completion callback: Node then tries the send at once (uv_udp_try_send) instead of
@@ -67,12 +79,12 @@ export class UdpTransport implements Transport {
       // that a failure the kernel reports later (unreachable) goes unseen, which UDP allows:
       // the reliable sender retransmits whatever is not ACKed.
       socket.send(data, to.port, ip);
+      return undefined;
     } catch (error) {
       // Node throws synchronously for an invalid port or address: nothing left, say so.
       this.logger.debug('send failed', { to: `${to.ip}:${to.port}`, error: (error as Error).message });
-      return Promise.resolve(refused({ reason: 'failed', detail: (error as Error).message }));
+      return (error as Error).message;
     }
-    return Promise.resolve({ sent: true, bytes: data.length });
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import { addressKey, type Address } from '../../domain/address';
 import type { Logger } from '../../application/ports/logger';
 import type { Inbound } from '../../application/ports/transport';
+import type { DatagramLink } from './link/datagram-link';
 import { decodeDatagram } from './envelope-codec';
 import { DEFAULT_RATE_LIMIT, SourceRateLimiter, type RateLimitPolicy } from './rate-limiter';
 
@@ -15,6 +16,8 @@ export interface DatagramIntakeOptions {
   readonly exempt?: readonly Address[];
   /** The time in ms; default `Date.now`, read on every call so fake timers drive it. */
   readonly now?: () => number;
+  /** Authenticates and opens what arrives before it is decoded (absent: plain frames only). */
+  readonly link?: DatagramLink;
 }
 
 /** What the intake did with everything it was given. */
@@ -63,6 +66,7 @@ export class DatagramIntake {
   private readonly now: () => number;
   private readonly invalidWarning: DropWarning;
   private readonly limitedWarning: DropWarning;
+  private readonly link: DatagramLink | undefined;
 
   constructor(
     logger: Logger,
@@ -71,6 +75,7 @@ export class DatagramIntake {
     this.limiter = options.rateLimit === false ? undefined : new SourceRateLimiter({ ...DEFAULT_RATE_LIMIT, ...options.rateLimit });
     this.exempt = new Set((options.exempt ?? []).map(addressKey));
     this.now = options.now ?? (() => Date.now());
+    this.link = options.link;
     this.invalidWarning = new DropWarning(logger, 'dropped invalid datagrams');
     this.limitedWarning = new DropWarning(logger, 'dropped datagrams over their source rate limit');
   }
@@ -82,10 +87,16 @@ export class DatagramIntake {
       this.limitedWarning.note(now, () => ({ from: `${from.ip}:${from.port}`, sources: this.limiter?.size }));
       return undefined;
     }
-    const decoded = decodeDatagram(data);
+    // The link's own datagrams, and whatever fails to authenticate, end here, unanswered.
+    const opened = this.link ? this.link.incoming(data, from) : { frame: data };
+    if (!opened) return undefined;
+    const decoded = decodeDatagram(opened.frame);
     if (decoded.ok) {
       this.acceptedTotal += 1;
-      return { message: decoded.message, from, bytes: data.length };
+      // The frame's size: any answer to this peer goes back through the same link, which adds
+      // to it what it added here, so frames compare as the datagrams on the wire do.
+      const bytes = opened.frame.length;
+      return opened.peerKey === undefined ? { message: decoded.message, from, bytes } : { message: decoded.message, from, bytes, peerKey: opened.peerKey };
     }
     this.droppedTotal += 1;
     this.invalidWarning.note(now, () => ({ last: decoded.reason, from: `${from.ip}:${from.port}`, bytes: data.length }));

@@ -32,47 +32,52 @@ export const FRAME_PREFIX_BYTES = 3;
  * in the body the same way, with no base64.
  *
  * Worst case per path carrying a text of 1000 bytes (MESSAGE_MAX_BYTES), with ids of
- * ID_MAX_CHARS = 24, tokens of TOKEN_MAX_CHARS = 32, names of 32, body lengths as 4 digits and
+ * ID_MAX_CHARS = 16, tokens of TOKEN_MAX_CHARS = 16, names of 32, body lengths as 4 digits and
  * a time of 16 digits (Number.MAX_SAFE_INTEGER); `"x"` counts 2 quotes, `,` 1 byte each. A
  * direct text travels sealed end to end (`sealed`: 12-byte nonce + the text + 16-byte tag =
  * 1028 bytes), counted here in the overhead:
  *
- *   chat      ["chat","<id>","<from>","<to>",1028,"<stream>",<seq>]   = 8+27+35+35+5+27+17 = 154
- *   save      ["save","<id>","<token>","<from>",32,1028]              = 8+27+35+35+3+5  = 113
+ *   chat      ["chat","<id>","<from>","<to>",1028,"<stream>",<seq>]   = 8+19+35+35+5+19+17 = 138
+ *   save      ["save","<id>","<token>","<from>",32,1028]              = 8+19+19+35+3+5  = 89
  *             (`to` is a name of at most 32 bytes, carried in the body: +32 body bytes)
- *   send-all  ["send-all","<id>","<token>","<from>",1000]             = 12+27+35+35+5   = 114
- *   channel   ["channel","<id>","<token>","<from>",1000]              = 11+27+35+35+5   = 113
+ *   send-all  ["send-all","<id>","<token>","<from>",1000]             = 12+19+19+35+5   = 90
+ *   channel   ["channel","<id>","<token>","<from>",1000]              = 11+19+19+35+5   = 89
  *   stored    ["stored","<id>","<token>",[["<id>","<from>","channel",<at>,1000]]]
- *             = 10+27+35 + 2+27+35+10+17+4 + 3                                     = 170
+ *             = 10+19+19 + 2+19+35+10+17+4 + 3                                     = 138
  *             (a `direct` item: "direct" is one byte shorter, its sealed text 28 bytes longer)
  *
- * Add the 3-byte prefix (and the 28 sealing bytes): chat 185, save 116 (+32 for `to`, +28 =
- * 176), send-all 117, channel 116, stored channel 173, stored direct 172 + 28 = 200. The
- * largest, 200 + 1000 = 1200 <= MAX_DATAGRAM_BYTES = 1200: ids of 24 characters (ids made
- * here are 16) are what make a sealed stored message fit.
+ * Add the 3-byte prefix (and the 28 sealing bytes): chat 169, save 92 (+32 for `to`, +28 =
+ * 152), send-all 93, channel 92, stored channel 141, stored direct 140 + 28 = 168. A chat goes
+ * from client to client as it is (1169 bytes at most); every other path goes between a client
+ * and a server instance, inside the secure link, which adds LINK_OVERHEAD_BYTES = 29: the
+ * largest, a stored direct message, is 168 + 1000 + 29 = 1197 <= MAX_DATAGRAM_BYTES = 1200.
+ * Ids and tokens of 16 characters (96 random bits) are what make it fit.
  * The server sends one stored message per `stored` datagram (DeliverOfflineMessages), so no
  * datagram ever holds two texts. The envelope-codec unit test recomputes every bound with
  * the longest legal fields.
  *
- * The longest answer, a send-all ACK naming MAX_FULL_NAMES = 32 members whose mailboxes are
- * full, as the server sends it: ["ack","<re>","ok",null,[32 × "<name>"],<count>] = 7+35+5+5 +
- * (2 + 32×35 - 1) + 16+1 = 1183, plus the prefix = 1186 <= 1200 (no text in it).
+ * The longest answer, a send-all ACK naming MAX_FULL_NAMES = 31 members whose mailboxes are
+ * full, as the server sends it: ["ack","<re>","ok",null,[31 × "<name>"],<count>] = 7+35+5+5 +
+ * (2 + 31×35 - 1) + 16+1 = 1155 (`re` may name a table part: up to 32 characters), plus the
+ * prefix = 1158, sealed 1187 <= 1200 (no text in it).
  *
  * Instance addresses (`welcome`'s `servers`, the `servers` push) are at most
  * MAX_SERVER_ADDRESSES = 8 of at most ADDRESS_TEXT_MAX_CHARS = 53 characters
  * (`[<45-character IPv6>]:65535`), all written by JSON as themselves: a list is at most
  * 2 + 8×55 + 7 = 449 bytes. The longest welcome, ["welcome","<re>","<name>","<token>",[…]]
- * = 10+27+35+35+449+2 = 558, plus the prefix = 561 < REGISTER_MIN_BYTES = 600, so it is never
- * larger than the padded registration it answers (no amplification). The longest `servers`
- * push, ["servers","<id>","<token>",[…]] = 10+27+35+449+2 = 523, plus the prefix = 526.
+ * = 10+19+35+19+449+2 = 534, plus the prefix = 537 < REGISTER_MIN_BYTES = 600, so it is never
+ * larger than the padded registration it answers (no amplification; both are sealed alike).
+ * The longest `servers` push, ["servers","<id>","<token>",[…]] = 10+19+19+449+2 = 499, plus
+ * the prefix = 502.
  *
  * `table` rows go in the body in their compact binary form (table-row-wire.ts: flags, the
  * name after the prefix it shares with the row before, the address as 4 or 16 bytes or none
  * when it repeats, the port; 6 bytes for c00001 after c00000 on one address, against 63 as a
- * JSON object), named in the header by their total length. The rest of a table datagram is at most 3 + ["table","<id>","<token>",<16 digits>
- * ×4,false,<4 digits>] = 3 + 9+27+35+68+6+5 = 153 bytes (TABLE_FRAME_MAX_BYTES in
- * table-row-wire.ts), so the broadcaster fills a page with rows summing to at most
- * 1200 - 153 = 1047 bytes, each counted exactly by rowWireBytes.
+ * JSON object), named in the header by their total length. The rest of a table datagram is at most 3 + ["table","<part id>","<token>",<16 digits>
+ * ×4,false,<4 digits>] = 3 + 9+35+19+68+6+5 = 145 bytes (a part id is `<id>_<serial>_<part>`, at
+ * most PART_ID_MAX_CHARS = 32; TABLE_FRAME_MAX_BYTES in table-row-wire.ts), so the broadcaster
+ * fills a page with rows summing to at most 1200 - 29 - 145 = 1026 bytes (the link's 29
+ * included), each counted exactly by rowWireBytes.
  */
 
 /** Encodes `message` as one frame. Throws RangeError only for a header over 64 KiB (never a valid datagram). */

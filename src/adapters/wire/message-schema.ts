@@ -7,7 +7,7 @@ import { MAX_FULL_NAMES, MAX_SERVER_ADDRESSES, type Message, type MessageOf, typ
  * restricted to characters JSON writes as themselves, so the header's size is known from
  * the field lengths alone.
  */
-export type HeaderRule = 'id' | 'name' | 'token' | 'uint' | 'bool' | 'items' | 'names' | 'addresses' | 'reason' | 'status' | 'kind';
+export type HeaderRule = 'id' | 'partid' | 'name' | 'token' | 'secret' | 'uint' | 'bool' | 'items' | 'names' | 'addresses' | 'reason' | 'status' | 'kind';
 /**
  * Rules for values carried as raw bytes in a frame's body, named in the header by their
  * length: free text as UTF-8 (`text`), opaque bytes such as a sealed payload as is (`bytes`),
@@ -20,7 +20,7 @@ export type BodyRule = 'text' | 'bytes' | 'rows' | 'sealed' | 'key';
 /** A field's expected shape. */
 export type FieldRule = HeaderRule | BodyRule;
 
-type StringRule = 'id' | 'name' | 'token' | 'text' | 'reason' | 'status' | 'kind' | 'sealed' | 'key';
+type StringRule = 'id' | 'partid' | 'name' | 'token' | 'secret' | 'text' | 'reason' | 'status' | 'kind' | 'sealed' | 'key';
 
 /** The rules a field of type `V` may have: a schema cannot call a number `text`. */
 export type RuleFor<V> = [V] extends [boolean]
@@ -67,12 +67,12 @@ export type MessageSchema = { readonly [T in MessageType]: MessageSchemaOf<Messa
  * reordering them changes the protocol and needs a new PROTOCOL_VERSION.
  */
 export const MESSAGE_SCHEMA = {
-  register: { required: { id: 'id', name: 'text', secret: 'token', key: 'key' }, optional: { pad: 'text' } },
+  register: { required: { id: 'id', name: 'text', secret: 'secret', key: 'key' }, optional: { pad: 'text' } },
   welcome: { required: { re: 'id', name: 'name', token: 'token' }, optional: { servers: 'addresses' } },
   refused: { required: { re: 'id', reason: 'reason' } },
   confirm: { required: { id: 'id', token: 'token', have: 'uint' } },
   'table-request': { required: { id: 'id', token: 'token', have: 'uint' } },
-  table: { required: { id: 'id', token: 'token', from: 'uint', to: 'uint', part: 'uint', parts: 'uint', full: 'bool', rows: 'rows' } },
+  table: { required: { id: 'partid', token: 'token', from: 'uint', to: 'uint', part: 'uint', parts: 'uint', full: 'bool', rows: 'rows' } },
   chat: { required: { id: 'id', from: 'name', to: 'name', sealed: 'sealed' }, optional: { stream: 'id', seq: 'uint' } },
   save: { required: { id: 'id', token: 'token', from: 'name', to: 'text', sealed: 'sealed' } },
   dereg: { required: { id: 'id', token: 'token', name: 'name' } },
@@ -81,7 +81,7 @@ export const MESSAGE_SCHEMA = {
   probe: { required: { id: 'id', token: 'token' } },
   'not-kept': { required: { id: 'id', token: 'token', count: 'uint' } },
   stored: { required: { id: 'id', token: 'token', items: 'items' } },
-  ack: { required: { re: 'id' }, optional: { status: 'status', version: 'uint', full: 'names', fullCount: 'uint', tag: 'sealed' } },
+  ack: { required: { re: 'partid' }, optional: { status: 'status', version: 'uint', full: 'names', fullCount: 'uint', tag: 'sealed' } },
   servers: { required: { id: 'id', token: 'token', servers: 'addresses' } },
 } as const satisfies MessageSchema;
 
@@ -92,20 +92,29 @@ export const MESSAGE_SCHEMA = {
 export const STORED_ITEM_SCHEMA = { id: 'id', from: 'name', kind: 'kind', at: 'uint', text: 'text' } as const satisfies FieldsOf<StoredItem>;
 
 /** Longest id; the worst-case frame sizes in `envelope-codec.ts` rely on it (ids made here are 16). */
-export const ID_MAX_CHARS = 24;
-/** Longest token or secret (tokens made here are 32). */
-export const TOKEN_MAX_CHARS = 32;
+export const ID_MAX_CHARS = 16;
+/**
+ * Longest id of a table part (`<id>_<serial>_<part>`, see TableBroadcaster) and so of the `re`
+ * of an ACK, which may answer one: neither ever shares a datagram with a text.
+ */
+export const PART_ID_MAX_CHARS = 32;
+/** Longest token or secret (tokens made here are 16: 96 random bits, which only ever travel sealed). */
+export const TOKEN_MAX_CHARS = 16;
+/** Longest name secret (kept in a client's data directory; those made before tokens shrank are 32). */
+export const SECRET_MAX_CHARS = 32;
 /** Bytes of a public key. */
 export const KEY_BYTES = 32;
 /** Longest name (SPEC §5). */
 export const NAME_MAX_CHARS = 32;
 /** Most items in one `stored` datagram (the server sends one: see envelope-codec.ts). */
 export const MAX_STORED_ITEMS = 16;
-/** Most rows in one `table` datagram (a row takes at least 5 bytes; the broadcaster fills a page with at most 1047 bytes, 1047 / 5 < 210; a row with a key takes at least 37). */
+/** Most rows in one `table` datagram (a row takes at least 5 bytes; the broadcaster fills a page with at most 1026 bytes, 1026 / 5 < 210; a row with a key takes at least 37). */
 export const MAX_ROWS = 209;
 
 const ID = new RegExp(`^[A-Za-z0-9_-]{1,${ID_MAX_CHARS}}$`);
+const PART_ID = new RegExp(`^[A-Za-z0-9_-]{1,${PART_ID_MAX_CHARS}}$`);
 const TOKEN = new RegExp(`^[A-Za-z0-9_-]{1,${TOKEN_MAX_CHARS}}$`);
+const SECRET = new RegExp(`^[A-Za-z0-9_-]{1,${SECRET_MAX_CHARS}}$`);
 const NAME = new RegExp(`^[A-Za-z0-9_-]{1,${NAME_MAX_CHARS}}$`);
 const REASONS = new Set(['name-in-use', 'name-owned', 'invalid-name', 'server-full', 'address-in-use', 'key-changed']);
 const STATUSES = new Set(['saved', 'exists', 'full', 'unknown-recipient', 'invalid', 'ok', 'unknown-session']);
@@ -120,8 +129,12 @@ export function checkHeaderField(rule: Exclude<HeaderRule, 'items'>, value: unkn
   switch (rule) {
     case 'id':
       return typeof value === 'string' && ID.test(value);
+    case 'partid':
+      return typeof value === 'string' && PART_ID.test(value);
     case 'token':
       return typeof value === 'string' && TOKEN.test(value);
+    case 'secret':
+      return typeof value === 'string' && SECRET.test(value);
     case 'name':
       return typeof value === 'string' && NAME.test(value);
     case 'uint':

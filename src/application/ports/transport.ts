@@ -8,6 +8,12 @@ export interface Inbound {
   readonly from: Address;
   /** Size on the wire, for the anti-amplification budget. */
   readonly bytes: number;
+  /**
+   * The sender's long-term public key (base64url), when the datagram came through a secure
+   * session whose handshake proved the sender holds its private half; absent for a datagram
+   * that travelled in clear (between clients, whose messages are sealed end to end instead).
+   */
+  readonly peerKey?: string;
 }
 
 /**

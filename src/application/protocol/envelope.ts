@@ -13,11 +13,22 @@ import type { StoredKind } from '../../domain/offline-mailbox';
  *    (`sealed`) instead of in clear, a stored direct message is delivered sealed, a chat's ACK
  *    carries a tag proving who ACKed, and ids are at most 24 characters (tokens stay 32) so
  *    a sealed 1,000-byte text still fits one datagram. */
-export const PROTOCOL_VERSION = 6;
+/* 7: keys, not addresses (second part): every datagram between a client and a server instance
+ *    travels inside a Noise XX session (the secure link, src/adapters/wire/link); a
+ *    registration's key must be the one its session's handshake proved, which makes the key the
+ *    owner proof. Frames inside the link are these same frames. */
+export const PROTOCOL_VERSION = 7;
 /** No datagram larger than this is ever sent (fits any path MTU, SPEC §5). */
 export const MAX_DATAGRAM_BYTES = 1200;
-/** Names listed in a `send-all` answer at most: 32 of 32 characters stay well inside one datagram. */
-export const MAX_FULL_NAMES = 32;
+/**
+ * What the secure link between a client and a server instance adds to each frame it carries:
+ * a 13-byte header (type, receiver index, counter) and a 16-byte Poly1305 tag. A frame between
+ * a client and a server is at most MAX_LINKED_FRAME_BYTES, so the sealed datagram still fits.
+ */
+export const LINK_OVERHEAD_BYTES = 29;
+export const MAX_LINKED_FRAME_BYTES = MAX_DATAGRAM_BYTES - LINK_OVERHEAD_BYTES;
+/** Names listed in a `send-all` answer at most: 31 of 32 characters stay inside one sealed datagram. */
+export const MAX_FULL_NAMES = 31;
 /**
  * Most instance addresses one `welcome` or `servers` datagram lists. Eight of the longest
  * (`[<45-character IPv6>]:65535`) keep the welcome below REGISTER_MIN_BYTES (see

@@ -29,10 +29,10 @@ import type { TableRow } from '../../domain/client-table';
 
 /**
  * The most bytes a table datagram takes besides its rows: the frame prefix and the header
- * ["table","<id>","<token>",from,to,part,parts,false,<rows length>] with ids of 24 and tokens of 32
- * characters and numbers of 16 digits (the arithmetic is in envelope-codec.ts).
+ * ["table","<id>","<token>",from,to,part,parts,false,<rows length>] with part ids of 32 and tokens of
+ * 16 characters and numbers of 16 digits (the arithmetic is in envelope-codec.ts).
  */
-export const TABLE_FRAME_MAX_BYTES = 153;
+export const TABLE_FRAME_MAX_BYTES = 145;
 
 /** Address forms in a row's flags byte. */
 export const ROW_FORM_IPV4 = 0;

@@ -115,16 +115,18 @@ export class ServerInbound {
    * A request whose token names no session held at its source address (this server was
    * restarted on an empty or another data directory, or the client moved) is answered with
    * `ack`/`unknown-session`, so the client registers again instead of taking silence for a dead
-   * server. The answer is never cached and changes nothing. No amplification: it is sent only
-   * when it is no larger on the wire than the request it answers (a client's requests carry
-   * their token, so they always are; the security suite measures it).
+   * server. The answer is never cached and changes nothing. No amplification: in clear it is sent
+   * only when it is no larger on the wire than the request it answers (the security suite
+   * measures it); through a secure session, whose handshake proved the address, always.
    */
-  private answerUnknownSession({ message, from, bytes }: Inbound): void {
+  private answerUnknownSession({ message, from, bytes, peerKey }: Inbound): void {
     if (this.state.stopping || !('token' in message) || !('id' in message)) return;
     // A session that exists here but names someone else in the request is a forgery, not a lost session.
     if (this.state.session(message.token, from)) return;
     const answer: Reply = { t: 'ack', re: message.id, status: UNKNOWN_SESSION };
-    if (this.wire.bytesOf(answer) > bytes) return;
+    // Through a secure session the address is proven (its handshake reached the client there),
+    // so the answer may be larger than the request; in clear it must not be.
+    if (peerKey === undefined && this.wire.bytesOf(answer) > bytes) return;
     this.reply(from, answer);
   }
 }

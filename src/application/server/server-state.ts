@@ -115,6 +115,19 @@ export class ServerState {
     return [...(this.keysByAddress.get(addressKey(address)) ?? [])].filter((k) => k !== key);
   }
 
+  /**
+   * The public keys of the names whose record points at `address`: who may answer there. A
+   * server's secure link checks a client it calls itself against them.
+   */
+  keysAt(address: Address): string[] {
+    const keys: string[] = [];
+    for (const name of this.keysByAddress.get(addressKey(address)) ?? []) {
+      const key = this.records.get(name)?.key ?? this.table.get(name)?.key;
+      if (key !== undefined) keys.push(key);
+    }
+    return keys;
+  }
+
   /** Forget a registration that was never confirmed. */
   drop(key: string): void {
     const record = this.records.get(key);

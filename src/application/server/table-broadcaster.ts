@@ -5,7 +5,7 @@ import { nameKey } from '../../domain/nickname';
 import { Clock, type TimerHandle } from '../ports/clock';
 import { Crypto } from '../ports/crypto';
 import { Logger } from '../ports/logger';
-import { MAX_DATAGRAM_BYTES, type MessageOf, type Reply } from '../protocol/envelope';
+import { MAX_LINKED_FRAME_BYTES, type MessageOf, type Reply } from '../protocol/envelope';
 import { rowWireBytes, TABLE_FRAME_MAX_BYTES } from '../protocol/table-row-wire';
 import { ReliableSender } from '../reliable-sender';
 import { ChatSettings } from '../settings';
@@ -15,7 +15,7 @@ import { ServerState } from './server-state';
  * Room for rows in one table datagram: the limit less the most the rest of the datagram
  * takes (prefix, type, id, token, four numbers, the flag and the rows' length).
  */
-export const PAGE_ROW_BYTES = MAX_DATAGRAM_BYTES - TABLE_FRAME_MAX_BYTES;
+export const PAGE_ROW_BYTES = MAX_LINKED_FRAME_BYTES - TABLE_FRAME_MAX_BYTES;
 /** Rows per page at most: what receivers accept (MAX_ROWS in the wire schema). */
 const MAX_ROWS_PER_PAGE = 208;
 
@@ -245,7 +245,7 @@ export class TableBroadcaster {
     }
     try {
       const to = this.state.published.version;
-      // Base 36 keeps the id within the 32 characters ids may have however long the server runs.
+      // Base 36 keeps the id within the 32 characters a part id may have (PART_ID_MAX_CHARS) however long the server runs.
       const serial = (this.pushSerial += 1).toString(36);
       const parts = this.pagesSince(from);
       const address = { ip: row.ip, port: row.port };

@@ -34,9 +34,15 @@ export class AcceptRegistration {
     @inject(ClusterSync) @optional() private readonly cluster?: ClusterSync,
   ) {}
 
-  async execute({ message, from, bytes }: Inbound & { message: MessageOf<'register'> }): Promise<Reply | undefined> {
+  async execute({ message, from, bytes, peerKey }: Inbound & { message: MessageOf<'register'> }): Promise<Reply | undefined> {
     // An unpadded registration could make the server an amplifier: drop it unanswered.
     if (bytes < REGISTER_MIN_BYTES) return undefined;
+    // Through a secure session, the key a registration claims is the key its handshake proved.
+    if (peerKey !== undefined && message.key !== peerKey) return undefined;
+    // Who owns a name: through a secure session, whoever proved the name's pinned key (the
+    // handshake answered a fresh challenge with it); else, or for a name from before keys, its secret.
+    const owns = (record: ClientRecord): boolean =>
+      peerKey !== undefined && record.key !== undefined ? record.key === peerKey : this.crypto.matches(message.secret, record.proof);
     const refuse = (reason: RefusalReason): Reply => ({ t: 'refused', re: message.id, reason });
     const name = parseNickname(message.name);
     if (!name.ok) return refuse('invalid-name');
@@ -44,7 +50,7 @@ export class AcceptRegistration {
     const known = this.state.records.get(key);
     // Checked first, so a refused owner never takes an old session offline on the way.
     if (known?.key !== undefined && known.key !== message.key && this.crypto.matches(message.secret, known.proof)) return refuse('key-changed');
-    const claim = await this.claimName(key, message.secret, from);
+    const claim = await this.claimName(key, owns, from);
     if (claim !== 'ok') return refuse(claim);
     if (!(await this.freeAddress(from, key))) return refuse('address-in-use');
     // One of several instances: a name new here may be registering on another instance right
@@ -56,7 +62,7 @@ export class AcceptRegistration {
     // Read again: the probes above let other requests run.
     let record = this.state.records.get(key);
     const row = this.state.table.get(key);
-    if (record && !this.crypto.matches(message.secret, record.proof)) return refuse('name-in-use');
+    if (record && !owns(record)) return refuse('name-in-use');
     if (record?.key !== undefined && record.key !== message.key) return refuse('key-changed');
     if (record) {
       // A name registered before keys existed takes the first key it comes back with.
@@ -79,19 +85,19 @@ export class AcceptRegistration {
   }
 
   /**
-   * Whether the requester may have the name. Its owner (the secret matches) may always come
+   * Whether the requester may have the name. Its owner (`owns`) may always come
    * back, after the old session, if online elsewhere, fails a probe. Anyone else is refused:
    * `name-in-use` only while a session holds it (online and answering, or being registered
    * now), else `name-owned`, so the refusal line is true.
    */
-  private async claimName(key: string, secret: string, from: Address): Promise<'ok' | 'name-in-use' | 'name-owned'> {
+  private async claimName(key: string, owns: (record: ClientRecord) => boolean, from: Address): Promise<'ok' | 'name-in-use' | 'name-owned'> {
     let record = this.state.records.get(key);
     if (record && !this.state.table.get(key) && !this.stillPending(record)) {
       this.state.drop(key);
       record = undefined;
     }
     if (!record) return 'ok';
-    const owner = this.crypto.matches(secret, record.proof);
+    const owner = owns(record);
     const online = this.state.table.get(key)?.online === true;
     if (online && !sameAddress(record.address, from)) {
       const target = this.state.reach(key);

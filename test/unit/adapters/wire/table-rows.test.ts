@@ -1,17 +1,17 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { decodeDatagram, encodeMessage, encodeRows } from '../../../../src/adapters/wire/envelope-codec';
-import { MAX_ROWS, NAME_MAX_CHARS } from '../../../../src/adapters/wire/message-schema';
+import { ID_MAX_CHARS, MAX_ROWS, NAME_MAX_CHARS, TOKEN_MAX_CHARS } from '../../../../src/adapters/wire/message-schema';
 import { MAX_DATAGRAM_BYTES, type MessageOf } from '../../../../src/application/protocol/envelope';
 import { ipFromBytes, ipToBytes, rowWireBytes } from '../../../../src/application/protocol/table-row-wire';
 import { paginate, PAGE_ROW_BYTES } from '../../../../src/application/server/table-broadcaster';
 import type { TableRow } from '../../../../src/domain/client-table';
 
 const SEED = Number(process.env['CODEC_SEED'] ?? 20261130);
-const LONG_ID = 'I'.repeat(24);
+const LONG_ID = 'I'.repeat(ID_MAX_CHARS);
 const BIG = Number.MAX_SAFE_INTEGER;
 
-function page(rows: TableRow[], id = LONG_ID, token = 'T'.repeat(32)): MessageOf<'table'> {
+function page(rows: TableRow[], id = LONG_ID, token = 'T'.repeat(TOKEN_MAX_CHARS)): MessageOf<'table'> {
   return { t: 'table', id, token, from: BIG, to: BIG, part: BIG, parts: BIG, full: false, rows };
 }
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { ReplayWindow } from '../../../../src/adapters/system/noise/replay-window';
+import { ReplayWindow } from '../../../../src/adapters/wire/noise/replay-window';
 
 const MAX_COUNTER = (1n << 64n) - 1n;
 

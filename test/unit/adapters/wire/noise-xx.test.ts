@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import { MAX_NONCE, NOISE_TAG_BYTES, TransportCipher } from '../../../../src/adapters/system/noise/noise-cipher';
-import { generateStaticKeyPair, NOISE_MAX_MESSAGE_BYTES, staticKeyPairFromPem, XXInitiator, XXResponder, type StaticKeyPair } from '../../../../src/adapters/system/noise/noise-xx';
+import { MAX_NONCE, NOISE_TAG_BYTES, TransportCipher } from '../../../../src/adapters/wire/noise/noise-cipher';
+import { generateStaticKeyPair, NOISE_MAX_MESSAGE_BYTES, staticKeyPairFromPem, XXInitiator, XXResponder, type StaticKeyPair } from '../../../../src/adapters/wire/noise/noise-xx';
 
 /** A key pair from a raw X25519 private key (PKCS#8 = fixed DER header ‖ the 32 bytes), loaded through its PEM. */
 function keyPair(privateHex: string): StaticKeyPair {

@@ -1,0 +1,42 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { addressKey, formatAddress, parseAddress, type Address } from '../../domain/address';
+import type { ServerPins } from '../wire/link/server-pins';
+import { writeSyncedTemp } from './private-file';
+
+const LINE = /^(\S+) ([A-Za-z0-9_-]{43})$/;
+
+/**
+ * Server key pins in `<dir>/known_servers`, one `<address> <key>` line per server, read once
+ * at start and written whole on each change (temp file, fsync, rename; mode 0600), so a
+ * crash leaves the old file or the new one. A line this program did not write is skipped.
+ */
+export class FsServerPins implements ServerPins {
+  private readonly file: string;
+  private readonly pins = new Map<string, { readonly server: Address; readonly key: string }>();
+
+  constructor(dir: string) {
+    this.file = path.join(dir, 'known_servers');
+    let text = '';
+    try {
+      text = fs.readFileSync(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    for (const line of text.split('\n')) {
+      const match = LINE.exec(line.trim());
+      const server = match ? parseAddress(match[1]!) : undefined;
+      if (match && server) this.pins.set(addressKey(server), { server, key: match[2]! });
+    }
+  }
+
+  pinned(server: Address): string | undefined {
+    return this.pins.get(addressKey(server))?.key;
+  }
+
+  pin(server: Address, key: string): void {
+    this.pins.set(addressKey(server), { server, key });
+    const text = [...this.pins.values()].map((p) => `${formatAddress(p.server)} ${p.key}\n`).join('');
+    fs.renameSync(writeSyncedTemp(this.file, text), this.file);
+  }
+}

@@ -1,0 +1,20 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Write `text` to a new temp file beside `file` (mode 0600, its directory made if missing),
+ * fsynced, and return its path: the caller renames it over `file` (replace) or links it to
+ * `file` (create only), so no reader ever sees half of it.
+ */
+export function writeSyncedTemp(file: string, text: string): string {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  const fd = fs.openSync(temp, 'w', 0o600);
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return temp;
+}

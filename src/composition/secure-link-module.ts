@@ -1,0 +1,64 @@
+import { ContainerModule, type ResolutionContext, type ServiceIdentifier } from 'inversify';
+import { ClientSession } from '../application/client/client-session';
+import { Logger } from '../application/ports/logger';
+import { ServerState } from '../application/server/server-state';
+import { ClientIdentity } from '../application/settings';
+import type { DatagramLink } from '../adapters/wire/link/datagram-link';
+import { clientLinkPolicy, serverLinkPolicy, type RefusedServerKey } from '../adapters/wire/link/link-policies';
+import { SecureLink } from '../adapters/wire/link/secure-link';
+import type { ServerPins } from '../adapters/wire/link/server-pins';
+import { staticKeyPairFromPem, type StaticKeyPair } from '../adapters/wire/noise/noise-xx';
+
+/** The node's secure link, for the transport modules (absent: the transport sends plain frames). */
+export const Link: ServiceIdentifier<DatagramLink> = Symbol('DatagramLink');
+
+/** A server instance's link under its own key pair (shared by the instances of one system). */
+export function serverLinkModule(serverKey: StaticKeyPair): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(Link)
+      .toDynamicValue((ctx) => {
+        const logger = ctx.get(Logger);
+        // Read when a handshake needs it: the state is made after the transport that holds the link.
+        const state = (): ServerState => ctx.get(ServerState);
+        return new SecureLink({ logger, identity: () => serverKey, policy: serverLinkPolicy((peer) => state().keysAt(peer)) });
+      })
+      .inSingletonScope();
+  });
+}
+
+/**
+ * A client's link under its name's identity key (loaded at its first registration), with the
+ * instances of its server's system, whose keys are pinned in `pins`.
+ */
+export function clientLinkModule(pins: ServerPins, options: { acceptNewServerKey?: boolean; onRefused?: (refusal: RefusedServerKey) => void } = {}): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(Link)
+      .toDynamicValue((ctx) => {
+        const logger = ctx.get(Logger);
+        const session = (): ClientSession => ctx.get(ClientSession);
+        let cached: { pem: string; pair: StaticKeyPair } | undefined;
+        const identity = (): StaticKeyPair | undefined => {
+          const pem = session().identity?.privateKey;
+          if (pem === undefined) return undefined;
+          if (cached?.pem !== pem) cached = { pem, pair: staticKeyPairFromPem(pem) };
+          return cached.pair;
+        };
+        const policy = clientLinkPolicy({
+          knows: (peer) => session().instances.knows(peer),
+          startServer: () => ctx.get(ClientIdentity).server,
+          pins,
+          acceptNew: options.acceptNewServerKey === true,
+          logger,
+          ...(options.onRefused ? { onRefused: options.onRefused } : {}),
+        });
+        return new SecureLink({ logger, identity, policy });
+      })
+      .inSingletonScope();
+  });
+}
+
+/** The link bound in the container, as transport options (`{}` when there is none). */
+export function linkOf(ctx: ResolutionContext): { link?: DatagramLink } {
+  const link = ctx.get(Link, { optional: true });
+  return link ? { link } : {};
+}
