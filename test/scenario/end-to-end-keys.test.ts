@@ -10,6 +10,7 @@ import { Scenario } from '../support/scenario';
 
 const DIRECT = 'TOP-SECRET direct text 🦊 one';
 const STORED = 'TOP-SECRET stored text 🦉 two';
+const CHANNEL = 'TOP-SECRET channel text 🐝 three';
 
 function addressOf(rows: ReadonlyArray<{ name: string; ip: string; port: number }>, name: string): Address {
   const row = rows.find((r) => r.name === name)!;
@@ -22,12 +23,17 @@ describe('scenario: keys, not addresses (direct and stored messages end to end)'
     await s.stop();
   });
 
-  it('a direct and a stored message reach their recipient, and neither text is in any datagram (0 occurrences) nor in the server\'s mailbox', async () => {
+  it('register, chats, dereg, saves, reg, send_all: no message text, token or secret is in any datagram (0 occurrences), and no direct or stored text in the server\'s mailbox', async () => {
     s = new Scenario({ seed: 31 });
     const captured: Buffer[] = [];
-    s.network.onSend = (data) => {
+    // What must never be seen on the wire, collected from the messages as their senders had them.
+    const tokens = new Set<string>();
+    const secrets = new Set<string>();
+    s.network.onSend = (data, _from, _to, message) => {
       expect(data.length).to.be.at.most(MAX_DATAGRAM_BYTES);
       captured.push(Buffer.from(data));
+      if (message && 'token' in message) tokens.add(message.token);
+      if (message?.t === 'register') secrets.add(message.secret);
     };
     const server = await s.startServer();
     const x = await s.startClient('x');
@@ -49,9 +55,35 @@ describe('scenario: keys, not addresses (direct and stored messages end to end)'
     await s.run(3000);
     expect(y.lines).to.include('>>> [You have messages]');
     expect(y.lines.some((l) => l.startsWith('>>> x: ') && l.endsWith(STORED))).to.equal(true);
+    void y.type(`send_all ${CHANNEL}`);
+    await s.run(1000);
+    expect(x.lines).to.include(`>>> [Channel_Message y: ${CHANNEL}]`);
     const all = Buffer.concat(captured);
-    for (const secret of [DIRECT, STORED, 'TOP-SECRET']) expect(all.indexOf(Buffer.from(secret, 'utf8')), secret).to.equal(-1);
+    for (const secret of [DIRECT, STORED, CHANNEL, 'TOP-SECRET']) expect(all.indexOf(Buffer.from(secret, 'utf8')), secret).to.equal(-1);
+    // Two registrations of y and one of x: three sessions, every token and secret kept off the wire.
+    expect(tokens.size).to.be.at.least(3);
+    expect(secrets.size).to.equal(2);
+    for (const value of [...tokens, ...secrets]) expect(all.indexOf(Buffer.from(value, 'utf8')), value).to.equal(-1);
     expect(captured.length).to.be.greaterThan(10);
+  });
+
+  it('negative control: with the secure link left out, the same checker finds the channel text and the tokens on the wire', async () => {
+    s = new Scenario({ seed: 31, secure: false });
+    const captured: Buffer[] = [];
+    const tokens = new Set<string>();
+    s.network.onSend = (data, _from, _to, message) => {
+      captured.push(Buffer.from(data));
+      if (message && 'token' in message) tokens.add(message.token);
+    };
+    await s.startServer();
+    const x = await s.startClient('x');
+    const y = await s.startClient('y');
+    void y.type(`send_all ${CHANNEL}`);
+    await s.run(1000);
+    expect(x.lines).to.include(`>>> [Channel_Message y: ${CHANNEL}]`);
+    const all = Buffer.concat(captured);
+    expect(all.indexOf(Buffer.from(CHANNEL, 'utf8'))).to.not.equal(-1);
+    expect([...tokens].filter((t) => all.indexOf(Buffer.from(t, 'utf8')) !== -1)).to.have.length(tokens.size).and.be.greaterThan(0);
   });
 
   it('forgeries from the sender\'s own address (1,000 flipped bytes, 1,000 sealed under a wrong key) show nothing and get no ACK; 1,000 replays show once and are ACKed each', async () => {
