@@ -24,6 +24,9 @@ import { fsStoresModule } from '../../src/composition/fs-stores-module';
 import { createLogger } from '../../src/composition/logging';
 import { memoryStoresModule } from '../../src/composition/memory-stores-module';
 import { systemModule } from '../../src/composition/system-module';
+import { clientLinkModule, linkOf, serverLinkModule } from '../../src/composition/secure-link-module';
+import { InMemoryServerPins } from '../../src/adapters/wire/link/server-pins';
+import { generateStaticKeyPair } from '../../src/adapters/wire/noise/noise-xx';
 
 export const LOCALHOST = '127.0.0.1';
 
@@ -196,11 +199,13 @@ function benchModule(config: NodeConfig, network: NetworkChoice, view: ChatView,
     bind(ChatView).toConstantValue(view);
     bind(Logger).toConstantValue(logger);
     bind(Transport)
-      .toDynamicValue(() => {
+      .toDynamicValue((ctx) => {
+        // Through the secure link when the node's container has one, as the chatapp command's always does.
+        const link = linkOf(ctx);
         const inner: Transport =
           network.kind === 'udp'
-            ? new UdpTransport({ port: config.port, host: config.host ?? LOCALHOST }, logger)
-            : new InMemoryTransport(network.network, config.port, logger);
+            ? new UdpTransport({ port: config.port, host: config.host ?? LOCALHOST, ...link }, logger)
+            : new InMemoryTransport(network.network, config.port, logger, link.link);
         if (!count) return inner;
         const counting = new CountingTransport(inner);
         onTransport(counting);
@@ -221,7 +226,7 @@ export interface BenchServer {
 }
 
 /** A server in this process on the setup's stores and logger; a port is picked first when none is given (its data and log are named by it, as the command's are). */
-export async function startBenchServer(setup: BenchSetup, options: { network?: NetworkChoice; count?: boolean; settings?: Partial<ChatSettings>; port?: number } = {}): Promise<BenchServer> {
+export async function startBenchServer(setup: BenchSetup, options: { network?: NetworkChoice; count?: boolean; settings?: Partial<ChatSettings>; port?: number; secure?: boolean } = {}): Promise<BenchServer> {
   const network = options.network ?? { kind: 'udp' };
   const port = options.port ?? (network.kind === 'udp' ? await freeUdpPort() : 0);
   const config: ServerConfig = { role: 'server', port, host: LOCALHOST, settings: defaultSettings(options.settings) };
@@ -233,6 +238,7 @@ export async function startBenchServer(setup: BenchSetup, options: { network?: N
     }),
     setup.storesModule(config),
     systemModule(),
+    ...(options.secure === false ? [] : [serverLinkModule(generateStaticKeyPair())]),
   ]);
   const server = container.get(ChatServer);
   const bound = await server.start();
@@ -256,11 +262,12 @@ export interface BenchClient {
   readonly started: Promise<boolean>;
 }
 
-export function startBenchClient(setup: BenchSetup, name: string, server: Address, options: { network?: NetworkChoice; settings?: Partial<ChatSettings> } = {}): BenchClient {
+export function startBenchClient(setup: BenchSetup, name: string, server: Address, options: { network?: NetworkChoice; settings?: Partial<ChatSettings>; secure?: boolean } = {}): BenchClient {
   const network = options.network ?? { kind: 'udp' };
   const config: ClientConfig = { role: 'client', name, server, port: 0, host: LOCALHOST, settings: defaultSettings(options.settings) };
   const view = new CountingView();
-  const container = createContainer(config, [benchModule(config, network, view, setup.logger(config), false, () => undefined), setup.storesModule(config), systemModule()]);
+  const link = options.secure === false ? [] : [clientLinkModule(new InMemoryServerPins())];
+  const container = createContainer(config, [benchModule(config, network, view, setup.logger(config), false, () => undefined), setup.storesModule(config), systemModule(), ...link]);
   const client = container.get(ChatClient);
   return { name, client, view, container, started: client.start() };
 }

@@ -39,7 +39,7 @@ export async function benchFanOut(setup: BenchSetup, options: { clients: number;
         if (e.kind === 'channel-received') received += 1;
       };
     }
-    const requestBytes = encodeMessage({ t: 'channel', id: 'AAAAAAAAAAAAAAAA', token: 'TTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTT', from: sender.name, text: TEXT }).length;
+    const requestBytes = encodeMessage({ t: 'channel', id: 'AAAAAAAAAAAAAAAA', token: 'TTTTTTTTTTTTTTTT', from: sender.name, text: TEXT }).length;
     const replyBytes = encodeMessage({ t: 'ack', re: 'AAAAAAAAAAAAAAAA' }).length;
     const raw = await RawFanOut.create(recipients);
     const appAll: number[] = [];
