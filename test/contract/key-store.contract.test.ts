@@ -47,6 +47,16 @@ function keyStoreContract(adapter: string, newLocation: () => KeyStoreLocation):
       expect(new Set(all.map((k) => k.publicKey)).size).to.equal(1);
     });
 
+    it('keeps the keys a user met other names by, per user, as the whole last set saved (a new process reads them)', async () => {
+      const one = e2e.newIdentity().publicKey;
+      const two = e2e.newIdentity().publicKey;
+      expect([...(await location.open().peerPins('alice'))]).to.deep.equal([]);
+      await location.open().savePeerPins('alice', new Map([['bob', one], ['carol', two]]));
+      await location.open().savePeerPins('alice', new Map([['bob', two]]));
+      expect([...(await location.open().peerPins('alice'))]).to.deep.equal([['bob', two]]);
+      expect([...(await location.open().peerPins('dave'))]).to.deep.equal([]);
+    });
+
     it('a key pair read back still works: a text sealed to it opens', async () => {
       const alice = await location.open().keysFor('alice', () => e2e.newIdentity());
       const bob = e2e.newIdentity();

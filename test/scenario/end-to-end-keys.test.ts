@@ -155,4 +155,26 @@ describe('scenario: keys, not addresses (direct and stored messages end to end)'
     await s.run(500);
     expect(other.client.tableRows().find((r) => r.name === 'x')).to.include({ online: false, key: before });
   });
+
+  it('a key pinned by an earlier process of the same user: a changed key is told after a restart too (pins kept in the data directory)', async () => {
+    s = new Scenario({ seed: 35 });
+    const first = await s.startServer();
+    const secrets = new InMemorySecretStore();
+    const keys = new InMemoryKeyStore();
+    const x = await s.startClient('x', { secrets, keys });
+    const y = await s.startClient('y');
+    await s.run(200);
+    expect(x.client.tableRows().find((r) => r.name === 'y')?.key).to.be.a('string');
+    await x.client.stop();
+    await y.client.stop();
+    // The server loses its registry (the name is free again) and y comes back with another key.
+    await first.server.stop();
+    await s.startServer();
+    await s.startClient('y', { identitySeed: 'a new machine' });
+    // x's next process: same data directory (secrets, keys, pins).
+    const again = await s.startClient('x', { secrets, keys });
+    await s.run(500);
+    const warnings = again.lines.filter((l) => l.startsWith('>>> [Warning: the key of y changed;'));
+    expect(warnings, again.lines.join('\n')).to.have.length(1);
+  });
 });

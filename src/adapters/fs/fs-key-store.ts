@@ -1,6 +1,11 @@
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
 import type { IdentityKeys, KeyStore } from '../../application/ports/key-store';
 import { NodeFileSystem, type FileSystem } from './file-system';
 import { FsSecretStore } from './fs-secret-store';
+
+const PIN_LINE = /^([a-z0-9_-]{1,32}) ([A-Za-z0-9_-]{43})$/;
 
 /** The DER header of an X25519 SubjectPublicKeyInfo (RFC 8410): the raw 32-byte key follows it. */
 const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
@@ -16,8 +21,47 @@ const PRIVATE_PEM = /-----BEGIN PRIVATE KEY-----[A-Za-z0-9+/=\s]+-----END PRIVAT
 export class FsKeyStore implements KeyStore {
   private readonly files: FsSecretStore;
 
-  constructor(dir: string, fs: FileSystem = new NodeFileSystem()) {
+  constructor(
+    private readonly dir: string,
+    fs: FileSystem = new NodeFileSystem(),
+  ) {
     this.files = new FsSecretStore(dir, fs, 'keys', '.key');
+  }
+
+  /** Pins in `<dir>/keys/<sha256(nameKey)>.pins`, one `<name key> <public key>` line each (mode 0600). */
+  async peerPins(nameKey: string): Promise<Map<string, string>> {
+    const pins = new Map<string, string>();
+    let text = '';
+    try {
+      text = await fsp.readFile(this.pinsFile(nameKey), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    for (const line of text.split('\n')) {
+      const match = PIN_LINE.exec(line);
+      if (match) pins.set(match[1]!, match[2]!);
+    }
+    return pins;
+  }
+
+  async savePeerPins(nameKey: string, pins: ReadonlyMap<string, string>): Promise<void> {
+    const file = this.pinsFile(nameKey);
+    const text = [...pins].map(([name, key]) => `${name} ${key}\n`).join('');
+    // Off the event loop (a client's first table may pin thousands of names): temp file, fsync, rename.
+    await fsp.mkdir(path.dirname(file), { recursive: true });
+    const temp = `${file}.${process.pid}.tmp`;
+    const handle = await fsp.open(temp, 'w', 0o600);
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fsp.rename(temp, file);
+  }
+
+  private pinsFile(nameKey: string): string {
+    return path.join(this.dir, 'keys', `${createHash('sha256').update(nameKey, 'utf8').digest('hex')}.pins`);
   }
 
   async keysFor(nameKey: string, create: () => IdentityKeys): Promise<IdentityKeys> {

@@ -262,15 +262,19 @@ export class ClientInbound {
    * (the server refuses a name's new key, so this means a server that lies, or a reset server).
    */
   private pinKeys(rows: readonly TableRow[]): void {
+    let changed = false;
     for (const row of rows) {
       if (row.key === undefined || this.session.isMe(row.name)) continue;
       const key = nameKey(row.name);
       const pinned = this.session.pinnedKeys.get(key);
+      if (pinned === row.key) continue;
+      changed = true;
       this.session.pinnedKeys.set(key, row.key);
       if (pinned !== undefined && pinned !== row.key) {
         this.view.show({ kind: 'info', text: `[Warning: the key of ${row.name} changed; its fingerprint is now ${this.e2e.fingerprint(row.key)}. Compare it with ${row.name} before you trust its messages (whois ${row.name}).]` });
       }
     }
+    if (changed) this.session.savePins?.();
   }
 
   /**

@@ -33,6 +33,8 @@ export class ClientSession {
   identity: IdentityKeys | undefined;
   /** The key each name was last listed with (name key → public key): a change is told to the user. */
   readonly pinnedKeys = new Map<string, string>();
+  /** Keeps `pinnedKeys` across restarts (set with the identity at the first registration). */
+  savePins: (() => void) | undefined;
   /** Direct messages awaiting their ACK (by id): the key an ACK's tag must verify under, and the ACK's signer. */
   readonly awaitingAcks = new Map<string, { readonly peerKey: string; readonly to: string }>();
   state: ClientState = 'starting';

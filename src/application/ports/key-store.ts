@@ -17,6 +17,13 @@ export interface IdentityKeys {
 export interface KeyStore {
   /** The key pair of `nameKey`, created (by `create`) and kept if there is none yet. */
   keysFor(nameKey: string, create: () => IdentityKeys): Promise<IdentityKeys>;
+  /**
+   * The keys the user of `nameKey` has met other names by (name key → public key), kept across
+   * restarts, so a key that changes since a name was last seen is noticed by a new process too.
+   */
+  peerPins(nameKey: string): Promise<Map<string, string>>;
+  /** Keep `pins` as the whole set for `nameKey` (written whole, so a crash keeps the old set or the new one). */
+  savePeerPins(nameKey: string, pins: ReadonlyMap<string, string>): Promise<void>;
 }
 
 export const KeyStore: ServiceIdentifier<KeyStore> = Symbol('KeyStore');

@@ -33,8 +33,11 @@ export class Register {
 
   async execute(): Promise<Result<void, RegisterError>> {
     const secret = await this.secrets.secretFor(this.session.key, () => this.crypto.secretToken());
-    // The secret still proves ownership to the server; the key is what peers know the name by.
-    this.session.identity ??= await this.keys.keysFor(this.session.key, () => this.e2e.newIdentity());
+    // The key proves ownership to the server (through the secure session's handshake) and is what peers know the name by.
+    if (!this.session.identity) {
+      this.session.identity = await this.keys.keysFor(this.session.key, () => this.e2e.newIdentity());
+      await this.loadPins();
+    }
     const outcome = await this.sender.exchange(
       this.session.server,
       // The padding makes the request larger than any answer to it, so the server can
@@ -53,5 +56,36 @@ export class Register {
     this.session.announcedStored = false;
     this.session.state = 'online';
     return ok(undefined);
+  }
+
+  /**
+   * The keys an earlier process of this user met other names by, so a key changed since then is
+   * told too; and how later pins are kept: one write at a time, the latest set written last.
+   */
+  private async loadPins(): Promise<void> {
+    const { session } = this;
+    for (const [name, key] of await this.keys.peerPins(session.key)) if (!session.pinnedKeys.has(name)) session.pinnedKeys.set(name, key);
+    let saving = false;
+    let again = false;
+    const save = (): void => {
+      if (saving) {
+        again = true;
+        return;
+      }
+      saving = true;
+      // A pin not kept costs at most a missed warning after a restart, never a message.
+      this.keys
+        .savePeerPins(session.key, new Map(session.pinnedKeys))
+        .catch(() => undefined)
+        .finally(() => {
+          saving = false;
+          if (again) {
+            again = false;
+            save();
+          }
+        })
+        .catch(() => undefined);
+    };
+    session.savePins = save;
   }
 }
