@@ -7,6 +7,7 @@ import { ContainerModule, type Container } from 'inversify';
 import { ChatClient } from '../../src/application/client/chat-client';
 import { ChatView, type ChatEvent } from '../../src/application/ports/chat-view';
 import { Logger } from '../../src/application/ports/logger';
+import { EndToEnd } from '../../src/application/ports/end-to-end';
 import { Transport, type Inbound, type SendOutcome } from '../../src/application/ports/transport';
 import type { Message } from '../../src/application/protocol/envelope';
 import { ReliableSender } from '../../src/application/reliable-sender';
@@ -262,12 +263,13 @@ export interface BenchClient {
   readonly started: Promise<boolean>;
 }
 
-export function startBenchClient(setup: BenchSetup, name: string, server: Address, options: { network?: NetworkChoice; settings?: Partial<ChatSettings>; secure?: boolean } = {}): BenchClient {
+export function startBenchClient(setup: BenchSetup, name: string, server: Address, options: { network?: NetworkChoice; settings?: Partial<ChatSettings>; secure?: boolean; e2e?: EndToEnd } = {}): BenchClient {
   const network = options.network ?? { kind: 'udp' };
   const config: ClientConfig = { role: 'client', name, server, port: 0, host: LOCALHOST, settings: defaultSettings(options.settings) };
   const view = new CountingView();
   const link = options.secure === false ? [] : [clientLinkModule(new InMemoryServerPins())];
   const container = createContainer(config, [benchModule(config, network, view, setup.logger(config), false, () => undefined), setup.storesModule(config), systemModule(), ...link]);
+  if (options.e2e) container.rebind(EndToEnd).toConstantValue(options.e2e);
   const client = container.get(ChatClient);
   return { name, client, view, container, started: client.start() };
 }

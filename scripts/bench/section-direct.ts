@@ -1,5 +1,6 @@
 import { encodeMessage } from '../../src/adapters/wire/envelope-codec';
 import { rawPingPong } from './raw-udp';
+import { ClearEndToEnd } from './clear-end-to-end';
 import { startBenchClient, startBenchServer, type BenchSetup } from './nodes';
 import type { SectionResult } from './report';
 import { nowMs, percentile, waitUntil } from './stats';
@@ -15,8 +16,12 @@ export async function benchDirect(setup: BenchSetup, options: { messages: number
   const server = await startBenchServer(setup);
   const a = startBenchClient(setup, 'alice', server.address);
   const b = startBenchClient(setup, 'bob', server.address);
-  if (!(await a.started) || !(await b.started)) throw new Error('clients did not register');
-  await waitUntil(() => a.client.tableRows().length === 2 && b.client.tableRows().length === 2, 5000, 'both tables');
+  // The same pair without the cryptography of a direct message, for its cost in this run.
+  const clear = new ClearEndToEnd();
+  const c = startBenchClient(setup, 'carol', server.address, { e2e: clear });
+  const d = startBenchClient(setup, 'dave', server.address, { e2e: clear });
+  if (!(await a.started) || !(await b.started) || !(await c.started) || !(await d.started)) throw new Error('clients did not register');
+  await waitUntil(() => [a, b, c, d].every((n) => n.client.tableRows().length === 4), 5000, 'all tables');
   await server.sender.idle();
   const requestBytes = encodeMessage({ t: 'chat', id: 'AAAAAAAAAAAAAAAA', from: 'alice', to: 'bob', sealed: Buffer.alloc(Buffer.byteLength(TEXT) + 28).toString('base64url'), stream: 'AAAAAAAAAAAAAAAA', seq: 1000 }).length;
   const replyBytes = encodeMessage({ t: 'ack', re: 'AAAAAAAAAAAAAAAA' }).length;
@@ -26,23 +31,29 @@ export async function benchDirect(setup: BenchSetup, options: { messages: number
   } finally {
     await a.client.stop();
     await b.client.stop();
+    await c.client.stop();
+    await d.client.stop();
     await server.server.stop();
   }
 
   async function measure(): Promise<Omit<SectionResult, 'seconds'>> {
-  const send = async (): Promise<number> => {
-    const before = a.view.count('direct-acked');
+  const sendFrom = async (from: typeof a, to: string): Promise<number> => {
+    const before = from.view.count('direct-acked');
     const start = nowMs();
-    await a.client.submit({ kind: 'send', to: 'bob', text: TEXT });
+    await from.client.submit({ kind: 'send', to, text: TEXT });
     const ms = nowMs() - start;
-    if (a.view.count('direct-acked') !== before + 1) throw new Error(`a direct message was not ACKed: ${JSON.stringify([...a.view.counts])} ${JSON.stringify(a.client.tableRows())}`);
+    if (from.view.count('direct-acked') !== before + 1) throw new Error(`a direct message was not ACKed: ${JSON.stringify([...from.view.counts])} ${JSON.stringify(from.client.tableRows())}`);
     return ms;
   };
-  // Warm up both paths (JIT, socket buffers).
+  const send = (): Promise<number> => sendFrom(a, 'bob');
+  const sendClear = (): Promise<number> => sendFrom(c, 'dave');
+  // Warm up every path (JIT, socket buffers).
   for (let i = 0; i < 200; i++) await send();
+  for (let i = 0; i < 200; i++) await sendClear();
   await rawPingPong(300, requestBytes, replyBytes);
 
   const app: number[] = [];
+  const plain: number[] = [];
   const raw: number[] = [];
   let rawLost = 0;
   const blocks = 5;
@@ -52,10 +63,12 @@ export async function benchDirect(setup: BenchSetup, options: { messages: number
     raw.push(...block.samples);
     rawLost += block.lost;
     for (let i = 0; i < per; i++) app.push(await send());
+    for (let i = 0; i < per; i++) plain.push(await sendClear());
   }
   if (b.view.count('direct-received') < app.length) throw new Error('bob did not show every message');
   const p50 = percentile(app, 50);
   const p99 = percentile(app, 99);
+  const c50 = percentile(plain, 50);
   const r50 = percentile(raw, 50);
   const r99 = percentile(raw, 99);
   return {
@@ -66,10 +79,12 @@ export async function benchDirect(setup: BenchSetup, options: { messages: number
     rows: [
       { section: '1', figure: 'direct send→ACK p50', value: p50 * 1000, unit: 'µs', baseline: r50 * 1000, baselineLabel: 'dgram ping-pong p50', ratio: p50 / r50, target: '≤ 3× raw', met: p50 / r50 <= 3 },
       { section: '1', figure: 'direct send→ACK p99', value: p99 * 1000, unit: 'µs', baseline: r99 * 1000, baselineLabel: 'dgram ping-pong p99', ratio: p99 / r99 },
+      { section: '1', figure: 'direct send→ACK p50, sealed vs not', value: p50 * 1000, unit: 'µs', baseline: c50 * 1000, baselineLabel: 'same, no cryptography', ratio: p50 / c50, target: '≤ 1.3×', met: p50 / c50 <= 1.3 },
     ],
     notes: [
-      `${app.length} messages a→b one at a time through ChatClient.submit (server + 2 clients in one process, real UDP on 127.0.0.1); ` +
+      `${app.length} messages a→b one at a time through ChatClient.submit (server + 4 clients in one process, real UDP on 127.0.0.1); ` +
         `raw: ${raw.length} ping-pongs of ${requestBytes}/${replyBytes}-byte datagrams (same sizes as chat/ack), blocks interleaved.`,
+      `sealed vs not: ${plain.length} messages c→d in the same blocks, whose clients do every step but the cryptography (same datagram sizes; the bench's ClearEndToEnd).`,
       rawLost === 0
         ? 'raw ping-pong: no raw datagram lost.'
         : `raw ping-pong: ${rawLost} exchange(s) lost (no answer in 500 ms); they are left out of the raw percentiles, so no wait for a lost datagram is in the baseline.`,
