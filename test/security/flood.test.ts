@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { DEFAULT_RATE_LIMIT } from '../../src/adapters/wire/rate-limiter';
+import { HANDSHAKE_LIMITS } from '../../src/adapters/wire/link/secure-link';
 import type { Address } from '../../src/domain/address';
 import { freshHello, MemoryAttacker } from '../support/attacker';
 import { Scenario, SERVER_PORT } from '../support/scenario';
@@ -24,7 +24,8 @@ describe('security: a flood from one source (in-memory network, simulated time)'
     const y = await s.startClient('y');
     await s.run(1000);
     const flooder = new MemoryAttacker(s.network, { port: 6666 });
-    const { ratePerSecond, burst } = DEFAULT_RATE_LIMIT;
+    // First handshake messages have their own, tighter limit (each costs three X25519 operations).
+    const { ratePerSecond, burst } = HANDSHAKE_LIMITS.perSource;
     // Every flood datagram is a well-formed first handshake message with a fresh ephemeral key,
     // which the server answers (and pays for with three X25519 operations), so replies measure what got through.
     const perStep = (FLOOD_PER_SECOND * STEP_MS) / 1000;

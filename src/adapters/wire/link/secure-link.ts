@@ -5,6 +5,8 @@ import { isReply, type Message } from '../../../application/protocol/envelope';
 import { TransportCipher } from '../noise/noise-cipher';
 import { XXInitiator, XXResponder, type StaticKeyPair } from '../noise/noise-xx';
 import { ReplayWindow } from '../noise/replay-window';
+import { SourceRateLimiter, type RateLimitPolicy } from '../rate-limiter';
+import { TokenBucket, type TokenBucketPolicy } from '../../../domain/token-bucket';
 import type { DatagramLink, Unwrapped } from './datagram-link';
 import {
   DATA_HEADER_BYTES,
@@ -42,7 +44,23 @@ export interface SecureLinkOptions {
   readonly policy: LinkPolicy;
   /** The time in ms; read on every call, so fake timers drive it. */
   readonly now?: () => number;
+  /** Limits on first handshake messages answered (defaults: HANDSHAKE_LIMITS). */
+  readonly handshakeLimits?: HandshakeLimits;
 }
+
+/**
+ * How many first handshake messages are answered: each costs three X25519 operations (about a
+ * quarter of a millisecond here), a hundred times what any other datagram costs, so a flood of
+ * them is limited apart from the transport's per-source limit: per source, and in all (so a
+ * flood from many sources cannot take the whole processor either).
+ */
+export interface HandshakeLimits {
+  readonly perSource: RateLimitPolicy;
+  readonly overall: TokenBucketPolicy;
+}
+
+/** A client shakes hands once per registration or restart of its server: 10/s per source is plenty; 1,000/s in all lets a registration storm through. */
+export const HANDSHAKE_LIMITS: HandshakeLimits = { perSource: { ratePerSecond: 10, burst: 20, maxSources: 10_000 }, overall: { ratePerSecond: 1_000, burst: 1_000 } };
 
 /** A session whose peer has said nothing this long after a request is taken for lost (the peer restarted): a new handshake starts. */
 export const REKEY_AFTER_SILENCE_MS = 700;
@@ -118,9 +136,14 @@ export class SecureLink implements DatagramLink {
   private readonly now: () => number;
   /** Called when a peer's static key is refused (a client tells its user). */
   onRefusedPeer: ((peer: Address, staticKey: string) => void) | undefined;
+  private readonly hellosPerSource: SourceRateLimiter;
+  private readonly hellosOverall: TokenBucket;
 
   constructor(private readonly options: SecureLinkOptions) {
     this.now = options.now ?? (() => Date.now());
+    const limits = options.handshakeLimits ?? HANDSHAKE_LIMITS;
+    this.hellosPerSource = new SourceRateLimiter(limits.perSource);
+    this.hellosOverall = new TokenBucket(limits.overall, this.now());
   }
 
   attach(raw: (to: Address, data: Buffer, message?: Message) => void): void {
@@ -209,6 +232,7 @@ export class SecureLink implements DatagramLink {
 
   private onHello(data: Buffer, from: Address, now: number): void {
     if (data.length < LINK_HELLO_MIN_BYTES || !this.options.policy.mayInitiate(from)) return;
+    if (!this.hellosPerSource.allow(from, now) || !this.hellosOverall.tryTake(now)) return;
     const helloKey = `${addressKey(from)}|${data.subarray(1 + INDEX_BYTES, 1 + INDEX_BYTES + 32).toString('base64')}`;
     const known = this.repliesByHello.get(helloKey);
     if (known) {

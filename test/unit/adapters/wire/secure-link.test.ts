@@ -1,0 +1,80 @@
+import { expect } from 'chai';
+import type { Address } from '../../../../src/domain/address';
+import { encodeMessage, decodeDatagram } from '../../../../src/adapters/wire/envelope-codec';
+import { LINK_HELLO, LINK_OVERHEAD_BYTES } from '../../../../src/adapters/wire/link/link-frames';
+import { SecureLink, type LinkPolicy } from '../../../../src/adapters/wire/link/secure-link';
+import { generateStaticKeyPair } from '../../../../src/adapters/wire/noise/noise-xx';
+import type { Message } from '../../../../src/application/protocol/envelope';
+import { freshHello } from '../../../support/attacker';
+import { RecordingLogger } from '../../../support/recording-logger';
+
+const A: Address = { ip: '127.0.0.1', port: 6001 };
+const S: Address = { ip: '127.0.0.1', port: 5000 };
+const OPEN: LinkPolicy = { protects: () => true, mayInitiate: () => true, accepts: () => true };
+
+/** Two links wired back to back: what one sends, the other receives at once (in order). */
+function pair(): { client: SecureLink; server: SecureLink; delivered: { client: Message[]; server: Message[] }; wire: Buffer[] } {
+  const delivered = { client: [] as Message[], server: [] as Message[] };
+  const wire: Buffer[] = [];
+  const client = new SecureLink({ logger: new RecordingLogger(), identity: (() => { const k = generateStaticKeyPair(); return () => k; })(), policy: OPEN });
+  const server = new SecureLink({ logger: new RecordingLogger(), identity: (() => { const k = generateStaticKeyPair(); return () => k; })(), policy: OPEN });
+  const carry = (to: SecureLink, from: Address, into: Message[]) => (_to: Address, data: Buffer): void => {
+    wire.push(data);
+    const opened = to.incoming(data, from);
+    if (!opened) return;
+    const decoded = decodeDatagram(opened.frame);
+    if (decoded.ok) into.push(decoded.message);
+  };
+  client.attach(carry(server, A, delivered.server));
+  server.attach(carry(client, S, delivered.client));
+  return { client, server, delivered, wire };
+}
+
+/** Send `message` from `link` to `to` as a transport does: the datagram it returns goes out too. */
+function send(link: SecureLink, to: Address, message: Message, out: (data: Buffer) => void): void {
+  const data = link.outgoing(to, message, encodeMessage(message));
+  if (data) out(data);
+}
+
+describe('adapters/wire: SecureLink', () => {
+  it('holds the first frame through the handshake, then carries frames both ways sealed, each 29 bytes larger', () => {
+    const { client, server, delivered, wire } = pair();
+    const toServer = (data: Buffer): void => {
+      wire.push(data);
+      const opened = server.incoming(data, A);
+      if (opened) delivered.server.push((decodeDatagram(opened.frame) as { message: Message }).message);
+    };
+    const confirm: Message = { t: 'confirm', id: 'c1', token: 'tok', have: 0 };
+    send(client, S, confirm, toServer);
+    expect(delivered.server).to.deep.equal([confirm]);
+    expect(wire[0]![0]).to.equal(LINK_HELLO);
+    expect(wire[0]!.length).to.be.at.least(600);
+    const ack: Message = { t: 'ack', re: 'c1', status: 'ok' };
+    send(server, A, ack, (data) => {
+      expect(data.length).to.equal(encodeMessage(ack).length + LINK_OVERHEAD_BYTES);
+      const opened = client.incoming(data, S);
+      delivered.client.push((decodeDatagram(opened!.frame) as { message: Message }).message);
+    });
+    expect(delivered.client).to.deep.equal([ack]);
+    expect(client.sessionCount).to.equal(1);
+    expect(server.sessionCount).to.equal(1);
+  });
+
+  it('answers first handshake messages within its limits: per source, and in all across sources', () => {
+    let replies = 0;
+    const server = new SecureLink({
+      logger: new RecordingLogger(),
+      identity: (() => { const k = generateStaticKeyPair(); return () => k; })(),
+      policy: OPEN,
+      now: () => 0,
+      handshakeLimits: { perSource: { ratePerSecond: 1, burst: 3, maxSources: 100 }, overall: { ratePerSecond: 1, burst: 10 } },
+    });
+    server.attach(() => {
+      replies += 1;
+    });
+    for (let i = 0; i < 10; i++) server.incoming(freshHello(), A);
+    expect(replies, 'one source').to.equal(3);
+    for (let port = 7000; port < 7020; port++) for (let i = 0; i < 3; i++) server.incoming(freshHello(), { ip: '127.0.0.1', port });
+    expect(replies, 'many sources').to.equal(10);
+  });
+});
