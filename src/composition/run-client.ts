@@ -88,9 +88,13 @@ export async function runClient(
   // A server whose key differs from its pin is said once per key, in the user's terms.
   const refused = new Set<string>();
   const e2e = new NodeEndToEnd();
+  // Set once the session runs: a refused key before the client ever registered ends it at once.
+  let refusedAtStart = (): void => undefined;
   const onRefused = ({ server, presented, pinned }: RefusedServerKey): void => {
     if (refused.has(`${formatAddress(server)} ${presented}`)) return;
     refused.add(`${formatAddress(server)} ${presented}`);
+    // After the refusal line, "not responding" would be wrong: the server answered, with the wrong key.
+    queueMicrotask(() => refusedAtStart());
     ui.print(
       renderLine({
         kind: 'error',
@@ -130,6 +134,10 @@ export async function runClient(
       ui.print(renderLine({ kind: 'error', text: 'that command failed unexpectedly; the details are in the log' }), 'error');
     };
     chat.onExit((code) => end(code, false));
+    refusedAtStart = () => {
+      // Unless other instances were given, which the client may still move to.
+      if (chat.state === 'starting' && (args.options.servers ?? []).length === 0) end(1, false);
+    };
     // A silent leave (SPEC §3): the server is not told; others learn when a message is not ACKed.
     for (const signal of ['SIGINT', 'SIGHUP', 'SIGTERM'] as const) signals.on(signal, () => end(0, false));
     ui.onClose((reason) => end(0, reason === 'eof'));
