@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { IdentityKeys, KeyStore } from '../../application/ports/key-store';
 import { NodeFileSystem, type FileSystem } from './file-system';
 import { FsSecretStore } from './fs-secret-store';
+import { writeFileDurably } from './private-file';
 
 const PIN_LINE = /^([a-z0-9_-]{1,32}) ([A-Za-z0-9_-]{43})$/;
 
@@ -47,17 +48,8 @@ export class FsKeyStore implements KeyStore {
   async savePeerPins(nameKey: string, pins: ReadonlyMap<string, string>): Promise<void> {
     const file = this.pinsFile(nameKey);
     const text = [...pins].map(([name, key]) => `${name} ${key}\n`).join('');
-    // Off the event loop (a client's first table may pin thousands of names): temp file, fsync, rename.
-    await fsp.mkdir(path.dirname(file), { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    const handle = await fsp.open(temp, 'w', 0o600);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fsp.rename(temp, file);
+    // Off the event loop (a client's first table may pin thousands of names).
+    await writeFileDurably(file, text);
   }
 
   private pinsFile(nameKey: string): string {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { addressKey, formatAddress, parseAddress, type Address } from '../../domain/address';
 import type { ServerPins } from '../wire/link/server-pins';
-import { writeSyncedTemp } from './private-file';
+import { writeFileDurably } from './private-file';
 
 const LINE = /^(\S+) ([A-Za-z0-9_-]{43})$/;
 
@@ -14,6 +14,8 @@ const LINE = /^(\S+) ([A-Za-z0-9_-]{43})$/;
 export class FsServerPins implements ServerPins {
   private readonly file: string;
   private readonly pins = new Map<string, { readonly server: Address; readonly key: string }>();
+  private writing: Promise<void> | undefined;
+  private again = false;
 
   constructor(dir: string) {
     this.file = path.join(dir, 'known_servers');
@@ -36,7 +38,33 @@ export class FsServerPins implements ServerPins {
 
   pin(server: Address, key: string): void {
     this.pins.set(addressKey(server), { server, key });
+    this.save();
+  }
+
+  /** Resolves once every pin made so far is on disk (tests; a client stopping). */
+  async flushed(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  /**
+   * Written off the path of the handshake (an fsync there would delay the first registration):
+   * one write at a time, the latest set last. A crash before it lands costs a pin made again at
+   * the next first contact, never a message.
+   */
+  private save(): void {
+    if (this.writing) {
+      this.again = true;
+      return;
+    }
     const text = [...this.pins.values()].map((p) => `${formatAddress(p.server)} ${p.key}\n`).join('');
-    fs.renameSync(writeSyncedTemp(this.file, text), this.file);
+    this.writing = writeFileDurably(this.file, text)
+      .catch(() => undefined)
+      .finally(() => {
+        this.writing = undefined;
+        if (this.again) {
+          this.again = false;
+          this.save();
+        }
+      });
   }
 }

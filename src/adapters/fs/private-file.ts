@@ -1,4 +1,4 @@
-import fs from 'node:fs';
+import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -17,4 +17,21 @@ export function writeSyncedTemp(file: string, text: string): string {
     fs.closeSync(fd);
   }
   return temp;
+}
+
+/**
+ * Replace `file` with `text` without blocking the event loop: a temp file beside it (mode 0600),
+ * fsynced, then renamed over it, so a crash leaves the old contents or the new, never half.
+ */
+export async function writeFileDurably(file: string, text: string): Promise<void> {
+  await fsp.mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  const handle = await fsp.open(temp, 'w', 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fsp.rename(temp, file);
 }
