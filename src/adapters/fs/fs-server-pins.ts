@@ -41,11 +41,6 @@ export class FsServerPins implements ServerPins {
     this.save();
   }
 
-  /** Resolves once every pin made so far is on disk (tests; a client stopping). */
-  async flushed(): Promise<void> {
-    while (this.writing) await this.writing;
-  }
-
   /**
    * Written off the path of the handshake (an fsync there would delay the first registration):
    * one write at a time, the latest set last. A crash before it lands costs a pin made again at

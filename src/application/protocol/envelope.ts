@@ -14,7 +14,7 @@ import type { StoredKind } from '../../domain/offline-mailbox';
  *    carries a tag proving who ACKed, and ids are at most 24 characters (tokens stay 32) so
  *    a sealed 1,000-byte text still fits one datagram. */
 /* 7: keys, not addresses (second part): every datagram between a client and a server instance
- *    travels inside a Noise XX session (the secure link, src/adapters/wire/link); a
+ *    travels inside a Noise XX session (the transports' secure link); a
  *    registration's key must be the one its session's handshake proved, which makes the key the
  *    owner proof. Frames inside the link are these same frames. */
 export const PROTOCOL_VERSION = 7;

@@ -134,8 +134,6 @@ export class SecureLink implements DatagramLink {
   private readonly halfOpen = new Map<number, HalfOpen>();
   private readonly repliesByHello = new Map<string, HalfOpen>();
   private readonly now: () => number;
-  /** Called when a peer's static key is refused (a client tells its user). */
-  onRefusedPeer: ((peer: Address, staticKey: string) => void) | undefined;
   private readonly hellosPerSource: SourceRateLimiter;
   private readonly hellosOverall: TokenBucket;
 
@@ -262,8 +260,8 @@ export class SecureLink implements DatagramLink {
     const peerKey = read.remoteStatic.toString('base64url');
     this.dropInitiation(initiation);
     if (!this.options.policy.accepts(from, peerKey, true)) {
+      // The policy tells whoever must know (a client's user); the log says it happened.
       this.options.logger.warn('refused a peer\'s static key', { peer: formatAddress(from) });
-      this.onRefusedPeer?.(from, peerKey);
       return;
     }
     const remote = data.readUInt32BE(1 + INDEX_BYTES);
@@ -285,8 +283,8 @@ export class SecureLink implements DatagramLink {
     this.repliesByHello.delete(half.helloKey);
     const peerKey = read.remoteStatic.toString('base64url');
     if (!this.options.policy.accepts(from, peerKey, false)) {
+      // The policy tells whoever must know (a client's user); the log says it happened.
       this.options.logger.warn('refused a peer\'s static key', { peer: formatAddress(from) });
-      this.onRefusedPeer?.(from, peerKey);
       return;
     }
     const keys = half.handshake.split();
