@@ -3,6 +3,7 @@ import { ClientSession } from '../application/client/client-session';
 import { Logger } from '../application/ports/logger';
 import { ServerState } from '../application/server/server-state';
 import { ClientIdentity } from '../application/settings';
+import type { Address } from '../domain/address';
 import type { DatagramLink } from '../adapters/wire/link/datagram-link';
 import { clientLinkPolicy, serverLinkPolicy, type RefusedServerKey } from '../adapters/wire/link/link-policies';
 import { SecureLink } from '../adapters/wire/link/secure-link';
@@ -18,8 +19,9 @@ export function serverLinkModule(serverKey: StaticKeyPair): ContainerModule {
     bind(Link)
       .toDynamicValue((ctx) => {
         const logger = ctx.get(Logger);
-        // Read when a handshake needs it: the state is made after the transport that holds the link.
-        const state = (): ServerState => ctx.get(ServerState);
+        // Resolved at its first use (the state is made after the transport that holds the link), then kept.
+        let resolved: ServerState | undefined;
+        const state = (): ServerState => (resolved ??= ctx.get(ServerState));
         return new SecureLink({ logger, identity: () => serverKey, policy: serverLinkPolicy((peer) => state().keysAt(peer)) });
       })
       .inSingletonScope();
@@ -35,7 +37,10 @@ export function clientLinkModule(pins: ServerPins, options: { acceptNewServerKey
     bind(Link)
       .toDynamicValue((ctx) => {
         const logger = ctx.get(Logger);
-        const session = (): ClientSession => ctx.get(ClientSession);
+        // Resolved at its first use, then kept: the policy asks on every datagram to or from the server.
+        let resolved: ClientSession | undefined;
+        const session = (): ClientSession => (resolved ??= ctx.get(ClientSession));
+        let start: Address | undefined;
         let cached: { pem: string; pair: StaticKeyPair } | undefined;
         const identity = (): StaticKeyPair | undefined => {
           const pem = session().identity?.privateKey;
@@ -45,7 +50,8 @@ export function clientLinkModule(pins: ServerPins, options: { acceptNewServerKey
         };
         const policy = clientLinkPolicy({
           knows: (peer) => session().instances.knows(peer),
-          startServer: () => ctx.get(ClientIdentity).server,
+          // The address the client was started with (the session's server changes on a move).
+          startServer: () => (start ??= ctx.get(ClientIdentity).server),
           pins,
           acceptNew: options.acceptNewServerKey === true,
           logger,

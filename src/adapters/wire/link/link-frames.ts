@@ -14,6 +14,8 @@
  * own layout, with the counter carried explicitly because UDP loses and reorders).
  */
 
+import { LINK_OVERHEAD_BYTES } from '../../../application/protocol/envelope';
+
 export const LINK_HELLO = 0xe1;
 export const LINK_REPLY = 0xe2;
 export const LINK_FINISH = 0xe3;
@@ -23,8 +25,10 @@ export const INDEX_BYTES = 4;
 export const COUNTER_BYTES = 8;
 /** A data datagram's header: type, receiver index, counter. */
 export const DATA_HEADER_BYTES = 1 + INDEX_BYTES + COUNTER_BYTES;
-/** What sealing a frame adds: the header and the Poly1305 tag (the protocol's LINK_OVERHEAD_BYTES). */
-export const LINK_OVERHEAD_BYTES = DATA_HEADER_BYTES + 16;
+/** Bytes of a data datagram's Poly1305 tag. */
+export const TAG_BYTES = 16;
+/** What sealing a frame adds, DATA_HEADER_BYTES + TAG_BYTES: defined by the protocol, whose size bounds count it. */
+export { LINK_OVERHEAD_BYTES };
 /** The first handshake datagram is at least this large: larger than any answer to it. */
 export const LINK_HELLO_MIN_BYTES = 600;
 /** Bytes of message 2 and message 3 of Noise XX with empty payloads. */

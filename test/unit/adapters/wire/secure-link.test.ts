@@ -3,7 +3,7 @@ import type { Address } from '../../../../src/domain/address';
 import { encodeMessage, decodeDatagram } from '../../../../src/adapters/wire/envelope-codec';
 import { LINK_HELLO, LINK_OVERHEAD_BYTES } from '../../../../src/adapters/wire/link/link-frames';
 import { SecureLink, type LinkPolicy } from '../../../../src/adapters/wire/link/secure-link';
-import { generateStaticKeyPair } from '../../../../src/adapters/wire/noise/noise-xx';
+import { generateStaticKeyPair, type StaticKeyPair } from '../../../../src/adapters/wire/noise/noise-xx';
 import type { Message } from '../../../../src/application/protocol/envelope';
 import { freshHello } from '../../../support/attacker';
 import { RecordingLogger } from '../../../support/recording-logger';
@@ -12,12 +12,18 @@ const A: Address = { ip: '127.0.0.1', port: 6001 };
 const S: Address = { ip: '127.0.0.1', port: 5000 };
 const OPEN: LinkPolicy = { protects: () => true, mayInitiate: () => true, accepts: () => true };
 
+/** A node's static key, made once. */
+function ownKey(): () => StaticKeyPair {
+  const key = generateStaticKeyPair();
+  return () => key;
+}
+
 /** Two links wired back to back: what one sends, the other receives at once (in order). */
 function pair(): { client: SecureLink; server: SecureLink; delivered: { client: Message[]; server: Message[] }; wire: Buffer[] } {
   const delivered = { client: [] as Message[], server: [] as Message[] };
   const wire: Buffer[] = [];
-  const client = new SecureLink({ logger: new RecordingLogger(), identity: (() => { const k = generateStaticKeyPair(); return () => k; })(), policy: OPEN });
-  const server = new SecureLink({ logger: new RecordingLogger(), identity: (() => { const k = generateStaticKeyPair(); return () => k; })(), policy: OPEN });
+  const client = new SecureLink({ logger: new RecordingLogger(), identity: ownKey(), policy: OPEN });
+  const server = new SecureLink({ logger: new RecordingLogger(), identity: ownKey(), policy: OPEN });
   const carry = (to: SecureLink, from: Address, into: Message[]) => (_to: Address, data: Buffer): void => {
     wire.push(data);
     const opened = to.incoming(data, from);
@@ -64,7 +70,7 @@ describe('adapters/wire: SecureLink', () => {
     let replies = 0;
     const server = new SecureLink({
       logger: new RecordingLogger(),
-      identity: (() => { const k = generateStaticKeyPair(); return () => k; })(),
+      identity: ownKey(),
       policy: OPEN,
       now: () => 0,
       handshakeLimits: { perSource: { ratePerSecond: 1, burst: 3, maxSources: 100 }, overall: { ratePerSecond: 1, burst: 10 } },
