@@ -4,8 +4,7 @@ import type { IdentityKeys } from '../../src/application/ports/key-store';
 /**
  * The bench's yardstick for the cost of sealing: direct messages as they would travel without
  * it. A "sealed" text is the text itself behind SEAL_OVERHEAD_BYTES zero bytes (the same size
- * on the wire), and an ACK's tag is a constant, so the clients do every step of a direct
- * message except the cryptography. Never for use outside the bench: it protects nothing.
+ * on the wire), so the clients do every step of a direct message except the cryptography. Never for use outside the bench: it protects nothing.
  */
 export class ClearEndToEnd extends NodeEndToEnd {
   override seal(_me: IdentityKeys, _peerKey: string, text: string): string {
@@ -14,13 +13,5 @@ export class ClearEndToEnd extends NodeEndToEnd {
 
   override open(_me: IdentityKeys, _peerKey: string, sealed: string): string | undefined {
     return Buffer.from(sealed, 'base64url').subarray(SEAL_OVERHEAD_BYTES).toString('utf8');
-  }
-
-  override tag(): string {
-    return Buffer.alloc(16).toString('base64url');
-  }
-
-  override verifyTag(_me: IdentityKeys, _peerKey: string, _data: string, tag: string): boolean {
-    return tag === this.tag();
   }
 }

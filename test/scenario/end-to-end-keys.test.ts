@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { InMemoryKeyStore } from '../../src/adapters/in-memory/in-memory-key-store';
 import { InMemorySecretStore } from '../../src/adapters/in-memory/in-memory-secret-store';
 import { decodeDatagram, encodeMessage } from '../../src/adapters/wire/envelope-codec';
-import { MAX_DATAGRAM_BYTES } from '../../src/application/protocol/envelope';
-import { chatContext } from '../../src/application/protocol/sealing';
+import { MAX_DATAGRAM_BYTES, type Message } from '../../src/application/protocol/envelope';
 import { addressKey, type Address } from '../../src/domain/address';
-import { testE2e } from '../support/peer-keys';
+import { sealedChatWith, TEST_ACK_PROOF, testE2e } from '../support/peer-keys';
+import { ACK_PROOF_CHARS, chatContext } from '../../src/application/protocol/sealing';
 import { Scenario } from '../support/scenario';
 
 const DIRECT = 'TOP-SECRET direct text 🦊 one';
@@ -122,7 +122,7 @@ describe('scenario: keys, not addresses (direct and stored messages end to end)'
       flipped[at] = flipped[at]! ^ (1 << (i % 8));
       s.network.send(flipped, xAddr, yAddr);
       const id = `forged${i}`;
-      const forged = { t: 'chat' as const, id, from: 'x', to: 'y', sealed: testE2e.seal(eve, yKey, `forged ${i}`, chatContext('x', 'y', id))! };
+      const forged = { t: 'chat' as const, id, from: 'x', to: 'y', sealed: sealedChatWith(eve, yKey, id, `forged ${i}`, 'x', 'y') };
       s.network.send(encodeMessage(forged), xAddr, yAddr);
     }
     await s.run(500);
@@ -133,6 +133,47 @@ describe('scenario: keys, not addresses (direct and stored messages end to end)'
     await s.run(2000);
     expect(y.lines.length, 'replays show nothing more').to.equal(linesBefore);
     expect(acksFromY.get(real.id), 'every replay ACKed (the sender may have lost its ACK)').to.be.at.least(ackedBefore + 1);
+  });
+
+  it('an ACK that does not echo the proof sealed inside the message (none, a wrong one, another message\'s) does not count: the sender retries and falls back to the server', async () => {
+    for (const control of [false, true]) {
+      s = new Scenario({ seed: 33 });
+      await s.startServer();
+      const x = await s.startClient('x');
+      const yKeys = new InMemoryKeyStore();
+      const y = await s.startClient('y', { keys: yKeys });
+      await s.run(200);
+      const yIdentity = await yKeys.keysFor('y', () => {
+        throw new Error('y has no key');
+      });
+      const xAddr = addressOf(y.client.tableRows(), 'x');
+      const yAddr = addressOf(x.client.tableRows(), 'y');
+      // y hears nothing; an attacker answers each chat from y's address instead.
+      s.network.partitionOneWay(xAddr, yAddr);
+      let realProof: string | undefined;
+      s.network.onSend = (data, from) => {
+        const decoded = decodeDatagram(data);
+        if (!decoded.ok || decoded.message.t !== 'chat' || addressKey(from) !== addressKey(xAddr)) return;
+        const id = decoded.message.id;
+        // The negative control answers with the real proof, read from the message as only y could.
+        const plain = testE2e.open(yIdentity, x.client.tableRows().find((r) => r.name === 'x')!.key!, decoded.message.sealed, chatContext('x', 'y', id, decoded.message.stream, decoded.message.seq));
+        realProof = plain?.slice(0, ACK_PROOF_CHARS);
+        const forged: Message[] = control
+          ? [{ t: 'ack', re: id, proof: realProof }]
+          : [{ t: 'ack', re: id }, { t: 'ack', re: id, proof: 'Q'.repeat(ACK_PROOF_CHARS) }, { t: 'ack', re: id, proof: TEST_ACK_PROOF }];
+        for (const ack of forged) s.network.send(encodeMessage(ack), yAddr, xAddr);
+      };
+      void x.type('send y are you there');
+      await s.run(5000);
+      expect(realProof, 'the checker read the proof').to.match(/^[A-Za-z0-9_-]{16}$/);
+      if (control) {
+        expect(x.lines).to.include('>>> [Message received by y.]');
+      } else {
+        expect(x.lines).to.not.include('>>> [Message received by y.]');
+        expect(x.lines.some((l) => l.startsWith('>>> [No ACK from y'))).to.equal(true);
+      }
+      await s.stop();
+    }
   });
 
   it('a name that comes back with another key is refused with a clear line, and nothing changes', async () => {

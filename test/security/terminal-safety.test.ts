@@ -5,10 +5,9 @@ import { renderLine } from '../../src/adapters/console/line-renderer';
 import { terminalSafe } from '../../src/adapters/console/terminal-safe';
 import type { Address } from '../../src/domain/address';
 import { InMemorySecretStore } from '../../src/adapters/in-memory/in-memory-secret-store';
-import { chatContext } from '../../src/application/protocol/sealing';
 import { keysBeside } from '../../src/composition/memory-stores-module';
 import { MemoryAttacker } from '../support/attacker';
-import { testE2e } from '../support/peer-keys';
+import { sealedChatWith, testE2e } from '../support/peer-keys';
 import { Scenario } from '../support/scenario';
 
 /** Anything a terminal acts on: C0, DEL, C1, bidi overrides/isolates/marks, line and paragraph separators. */
@@ -88,7 +87,7 @@ describe('security: terminal safety of names and texts', () => {
       const xAddress: Address = { ip: row.ip, port: row.port };
       const forger = new MemoryAttacker(s.network);
       const mark = y.lines.length;
-      forger.spoof(xAddress, { ip: yRow.ip, port: yRow.port }, { t: 'chat', id: 'esc1', from: 'x', to: 'y', sealed: testE2e.seal(await keysBeside(secrets).keysFor('x', () => testE2e.newIdentity()), yRow.key!, hostile, chatContext('x', 'y', 'esc1'))! });
+      forger.spoof(xAddress, { ip: yRow.ip, port: yRow.port }, { t: 'chat', id: 'esc1', from: 'x', to: 'y', sealed: sealedChatWith(await keysBeside(secrets).keysFor('x', () => testE2e.newIdentity()), yRow.key!, 'esc1', hostile, 'x', 'y') });
       void x.type(`send_all ${HOSTILE_TEXTS.slice(0, 7).join(' ')}`);
       await s.run(200);
       const printed = y.view.since(mark);

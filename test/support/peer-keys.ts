@@ -1,6 +1,6 @@
 import { NodeEndToEnd } from '../../src/adapters/system/node-end-to-end';
 import type { IdentityKeys } from '../../src/application/ports/key-store';
-import { chatContext, storedContext } from '../../src/application/protocol/sealing';
+import { ACK_PROOF_CHARS, chatContext, chatPlaintext, storedContext } from '../../src/application/protocol/sealing';
 import type { TableRow } from '../../src/domain/client-table';
 import { nameKey } from '../../src/domain/nickname';
 
@@ -18,9 +18,17 @@ export function identityOf(name: string): IdentityKeys {
   return keys;
 }
 
-/** A direct message's text sealed by `from` for `to`, as SendDirectMessage seals it. */
+/** The ACK proof hand-made direct messages carry (its ACK must echo it). */
+export const TEST_ACK_PROOF = 'P'.repeat(ACK_PROOF_CHARS);
+
+/** A direct message's text sealed by `from` for `to` with TEST_ACK_PROOF, as SendDirectMessage seals it. */
 export function sealedChat(from: string, to: string, id: string, text: string, stream?: string, seq?: number): string {
-  return testE2e.seal(identityOf(from), identityOf(to).publicKey, text, chatContext(from, to, id, stream, seq))!;
+  return sealedChatWith(identityOf(from), identityOf(to).publicKey, id, text, from, to, stream, seq);
+}
+
+/** The same under any keys (a forgery sealed with a key that is not the sender's, say). */
+export function sealedChatWith(me: IdentityKeys, peerKey: string, id: string, text: string, from: string, to: string, stream?: string, seq?: number): string {
+  return testE2e.seal(me, peerKey, chatPlaintext(TEST_ACK_PROOF, text), chatContext(from, to, id, stream, seq))!;
 }
 
 /** A stored direct message's text sealed by `from` for `to`, as LeaveOfflineMessage seals it. */

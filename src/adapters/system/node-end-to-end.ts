@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import type { EndToEnd } from '../../application/ports/end-to-end';
 import type { IdentityKeys } from '../../application/ports/key-store';
 
@@ -10,29 +10,34 @@ const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 /** nonce ‖ ciphertext ‖ Poly1305 tag: what sealing adds to a text. */
 export const SEAL_OVERHEAD_BYTES = NONCE_BYTES + TAG_BYTES;
-const ACK_TAG_BYTES = 16;
+/** Nonces drawn from one call to the CSPRNG: one call costs about as much as sealing a short text. */
+const NONCE_POOL_BYTES = NONCE_BYTES * 128;
 const PAIR_INFO = Buffer.from('chatapp pair v1', 'utf8');
 /** Pair keys kept at most (a client talks to few peers; the bound only stops a flood of listed keys). */
 const PAIR_CACHE_MAX = 10_000;
 const BASE64URL_32 = /^[A-Za-z0-9_-]{43}$/;
-
-interface PairKeys {
-  readonly aead: Buffer;
-  readonly mac: Buffer;
-}
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * libsodium crypto_box's construction on node:crypto primitives: a pair key from static-static
  * X25519 through HKDF-SHA256 (salt empty, info "chatapp pair v1" ‖ the two public keys in
- * byte order, 64 bytes: the first 32 key ChaCha20-Poly1305, the last 32 key HMAC-SHA256 for
- * ACK tags), computed once per peer; each payload is a random 12-byte nonce ‖ ciphertext ‖ tag.
+ * byte order, 32 bytes keying ChaCha20-Poly1305), computed once per peer; each payload is a
+ * random 12-byte nonce ‖ ciphertext ‖ tag.
+ *
+ * A sealed short text costs about as much as node:crypto's cipher object itself, so nothing
+ * else on the path allocates more than it must: nonces come from a pool, the pair key is
+ * found by one map lookup per own key, the output is written in place.
  *
  * Keys are made with their encodings asked of generateKeyPairSync itself and peers' keys are
  * imported as JWK: exporting a freshly generated X25519 key can deadlock on Node 20.
  */
 export class NodeEndToEnd implements EndToEnd {
   private readonly privateKeys = new Map<string, KeyObject>();
-  private readonly pairs = new Map<string, PairKeys>();
+  /** Own public key → peer public key → pair key. */
+  private readonly pairs = new Map<string, Map<string, Buffer>>();
+  private pairCount = 0;
+  private nonces = Buffer.alloc(0);
+  private noncesUsed = 0;
 
   newIdentity(): IdentityKeys {
     const { publicKey, privateKey } = generateKeyPairSync('x25519', {
@@ -47,44 +52,34 @@ export class NodeEndToEnd implements EndToEnd {
   }
 
   seal(me: IdentityKeys, peerKey: string, text: string, context: string): string | undefined {
-    const keys = this.pairOrUndefined(me, peerKey);
-    if (!keys) return undefined;
-    const { aead } = keys;
-    const nonce = randomBytes(NONCE_BYTES);
+    const key = this.pairOrUndefined(me, peerKey);
+    if (!key) return undefined;
     const plain = Buffer.from(text, 'utf8');
-    const cipher = createCipheriv('chacha20-poly1305', aead, nonce, { authTagLength: TAG_BYTES });
+    const out = Buffer.allocUnsafe(NONCE_BYTES + plain.length + TAG_BYTES);
+    const nonce = this.nextNonce(out);
+    const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(context, 'utf8'), { plaintextLength: plain.length });
-    return Buffer.concat([nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]).toString('base64url');
+    cipher.update(plain).copy(out, NONCE_BYTES);
+    cipher.final();
+    cipher.getAuthTag().copy(out, NONCE_BYTES + plain.length);
+    return out.toString('base64url');
   }
 
   open(me: IdentityKeys, peerKey: string, sealed: string, context: string): string | undefined {
-    if (!this.isPublicKey(peerKey)) return undefined;
     const data = Buffer.from(sealed, 'base64url');
-    const keys = this.pairOrUndefined(me, peerKey);
-    if (data.length < SEAL_OVERHEAD_BYTES || !keys) return undefined;
-    const { aead } = keys;
+    const key = this.pairOrUndefined(me, peerKey);
+    if (data.length < SEAL_OVERHEAD_BYTES || !key) return undefined;
     const body = data.subarray(NONCE_BYTES, data.length - TAG_BYTES);
     try {
-      const decipher = createDecipheriv('chacha20-poly1305', aead, data.subarray(0, NONCE_BYTES), { authTagLength: TAG_BYTES });
+      const decipher = createDecipheriv('chacha20-poly1305', key, data.subarray(0, NONCE_BYTES), { authTagLength: TAG_BYTES });
       decipher.setAAD(Buffer.from(context, 'utf8'), { plaintextLength: body.length });
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-      const plain = Buffer.concat([decipher.update(body), decipher.final()]);
-      return new TextDecoder('utf-8', { fatal: true }).decode(plain);
+      const plain = decipher.update(body);
+      decipher.final();
+      return UTF8.decode(plain);
     } catch {
       return undefined;
     }
-  }
-
-  tag(me: IdentityKeys, peerKey: string, data: string): string {
-    return createHmac('sha256', this.pair(me, peerKey).mac).update(data, 'utf8').digest().subarray(0, ACK_TAG_BYTES).toString('base64url');
-  }
-
-  verifyTag(me: IdentityKeys, peerKey: string, data: string, tag: string): boolean {
-    const keys = this.pairOrUndefined(me, peerKey);
-    if (!keys) return false;
-    const expected = createHmac('sha256', keys.mac).update(data, 'utf8').digest().subarray(0, ACK_TAG_BYTES);
-    const given = Buffer.from(tag, 'base64url');
-    return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
   fingerprint(publicKey: string): string {
@@ -92,8 +87,21 @@ export class NodeEndToEnd implements EndToEnd {
     return hex.match(/.{4}/g)!.join(' ');
   }
 
-  /** The pair keys, or undefined for a peer key that is no X25519 public key or a low-order point (an all-zero shared secret, which OpenSSL refuses). */
-  private pairOrUndefined(me: IdentityKeys, peerKey: string): PairKeys | undefined {
+  /** The next random nonce, written at the head of `out` (each pool's bytes are used once, and every nonce is sent as soon as it is drawn). */
+  private nextNonce(out: Buffer): Buffer {
+    if (this.noncesUsed + NONCE_BYTES > this.nonces.length) {
+      this.nonces = randomBytes(NONCE_POOL_BYTES);
+      this.noncesUsed = 0;
+    }
+    this.nonces.copy(out, 0, this.noncesUsed, this.noncesUsed + NONCE_BYTES);
+    this.noncesUsed += NONCE_BYTES;
+    return out.subarray(0, NONCE_BYTES);
+  }
+
+  /** The pair key, or undefined for a peer key that is no X25519 public key or a low-order point (an all-zero shared secret, which OpenSSL refuses). */
+  private pairOrUndefined(me: IdentityKeys, peerKey: string): Buffer | undefined {
+    const known = this.pairs.get(me.publicKey)?.get(peerKey);
+    if (known) return known;
     if (!this.isPublicKey(peerKey)) return undefined;
     try {
       return this.pair(me, peerKey);
@@ -102,20 +110,21 @@ export class NodeEndToEnd implements EndToEnd {
     }
   }
 
-  private pair(me: IdentityKeys, peerKey: string): PairKeys {
-    const cacheKey = `${me.publicKey}|${peerKey}`;
-    let keys = this.pairs.get(cacheKey);
-    if (keys) return keys;
-    if (!this.isPublicKey(peerKey)) throw new RangeError('not an X25519 public key');
+  private pair(me: IdentityKeys, peerKey: string): Buffer {
     const shared = diffieHellman({ privateKey: this.privateKeyOf(me), publicKey: createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: peerKey }, format: 'jwk' }) });
     const mine = Buffer.from(me.publicKey, 'base64url');
     const theirs = Buffer.from(peerKey, 'base64url');
     const [low, high] = Buffer.compare(mine, theirs) <= 0 ? [mine, theirs] : [theirs, mine];
-    const okm = Buffer.from(hkdfSync('sha256', shared, Buffer.alloc(0), Buffer.concat([PAIR_INFO, low, high]), 64));
-    keys = { aead: okm.subarray(0, 32), mac: okm.subarray(32) };
-    if (this.pairs.size >= PAIR_CACHE_MAX) this.pairs.clear();
-    this.pairs.set(cacheKey, keys);
-    return keys;
+    const key = Buffer.from(hkdfSync('sha256', shared, Buffer.alloc(0), Buffer.concat([PAIR_INFO, low, high]), 32));
+    if (this.pairCount >= PAIR_CACHE_MAX) {
+      this.pairs.clear();
+      this.pairCount = 0;
+    }
+    let byPeer = this.pairs.get(me.publicKey);
+    if (!byPeer) this.pairs.set(me.publicKey, (byPeer = new Map()));
+    byPeer.set(peerKey, key);
+    this.pairCount += 1;
+    return key;
   }
 
   private privateKeyOf(me: IdentityKeys): KeyObject {

@@ -35,9 +35,10 @@ export const FRAME_PREFIX_BYTES = 3;
  * ID_MAX_CHARS = 16, tokens of TOKEN_MAX_CHARS = 16, names of 32, body lengths as 4 digits and
  * a time of 16 digits (Number.MAX_SAFE_INTEGER); `"x"` counts 2 quotes, `,` 1 byte each. A
  * direct text travels sealed end to end (`sealed`: 12-byte nonce + the text + 16-byte tag =
- * 1028 bytes), counted here in the overhead:
+ * 1028 bytes; a chat's also holds its 16-character ACK proof, 1044 bytes), counted here in
+ * the overhead:
  *
- *   chat      ["chat","<id>","<from>","<to>",1028,"<stream>",<seq>]   = 8+19+35+35+5+19+17 = 138
+ *   chat      ["chat","<id>","<from>","<to>",1044,"<stream>",<seq>]   = 8+19+35+35+5+19+17 = 138
  *   save      ["save","<id>","<token>","<from>",32,1028]              = 8+19+19+35+3+5  = 89
  *             (`to` is a name of at most 32 bytes, carried in the body: +32 body bytes)
  *   send-all  ["send-all","<id>","<token>","<from>",1000]             = 12+19+19+35+5   = 90
@@ -46,9 +47,9 @@ export const FRAME_PREFIX_BYTES = 3;
  *             = 10+19+19 + 2+19+35+10+17+4 + 3                                     = 138
  *             (a `direct` item: "direct" is one byte shorter, its sealed text 28 bytes longer)
  *
- * Add the 3-byte prefix (and the 28 sealing bytes): chat 169, save 92 (+32 for `to`, +28 =
- * 152), send-all 93, channel 92, stored channel 141, stored direct 140 + 28 = 168. A chat goes
- * from client to client as it is (1169 bytes at most); every other path goes between a client
+ * Add the 3-byte prefix (and the 28 sealing bytes): chat 169 + 16 (the proof) = 185, save 92
+ * (+32 for `to`, +28 = 152), send-all 93, channel 92, stored channel 141, stored direct 140 +
+ * 28 = 168. A chat goes from client to client as it is (1185 bytes at most); every other path goes between a client
  * and a server instance, inside the secure link, which adds LINK_OVERHEAD_BYTES = 29: the
  * largest, a stored direct message, is 168 + 1000 + 29 = 1197 <= MAX_DATAGRAM_BYTES = 1200.
  * Ids and tokens of 16 characters (96 random bits) are what make it fit.

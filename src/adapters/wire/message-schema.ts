@@ -12,7 +12,7 @@ export type HeaderRule = 'id' | 'partid' | 'name' | 'token' | 'secret' | 'uint' 
  * Rules for values carried as raw bytes in a frame's body, named in the header by their
  * length: free text as UTF-8 (`text`), opaque bytes such as a sealed payload as is (`bytes`),
  * table rows in their compact binary form (`rows`, see table-row-wire.ts). None can grow in
- * encoding, whatever the content. Sealed payloads and tags (`sealed`) and public keys (`key`,
+ * encoding, whatever the content. Sealed payloads (`sealed`) and public keys (`key`,
  * exactly 32 bytes) are base64url strings in memory, so the application never handles bytes,
  * and their raw bytes on the wire.
  */
@@ -81,7 +81,7 @@ export const MESSAGE_SCHEMA = {
   probe: { required: { id: 'id', token: 'token' } },
   'not-kept': { required: { id: 'id', token: 'token', count: 'uint' } },
   stored: { required: { id: 'id', token: 'token', items: 'items' } },
-  ack: { required: { re: 'partid' }, optional: { status: 'status', version: 'uint', full: 'names', fullCount: 'uint', tag: 'sealed' } },
+  ack: { required: { re: 'partid' }, optional: { status: 'status', version: 'uint', full: 'names', fullCount: 'uint', proof: 'id' } },
   servers: { required: { id: 'id', token: 'token', servers: 'addresses' } },
 } as const satisfies MessageSchema;
 

@@ -10,7 +10,7 @@ import { Logger } from '../ports/logger';
 import { SeenStore } from '../ports/seen-store';
 import { Transport, type Inbound } from '../ports/transport';
 import { isReply, type MessageOf } from '../protocol/envelope';
-import { ackContext, chatContext, storedContext } from '../protocol/sealing';
+import { chatContext, splitChatPlaintext, storedContext } from '../protocol/sealing';
 import { ReliableSender } from '../reliable-sender';
 import { ChatSettings } from '../settings';
 import { ClientSession } from './client-session';
@@ -25,7 +25,7 @@ const UNVERIFIED_TABLE_REQUEST_INTERVAL_MS = 5000;
  * version order. Only a known server instance (KnownInstances: the current one, or another
  * of its system) may speak for the server. A direct message, live or stored, is shown only if
  * it opens under the key the table lists for its sender, whatever address it came from, and a
- * direct message's ACK counts only if its tag verifies under the recipient's key.
+ * direct message's ACK counts only if it echoes the proof sealed inside that message.
  */
 @injectable()
 export class ClientInbound {
@@ -138,8 +138,7 @@ export class ClientInbound {
   private ackAuthentic(ack: MessageOf<'ack'>): boolean {
     const awaiting = this.session.awaitingAcks.get(ack.re);
     if (!awaiting) return true;
-    const identity = this.session.identity;
-    return identity !== undefined && ack.tag !== undefined && this.e2e.verifyTag(identity, awaiting.peerKey, ackContext(awaiting.to, ack.re), ack.tag);
+    return ack.proof !== undefined && ack.proof === awaiting.proof;
   }
 
   /** Ask for the table at most once per interval: anyone can send a datagram naming a sender we cannot verify. */
@@ -164,8 +163,9 @@ export class ClientInbound {
     const identity = this.session.identity;
     // The sender is who holds the key its row lists; the source address proves nothing (and
     // differs honestly for a peer on another address family or with several addresses).
-    const text = row?.key === undefined || identity === undefined ? undefined : this.e2e.open(identity, row.key, message.sealed, chatContext(message.from, message.to, message.id, message.stream, message.seq));
-    if (text === undefined || !row?.key || !identity) {
+    const plain = row?.key === undefined || identity === undefined ? undefined : this.e2e.open(identity, row.key, message.sealed, chatContext(message.from, message.to, message.id, message.stream, message.seq));
+    const opened = plain === undefined ? undefined : splitChatPlaintext(plain);
+    if (opened === undefined || !row?.key || !identity) {
       this.logger.debug('chat message that does not open under its sender\'s listed key', { claimed: message.from, from: `${from.ip}:${from.port}` });
       // A stale table may explain it (the sender is new), but anyone can send such a datagram.
       return this.requestTableThrottled();
@@ -180,12 +180,12 @@ export class ClientInbound {
     }
     const written = this.showOnce(message.from, message.id, () => {
       if (message.stream !== undefined && message.seq !== undefined) this.lastShown.set(sender, { stream: message.stream, seq: message.seq });
-      this.view.show({ kind: 'direct-received', from: row.name, text });
+      this.view.show({ kind: 'direct-received', from: row.name, text: opened.text });
     });
-    // The ACK carries a tag only the sender can check: a forged ACK cannot stop its retries.
-    const tag = this.e2e.tag(identity, row.key, ackContext(this.session.name, message.id));
-    if (written === undefined) void this.transport.send(from, { t: 'ack', re: message.id, tag });
-    else void written.then(() => this.transport.send(from, { t: 'ack', re: message.id, tag }));
+    // The ACK echoes the proof sealed inside the message: a forged ACK cannot stop its retries.
+    const ack = { t: 'ack', re: message.id, proof: opened.proof } as const;
+    if (written === undefined) void this.transport.send(from, ack);
+    else void written.then(() => this.transport.send(from, ack));
   }
 
   /** True for a message not shown yet whose sender's process has since shown us a later one. */

@@ -36,7 +36,7 @@ export class ClientSession {
   /** Keeps `pinnedKeys` across restarts (set with the identity at the first registration). */
   savePins: (() => void) | undefined;
   /** Direct messages awaiting their ACK (by id): the key an ACK's tag must verify under, and the ACK's signer. */
-  readonly awaitingAcks = new Map<string, { readonly peerKey: string; readonly to: string }>();
+  readonly awaitingAcks = new Map<string, { readonly proof: string }>();
   state: ClientState = 'starting';
   token = '';
   /** Set when `[You have messages]` was printed for the current log-in. */

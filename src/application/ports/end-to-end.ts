@@ -3,7 +3,7 @@ import type { IdentityKeys } from './key-store';
 
 /**
  * End-to-end protection between two clients, from their identity keys (one key per pair of
- * clients, made once and cached). Payloads, tags and keys are opaque strings to the
+ * clients, made once and cached). Payloads and keys are opaque strings to the
  * application; `context` is the associated data the payload is bound to (who, to whom,
  * which message), so a payload cannot be moved to another message.
  */
@@ -16,10 +16,6 @@ export interface EndToEnd {
   seal(me: IdentityKeys, peerKey: string, text: string, context: string): string | undefined;
   /** The text of `sealed` if it authenticates under `me` and `peerKey` for `context`, else undefined. */
   open(me: IdentityKeys, peerKey: string, sealed: string, context: string): string | undefined;
-  /** A short authenticator of `data` between `me` and `peerKey` (an ACK proves who sent it). */
-  tag(me: IdentityKeys, peerKey: string, data: string): string;
-  /** Whether `tag` authenticates `data` between `me` and `peerKey`. */
-  verifyTag(me: IdentityKeys, peerKey: string, data: string, tag: string): boolean;
   /** A short fingerprint of a public key, for users to compare out of band. */
   fingerprint(publicKey: string): string;
 }

@@ -17,7 +17,9 @@ import type { StoredKind } from '../../domain/offline-mailbox';
  *    travels inside a Noise XX session (the transports' secure link); a
  *    registration's key must be the one its session's handshake proved, which makes the key the
  *    owner proof. Frames inside the link are these same frames. */
-export const PROTOCOL_VERSION = 7;
+/* 8: a chat's ACK echoes a proof sealed at the head of the chat's text (`proof`) instead of
+ *    carrying a MAC over the ACK (`tag`). */
+export const PROTOCOL_VERSION = 8;
 /** No datagram larger than this is ever sent (fits any path MTU, SPEC §5). */
 export const MAX_DATAGRAM_BYTES = 1200;
 /**
@@ -89,7 +91,7 @@ export type Message =
    * message the sender's process (`stream`, fixed for its life) sends, so a receiver can keep
    * one sender's messages in the order they were typed while several are in flight. `sealed`
    * is the text sealed under the pair key of `from` and `to`, bound to both names, the id, the
-   * stream and seq (see SendDirectMessage); the ACK answering it carries a `tag` under that key.
+   * stream and seq (see SendDirectMessage); the ACK answering it echoes the proof sealed inside (sealing.ts).
    */
   | { t: 'chat'; id: string; from: string; to: string; sealed: string; stream?: string; seq?: number }
   /** Client → server: store a message for an offline recipient, sealed for it (the server cannot read it). */
@@ -113,7 +115,7 @@ export type Message =
    * answer to a `send-all` names the members it could not be kept for (`full`, at most
    * MAX_FULL_NAMES of them) and how many there were in all (`fullCount`).
    */
-  | { t: 'ack'; re: string; status?: SaveStatus | 'ok' | 'unknown-session'; version?: number; full?: string[]; fullCount?: number; tag?: string };
+  | { t: 'ack'; re: string; status?: SaveStatus | 'ok' | 'unknown-session'; version?: number; full?: string[]; fullCount?: number; proof?: string };
 
 export type MessageType = Message['t'];
 export type MessageOf<T extends MessageType> = Extract<Message, { t: T }>;

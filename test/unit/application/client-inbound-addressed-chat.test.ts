@@ -1,4 +1,4 @@
-import { identityOf, keyed, sealedChat, sealedStored, testE2e } from '../../support/peer-keys';
+import { identityOf, keyed, sealedChat, sealedStored, TEST_ACK_PROOF, testE2e } from '../../support/peer-keys';
 import { expect } from 'chai';
 import { ClientInbound } from '../../../src/application/client/client-inbound';
 import { ClientSession } from '../../../src/application/client/client-session';
@@ -53,7 +53,7 @@ describe('application/client-inbound: a direct message acts only on its addresse
     deliver(inbound, { t: 'chat', id: 'm2', from: 'carol', to: 'BOB', sealed: sealedChat('carol', 'BOB', 'm2', 'hello bob') }, CAROL);
     await settle();
     expect(events).to.deep.equal([{ kind: 'direct-received', from: 'carol', text: 'hello bob' }]);
-    // The ACK carries bob's tag under the pair key (checked by carol's client).
-    expect(transport.sentOf('ack').map((s) => ({ re: (s.message as { re: string }).re, tagged: 'tag' in s.message }))).to.deep.equal([{ re: 'm2', tagged: true }]);
+    // The ACK echoes the proof sealed inside the message (checked by carol's client).
+    expect(transport.sentOf('ack').map((s) => s.message)).to.deep.equal([{ t: 'ack', re: 'm2', proof: TEST_ACK_PROOF }]);
   });
 });

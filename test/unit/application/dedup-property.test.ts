@@ -1,6 +1,6 @@
-import { identityOf, keyed, sealedChat, sealedStored, testE2e } from '../../support/peer-keys';
+import { identityOf, keyed, sealedChat, sealedChatWith, sealedStored, testE2e } from '../../support/peer-keys';
 import { InMemorySecretStore } from '../../../src/adapters/in-memory/in-memory-secret-store';
-import { chatContext, storedContext } from '../../../src/application/protocol/sealing';
+import { storedContext } from '../../../src/application/protocol/sealing';
 import { keysBeside } from '../../../src/composition/memory-stores-module';
 import { expect } from 'chai';
 import fc from 'fast-check';
@@ -322,7 +322,7 @@ describe('dedup (property): a client shows each message once and ACKs every copy
               for (let c = 0; c < m.live; c++) {
                 copies.push(
                   m.kind === 'direct'
-                    ? { message: { t: 'chat', id: m.id, from: 'y', to: 'x', sealed: testE2e.seal(yKeys, xKey, text, chatContext('y', 'x', m.id))! }, from: yAddr }
+                    ? { message: { t: 'chat', id: m.id, from: 'y', to: 'x', sealed: sealedChatWith(yKeys, xKey, m.id, text, 'y', 'x') }, from: yAddr }
                     : { message: { t: 'channel', id: m.id, token: xToken, from: 'y', text }, from: SERVER },
                 );
               }

@@ -6,7 +6,7 @@ import { err, ok, type Result } from '../../../domain/result';
 import { ClientSession } from '../../client/client-session';
 import { Crypto } from '../../ports/crypto';
 import { EndToEnd } from '../../ports/end-to-end';
-import { chatContext } from '../../protocol/sealing';
+import { chatContext, chatPlaintext } from '../../protocol/sealing';
 import type { SendRefusal } from '../../ports/transport';
 import { ReliableSender } from '../../reliable-sender';
 import { ChatSettings } from '../../settings';
@@ -58,10 +58,12 @@ export class SendDirectMessage {
     if (!row.online) return ok({ kind: 'fallback', to: row.name, id });
     this.stream ??= id;
     const seq = ++this.seq;
-    const sealed = this.e2e.seal(this.session.identity, row.key, command.text, chatContext(this.session.name, row.name, id, this.stream, seq));
+    // The ACK must echo this proof, which travels only inside the sealed text (see sealing.ts).
+    const proof = this.crypto.secretToken();
+    const sealed = this.e2e.seal(this.session.identity, row.key, chatPlaintext(proof, command.text), chatContext(this.session.name, row.name, id, this.stream, seq));
     if (sealed === undefined) return err({ code: 'no-key' });
-    // Only an ACK tagged under the pair key counts (ClientInbound checks it before the sender sees it).
-    this.session.awaitingAcks.set(id, { peerKey: row.key, to: row.name });
+    // Only an ACK echoing the proof counts (ClientInbound checks it before the sender sees it).
+    this.session.awaitingAcks.set(id, { proof });
     const outcome = await this.sender
       .exchange(
         { ip: row.ip, port: row.port },

@@ -7,6 +7,7 @@ import { LINK_OVERHEAD_BYTES, MAX_DATAGRAM_BYTES, MAX_FULL_NAMES, MAX_LINKED_FRA
 import { ADDRESS_TEXT_MAX_CHARS } from '../../../../src/domain/address';
 import { TABLE_FRAME_MAX_BYTES } from '../../../../src/application/protocol/table-row-wire';
 import { MESSAGE_MAX_BYTES } from '../../../../src/domain/message-text';
+import { ACK_PROOF_CHARS, chatPlaintext } from '../../../../src/application/protocol/sealing';
 
 const SEED = Number(process.env['CODEC_SEED'] ?? 20261130);
 const RUNS = 200;
@@ -20,9 +21,9 @@ const LONG_AT = Number.MAX_SAFE_INTEGER;
 /** A text as an end-to-end sealed payload (nonce ‖ ciphertext ‖ tag: 28 bytes more than its UTF-8), as the application holds it. */
 const sealedLike = (text: string): string => Buffer.concat([Buffer.alloc(12, 1), Buffer.from(text, 'utf8'), Buffer.alloc(16, 2)]).toString('base64url');
 
-/** Each path that carries a text, as its message with the longest legal other fields (a sealed text counts its 28 bytes in the overhead). */
+/** Each path that carries a text, as its message with the longest legal other fields (a sealed text counts its 28 bytes in the overhead, a chat's also its ACK proof). */
 const PATHS: Record<string, (text: string) => Message> = {
-  'direct chat': (text) => ({ t: 'chat', id: LONG_ID, from: LONG_NAME, to: LONG_NAME, sealed: sealedLike(text), stream: LONG_ID, seq: Number.MAX_SAFE_INTEGER }),
+  'direct chat': (text) => ({ t: 'chat', id: LONG_ID, from: LONG_NAME, to: LONG_NAME, sealed: sealedLike(chatPlaintext('P'.repeat(ACK_PROOF_CHARS), text)), stream: LONG_ID, seq: Number.MAX_SAFE_INTEGER }),
   save: (text) => ({ t: 'save', id: LONG_ID, token: LONG_TOKEN, from: LONG_NAME, to: LONG_NAME, sealed: sealedLike(text) }),
   'stored delivery': (text) => ({ t: 'stored', id: LONG_ID, token: LONG_TOKEN, items: [{ id: LONG_ID, from: LONG_NAME, kind: 'channel', at: LONG_AT, text }] }),
   'stored direct delivery': (text) => ({ t: 'stored', id: LONG_ID, token: LONG_TOKEN, items: [{ id: LONG_ID, from: LONG_NAME, kind: 'direct', at: LONG_AT, text: sealedLike(text) }] }),
@@ -34,7 +35,7 @@ const PATHS: Record<string, (text: string) => Message> = {
  * The frame sizes worked out in envelope-codec.ts, without the text (save: with its `to` of 32
  * bytes). If the layout changes, this table and that comment change together.
  */
-const DOCUMENTED_OVERHEAD: Record<string, number> = { 'direct chat': 169, save: 152, 'stored delivery': 141, 'stored direct delivery': 168, 'send-all': 93, 'channel push': 92 };
+const DOCUMENTED_OVERHEAD: Record<string, number> = { 'direct chat': 185, save: 152, 'stored delivery': 141, 'stored direct delivery': 168, 'send-all': 93, 'channel push': 92 };
 
 /** The paths between two clients travel as plain frames (their text sealed end to end); every other path goes through the secure link, which adds LINK_OVERHEAD_BYTES. */
 const limitOf = (path: string): number => (path === 'direct chat' ? MAX_DATAGRAM_BYTES : MAX_LINKED_FRAME_BYTES);
@@ -147,7 +148,7 @@ describe('adapters/wire/envelope-codec: every text within the limit fits one dat
       const data = encodeMessage({ t: 'welcome', re: 'r1', name: 'alice', token: 'tok', servers: ['127.0.0.1:5000'] });
       const head = data.subarray(FRAME_PREFIX_BYTES, FRAME_PREFIX_BYTES + data.readUInt16BE(1)).toString();
       expect(JSON.parse(head)).to.deep.equal(['welcome', 'r1', 'alice', 'tok', ['127.0.0.1:5000']]);
-      expect(PROTOCOL_VERSION).to.equal(7);
+      expect(PROTOCOL_VERSION).to.equal(8);
     });
 
     it('the longest welcome is 537 bytes, below REGISTER_MIN_BYTES (never larger than the registration); the longest push is 502', () => {

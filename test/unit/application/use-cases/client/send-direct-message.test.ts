@@ -1,5 +1,5 @@
 import { identityOf, testE2e } from '../../../../support/peer-keys';
-import { chatContext } from '../../../../../src/application/protocol/sealing';
+import { chatContext, splitChatPlaintext } from '../../../../../src/application/protocol/sealing';
 import type { MessageOf } from '../../../../../src/application/protocol/envelope';
 import { expect } from 'chai';
 import { EmptyMessageError, MessageTooLongError } from '../../../../../src/domain/domain-error';
@@ -26,7 +26,9 @@ describe('use case (client): SendDirectMessage', () => {
     const chat = sent[0]!.message as MessageOf<'chat'>;
     expect(chat).to.include({ from: 'alice', to: 'Bob' }).and.not.have.property('text');
     // Sealed for Bob: he opens it with alice's key; the text is not in the datagram.
-    expect(testE2e.open(identityOf('Bob'), identityOf('alice').publicKey, chat.sealed, chatContext('alice', 'Bob', chat.id, chat.stream, chat.seq))).to.equal('hi 👋 Bob');
+    const opened = splitChatPlaintext(testE2e.open(identityOf('Bob'), identityOf('alice').publicKey, chat.sealed, chatContext('alice', 'Bob', chat.id, chat.stream, chat.seq))!);
+    expect(opened?.text).to.equal('hi 👋 Bob');
+    expect(opened?.proof).to.match(/^[A-Za-z0-9_-]{16}$/);
   });
 
   it('falls back after one 500 ms wait, with the id it sent (so a stored copy is the same message)', async () => {
