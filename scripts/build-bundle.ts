@@ -21,6 +21,8 @@ async function main(): Promise<void> {
     outdir: 'dist/bundle',
     bundle: true,
     platform: 'node',
+    // A native addon: it loads its prebuilt binary from its own folder in node_modules.
+    external: ['sodium-native'],
     format: 'cjs',
     target: 'node20',
     // Minified, the source V8 keeps in memory and compiles is less than half: a client holds

@@ -24,7 +24,7 @@ export async function benchFanOut(setup: BenchSetup, options: { clients: number;
       const batch: BenchClient[] = [];
       for (let j = i; j < Math.min(options.clients, i + wave); j++) batch.push(startBenchClient(setup, `c${String(j).padStart(4, '0')}`, server.address));
       const ok = await Promise.all(batch.map((c) => c.started));
-      if (!ok.every(Boolean)) throw new Error(`a client failed to register: ${JSON.stringify(batch.filter((_, k) => !ok[k]).map((c) => [c.name, c.view.lastError]).slice(0, 3))} after ${i} clients`);
+      if (!ok.every(Boolean)) throw new Error(`a client failed to register: ${JSON.stringify(batch.filter((_, k) => !ok[k]).map((c) => [c.name, c.view.lastError, [...c.view.counts]]).slice(0, 3))} after ${i} clients`);
       clients.push(...batch);
     }
     await waitUntil(() => clients.every((c) => c.client.tableRows().length === options.clients), 120_000, 'every table to list every client', 250);

@@ -1,13 +1,14 @@
-import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import type { EndToEnd } from '../../application/ports/end-to-end';
 import type { IdentityKeys } from '../../application/ports/key-store';
+import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, fastestChaCha20Poly1305 } from './chacha20-poly1305';
 
 /** Bytes of an X25519 public key, and of the DER header that makes it an SPKI structure. */
 export const X25519_KEY_BYTES = 32;
 export const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
+const NONCE_BYTES = AEAD_NONCE_BYTES;
+const TAG_BYTES = AEAD_TAG_BYTES;
 /** nonce ‖ ciphertext ‖ Poly1305 tag: what sealing adds to a text. */
 export const SEAL_OVERHEAD_BYTES = NONCE_BYTES + TAG_BYTES;
 /** Nonces drawn from one call to the CSPRNG: one call costs about as much as sealing a short text. */
@@ -24,9 +25,9 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  * byte order, 32 bytes keying ChaCha20-Poly1305), computed once per peer; each payload is a
  * random 12-byte nonce ‖ ciphertext ‖ tag.
  *
- * A sealed short text costs about as much as node:crypto's cipher object itself, so nothing
- * else on the path allocates more than it must: nonces come from a pool, the pair key is
- * found by one map lookup per own key, the output is written in place.
+ * Sealing is on every direct message's path, so nothing on it costs more than it must: the
+ * AEAD is libsodium's where it loads (chacha20-poly1305.ts), nonces come from a pool, the pair
+ * key is found by one map lookup per own key, the output is written in place.
  *
  * Keys are made with their encodings asked of generateKeyPairSync itself and peers' keys are
  * imported as JWK: exporting a freshly generated X25519 key can deadlock on Node 20.
@@ -57,11 +58,7 @@ export class NodeEndToEnd implements EndToEnd {
     const plain = Buffer.from(text, 'utf8');
     const out = Buffer.allocUnsafe(NONCE_BYTES + plain.length + TAG_BYTES);
     const nonce = this.nextNonce(out);
-    const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
-    cipher.setAAD(Buffer.from(context, 'utf8'), { plaintextLength: plain.length });
-    cipher.update(plain).copy(out, NONCE_BYTES);
-    cipher.final();
-    cipher.getAuthTag().copy(out, NONCE_BYTES + plain.length);
+    fastestChaCha20Poly1305().sealInto(out, NONCE_BYTES, key, nonce, Buffer.from(context, 'utf8'), plain);
     return out.toString('base64url');
   }
 
@@ -69,13 +66,9 @@ export class NodeEndToEnd implements EndToEnd {
     const data = Buffer.from(sealed, 'base64url');
     const key = this.pairOrUndefined(me, peerKey);
     if (data.length < SEAL_OVERHEAD_BYTES || !key) return undefined;
-    const body = data.subarray(NONCE_BYTES, data.length - TAG_BYTES);
+    const plain = fastestChaCha20Poly1305().open(key, data.subarray(0, NONCE_BYTES), Buffer.from(context, 'utf8'), data.subarray(NONCE_BYTES));
+    if (plain === undefined) return undefined;
     try {
-      const decipher = createDecipheriv('chacha20-poly1305', key, data.subarray(0, NONCE_BYTES), { authTagLength: TAG_BYTES });
-      decipher.setAAD(Buffer.from(context, 'utf8'), { plaintextLength: body.length });
-      decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-      const plain = decipher.update(body);
-      decipher.final();
       return UTF8.decode(plain);
     } catch {
       return undefined;
