@@ -218,4 +218,32 @@ describe('scenario: keys, not addresses (direct and stored messages end to end)'
     const warnings = again.lines.filter((l) => l.startsWith('>>> [Warning: the key of y changed;'));
     expect(warnings, again.lines.join('\n')).to.have.length(1);
   });
+
+  it('while names keep arriving, pins are written at most once a second, and the last write holds every name', async () => {
+    s = new Scenario({ seed: 36 });
+    await s.startServer();
+    const writes: Array<{ atMs: number; names: number }> = [];
+    class RecordingKeys extends InMemoryKeyStore {
+      override async savePeerPins(nameKey: string, pins: ReadonlyMap<string, string>): Promise<void> {
+        writes.push({ atMs: Date.now(), names: pins.size });
+        await super.savePeerPins(nameKey, pins);
+      }
+    }
+    const keys = new RecordingKeys();
+    const x = await s.startClient('x', { keys });
+    const others = 40;
+    // A new name every ~200 ms: 40 table updates that each bring a new pin (written on each
+    // update, as before the spacing, they made 40 writes 200 ms apart).
+    for (let i = 0; i < others; i++) {
+      await s.startClient(`p${i}`);
+      await s.run(100);
+    }
+    await s.run(3000);
+    expect(x.client.tableRows().length).to.equal(others + 1);
+    const gaps = writes.slice(1).map((w, i) => w.atMs - writes[i]!.atMs);
+    expect(writes.length, JSON.stringify(writes)).to.be.within(2, others / 4);
+    expect(Math.min(...gaps), JSON.stringify(writes)).to.be.at.least(1000);
+    expect(writes.at(-1)!.names).to.equal(others);
+    expect((await keys.peerPins('x')).size).to.equal(others);
+  });
 });

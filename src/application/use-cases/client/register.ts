@@ -1,6 +1,7 @@
 import { inject, injectable } from 'inversify';
 import { err, ok, type Result } from '../../../domain/result';
 import { ClientSession } from '../../client/client-session';
+import { Clock } from '../../ports/clock';
 import { Crypto } from '../../ports/crypto';
 import { EndToEnd } from '../../ports/end-to-end';
 import { KeyStore } from '../../ports/key-store';
@@ -9,6 +10,9 @@ import { REGISTER_MIN_BYTES, type RefusalReason } from '../../protocol/envelope'
 import type { SendRefusal } from '../../ports/transport';
 import { ReliableSender } from '../../reliable-sender';
 import { ChatSettings } from '../../settings';
+
+/** Pins are written at most once in this time (see loadPins). */
+export const PIN_WRITE_SPACING_MS = 1000;
 
 export type RegisterError = { code: 'refused'; reason: RefusalReason } | { code: 'no-response' } | { code: 'not-sent'; refusal: SendRefusal };
 
@@ -29,6 +33,7 @@ export class Register {
     @inject(ChatSettings) private readonly settings: ChatSettings,
     @inject(KeyStore) private readonly keys: KeyStore,
     @inject(EndToEnd) private readonly e2e: EndToEnd,
+    @inject(Clock) private readonly clock: Clock,
   ) {}
 
   async execute(): Promise<Result<void, RegisterError>> {
@@ -60,32 +65,40 @@ export class Register {
 
   /**
    * The keys an earlier process of this user met other names by, so a key changed since then is
-   * told too; and how later pins are kept: one write at a time, the latest set written last.
+   * told too; and how later pins are kept: one write at a time, the latest set written last,
+   * and writes at least PIN_WRITE_SPACING_MS apart. During a registration storm every table
+   * update brings new names: written on each, pins cost one durable file write per update per
+   * client, which on a shared disk slowed everything else; spaced, a crash loses at most the
+   * pins of the last second (a missed warning after a restart, never a message).
    */
   private async loadPins(): Promise<void> {
     const { session } = this;
     for (const [name, key] of await this.keys.peerPins(session.key)) if (!session.pinnedKeys.has(name)) session.pinnedKeys.set(name, key);
-    let saving = false;
-    let again = false;
-    const save = (): void => {
-      if (saving) {
-        again = true;
-        return;
-      }
-      saving = true;
+    // At most one write at a time and one waiting; a set is read as its write starts.
+    let writing = false;
+    let waiting = false;
+    let lastStartMs = Number.NEGATIVE_INFINITY;
+    const write = (): void => {
+      waiting = false;
+      writing = true;
+      lastStartMs = this.clock.monotonicMs();
       // A pin not kept costs at most a missed warning after a restart, never a message.
       this.keys
         .savePeerPins(session.key, new Map(session.pinnedKeys))
         .catch(() => undefined)
         .finally(() => {
-          saving = false;
-          if (again) {
-            again = false;
-            save();
-          }
+          writing = false;
+          if (waiting) schedule();
         })
         .catch(() => undefined);
     };
-    session.savePins = save;
+    const schedule = (): void => {
+      this.clock.setTimer(Math.max(0, lastStartMs + PIN_WRITE_SPACING_MS - this.clock.monotonicMs()), write);
+    };
+    session.savePins = () => {
+      if (waiting) return;
+      waiting = true;
+      if (!writing) schedule();
+    };
   }
 }
