@@ -9,6 +9,7 @@ import { clientLinkPolicy, serverLinkPolicy, type RefusedServerKey } from '../ad
 import { SecureLink } from '../adapters/wire/link/secure-link';
 import type { ServerPins } from '../adapters/wire/link/server-pins';
 import { staticKeyPairFromPem, type StaticKeyPair } from '../adapters/wire/noise/noise-xx';
+import { fastestChaCha20Poly1305, loadedChaCha20Poly1305 } from '../adapters/wire/chacha20-poly1305';
 
 /** The node's secure link, for the transport modules (absent: the transport sends plain frames). */
 export const Link: ServiceIdentifier<DatagramLink> = Symbol('DatagramLink');
@@ -22,7 +23,7 @@ export function serverLinkModule(serverKey: StaticKeyPair): ContainerModule {
         // Resolved at its first use (the state is made after the transport that holds the link), then kept.
         let resolved: ServerState | undefined;
         const state = (): ServerState => (resolved ??= ctx.get(ServerState));
-        return new SecureLink({ logger, identity: () => serverKey, policy: serverLinkPolicy((peer) => state().keysAt(peer)) });
+        return new SecureLink({ logger, identity: () => serverKey, policy: serverLinkPolicy((peer) => state().keysAt(peer)), aead: fastestChaCha20Poly1305 });
       })
       .inSingletonScope();
   });
@@ -57,7 +58,7 @@ export function clientLinkModule(pins: ServerPins, options: { acceptNewServerKey
           logger,
           ...(options.onRefused ? { onRefused: options.onRefused } : {}),
         });
-        return new SecureLink({ logger, identity, policy });
+        return new SecureLink({ logger, identity, policy, aead: loadedChaCha20Poly1305 });
       })
       .inSingletonScope();
   });

@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import type { EndToEnd } from '../../application/ports/end-to-end';
 import type { IdentityKeys } from '../../application/ports/key-store';
-import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, fastestChaCha20Poly1305 } from './chacha20-poly1305';
+import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, fastestChaCha20Poly1305 } from '../wire/chacha20-poly1305';
 
 /** Bytes of an X25519 public key, and of the DER header that makes it an SPKI structure. */
 export const X25519_KEY_BYTES = 32;

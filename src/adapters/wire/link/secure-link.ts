@@ -3,6 +3,7 @@ import { addressKey, formatAddress, sameAddress, type Address } from '../../../d
 import type { Logger } from '../../../application/ports/logger';
 import { isReply, type Message } from '../../../application/protocol/envelope';
 import { TransportCipher } from '../noise/noise-cipher';
+import { nodeChaCha20Poly1305, type ChaCha20Poly1305 } from '../chacha20-poly1305';
 import { XXInitiator, XXResponder, type StaticKeyPair } from '../noise/noise-xx';
 import { ReplayWindow } from '../noise/replay-window';
 import { SourceRateLimiter, type RateLimitPolicy } from '../rate-limiter';
@@ -46,6 +47,12 @@ export interface SecureLinkOptions {
   readonly now?: () => number;
   /** Limits on first handshake messages answered (defaults: HANDSHAKE_LIMITS). */
   readonly handshakeLimits?: HandshakeLimits;
+  /**
+   * The ChaCha20-Poly1305 a new session seals with (node:crypto's when left out). A server
+   * takes libsodium's, loaded at its first session; a client takes it only once something
+   * else loaded it, so its start and memory do not pay for the addon.
+   */
+  readonly aead?: () => ChaCha20Poly1305;
 }
 
 /**
@@ -136,9 +143,11 @@ export class SecureLink implements DatagramLink {
   private readonly now: () => number;
   private readonly hellosPerSource: SourceRateLimiter;
   private readonly hellosOverall: TokenBucket;
+  private readonly aead: () => ChaCha20Poly1305;
 
   constructor(private readonly options: SecureLinkOptions) {
     this.now = options.now ?? (() => Date.now());
+    this.aead = options.aead ?? (() => nodeChaCha20Poly1305);
     const limits = options.handshakeLimits ?? HANDSHAKE_LIMITS;
     this.hellosPerSource = new SourceRateLimiter(limits.perSource);
     this.hellosOverall = new TokenBucket(limits.overall, this.now());
@@ -320,8 +329,8 @@ export class SecureLink implements DatagramLink {
       remote,
       address,
       peerKey,
-      sender: new TransportCipher(send),
-      receiver: new TransportCipher(receive),
+      sender: new TransportCipher(send, undefined, this.aead()),
+      receiver: new TransportCipher(receive, undefined, this.aead()),
       window: new ReplayWindow(),
       counter: 0n,
       waitingSinceMs: undefined,

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+import { nodeChaCha20Poly1305, type ChaCha20Poly1305 } from '../chacha20-poly1305';
 
 /** Bytes of a ChaChaPoly key, of its Poly1305 tag, and of the 4-byte nonce prefix. */
 export const NOISE_KEY_BYTES = 32;
@@ -25,23 +25,30 @@ const ZERO_PREFIX = Buffer.alloc(NONCE_PREFIX_BYTES);
  * instances sealed.
  */
 export class TransportCipher {
-  private readonly key: KeyObject;
+  private readonly key: Buffer;
   private readonly prefix: Buffer;
 
-  /** Throws RangeError for a key that is not 32 bytes or a prefix that is not 4 bytes. */
-  constructor(key: Buffer, noncePrefix: Buffer = ZERO_PREFIX) {
+  /**
+   * Throws RangeError for a key that is not 32 bytes or a prefix that is not 4 bytes. `aead` is
+   * the implementation of ChaCha20-Poly1305 to use (the same bytes from any of them).
+   */
+  constructor(
+    key: Buffer,
+    noncePrefix: Buffer = ZERO_PREFIX,
+    private readonly aead: ChaCha20Poly1305 = nodeChaCha20Poly1305,
+  ) {
     if (key.length !== NOISE_KEY_BYTES) throw new RangeError(`a ChaChaPoly key is ${NOISE_KEY_BYTES} bytes`);
     if (noncePrefix.length !== NONCE_PREFIX_BYTES) throw new RangeError(`a nonce prefix is ${NONCE_PREFIX_BYTES} bytes`);
-    this.key = createSecretKey(Buffer.from(key));
+    this.key = Buffer.from(key);
     this.prefix = Buffer.from(noncePrefix);
   }
 
   /** Ciphertext ‖ 16-byte tag of `plaintext` under `nonce` (0 … MAX_NONCE, else RangeError) with this cipher's prefix. */
   seal(nonce: bigint, ad: Buffer, plaintext: Buffer): Buffer {
     if (nonce < 0n || nonce > MAX_NONCE) throw new RangeError('nonce out of range');
-    const cipher = createCipheriv('chacha20-poly1305', this.key, nonceBytes(this.prefix, nonce), { authTagLength: NOISE_TAG_BYTES });
-    cipher.setAAD(ad, { plaintextLength: plaintext.length });
-    return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+    const out = Buffer.allocUnsafe(plaintext.length + NOISE_TAG_BYTES);
+    this.aead.sealInto(out, 0, this.key, nonceBytes(this.prefix, nonce), ad, plaintext);
+    return out;
   }
 
   /**
@@ -51,15 +58,7 @@ export class TransportCipher {
    */
   open(nonce: bigint, ad: Buffer, ciphertextAndTag: Buffer, prefix: Buffer = this.prefix): Buffer | undefined {
     if (nonce < 0n || nonce > MAX_NONCE || prefix.length !== NONCE_PREFIX_BYTES || ciphertextAndTag.length < NOISE_TAG_BYTES) return undefined;
-    const body = ciphertextAndTag.subarray(0, ciphertextAndTag.length - NOISE_TAG_BYTES);
-    try {
-      const decipher = createDecipheriv('chacha20-poly1305', this.key, nonceBytes(prefix, nonce), { authTagLength: NOISE_TAG_BYTES });
-      decipher.setAAD(ad, { plaintextLength: body.length });
-      decipher.setAuthTag(ciphertextAndTag.subarray(body.length));
-      return Buffer.concat([decipher.update(body), decipher.final()]);
-    } catch {
-      return undefined;
-    }
+    return this.aead.open(this.key, nonceBytes(prefix, nonce), ad, ciphertextAndTag);
   }
 }
 

@@ -89,3 +89,8 @@ export function fastestChaCha20Poly1305(): ChaCha20Poly1305 {
   fastest ??= loadSodiumChaCha20Poly1305() ?? nodeChaCha20Poly1305;
   return fastest;
 }
+
+/** libsodium's if something already loaded it (fastestChaCha20Poly1305), else node:crypto's: never loads the addon. */
+export function loadedChaCha20Poly1305(): ChaCha20Poly1305 {
+  return fastest ?? nodeChaCha20Poly1305;
+}

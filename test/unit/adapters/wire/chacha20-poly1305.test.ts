@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AEAD_TAG_BYTES, fastestChaCha20Poly1305, loadSodiumChaCha20Poly1305, nodeChaCha20Poly1305, type ChaCha20Poly1305 } from '../../../../src/adapters/system/chacha20-poly1305';
+import { AEAD_TAG_BYTES, fastestChaCha20Poly1305, loadSodiumChaCha20Poly1305, nodeChaCha20Poly1305, type ChaCha20Poly1305 } from '../../../../src/adapters/wire/chacha20-poly1305';
 
 /** RFC 8439 §2.8.2: the AEAD test vector. */
 const RFC8439 = {
@@ -15,7 +15,7 @@ const RFC8439 = {
 const hex = (h: string): Buffer => Buffer.from(h, 'hex');
 const sodium = loadSodiumChaCha20Poly1305();
 
-describe('adapters/system/chacha20-poly1305: libsodium and node:crypto, one construction', () => {
+describe('adapters/wire/chacha20-poly1305: libsodium and node:crypto, one construction', () => {
   it('libsodium loads here (the prebuilt addon of the lockfile\'s sodium-native), and is the one chosen', () => {
     expect(sodium?.name).to.equal('libsodium');
     expect(fastestChaCha20Poly1305().name).to.equal('libsodium');
