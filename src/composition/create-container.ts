@@ -5,16 +5,6 @@ import { ClientInbound } from '../application/client/client-inbound';
 import { ClientSession } from '../application/client/client-session';
 import { Failover } from '../application/client/failover';
 import { ReliableSender } from '../application/reliable-sender';
-import { ChatServer } from '../application/server/chat-server';
-import { LivenessProbe } from '../application/server/liveness-probe';
-import { PendingRegistrations } from '../application/server/pending-registrations';
-import { RegistrySync } from '../application/server/registry-sync';
-import { ServerInbound } from '../application/server/server-inbound';
-import { ServerState } from '../application/server/server-state';
-import { TableBroadcaster } from '../application/server/table-broadcaster';
-import { TableJournal } from '../application/server/table-journal';
-import { BackgroundTasks } from '../application/server/background-tasks';
-import { ServersAnnouncer } from '../application/server/servers-announcer';
 import { ChatSettings, ClientIdentity } from '../application/settings';
 import { WireSize } from '../application/ports/wire-size';
 import { CodecWireSize } from '../adapters/wire/codec-wire-size';
@@ -24,24 +14,10 @@ import { LeaveOfflineMessage } from '../application/use-cases/client/leave-offli
 import { Register } from '../application/use-cases/client/register';
 import { SendChannelMessage } from '../application/use-cases/client/send-channel-message';
 import { SendDirectMessage } from '../application/use-cases/client/send-direct-message';
-import { AcceptDeregistration } from '../application/use-cases/server/accept-deregistration';
-import { AcceptRegistration } from '../application/use-cases/server/accept-registration';
-import { ConfirmRegistration as ServerConfirmRegistration } from '../application/use-cases/server/confirm-registration';
-import { DeliverOfflineMessages } from '../application/use-cases/server/deliver-offline-messages';
-import { MarkOffline } from '../application/use-cases/server/mark-offline';
-import { RelayChannelMessage } from '../application/use-cases/server/relay-channel-message';
-import { ServeTableRequest } from '../application/use-cases/server/serve-table-request';
-import { StoreOfflineMessage } from '../application/use-cases/server/store-offline-message';
 import type { NodeConfig } from './config';
 
 /** The node's config, for modules that need it (ports, paths). */
 export const NodeConfigToken = Symbol('NodeConfig');
-
-const SERVER_CLASSES = [
-  ServerState, PendingRegistrations, ServerInbound, ChatServer, TableBroadcaster, LivenessProbe, RegistrySync,
-  AcceptRegistration, ServerConfirmRegistration, AcceptDeregistration, StoreOfflineMessage,
-  DeliverOfflineMessages, RelayChannelMessage, ServeTableRequest, MarkOffline, TableJournal, BackgroundTasks, ServersAnnouncer,
-] as const;
 
 const CLIENT_CLASSES = [
   ClientSession, ClientInbound, ChatClient, Failover, Register, ConfirmRegistration, Deregister,
@@ -60,7 +36,8 @@ export function createContainer(config: NodeConfig, modules: readonly ContainerM
   container.bind(ReliableSender).toSelf().inSingletonScope();
   // Every transport encodes with the one wire codec, so its sizes are the transports' sizes.
   container.bind(WireSize).toConstantValue(new CodecWireSize());
-  const classes = config.role === 'server' ? SERVER_CLASSES : CLIENT_CLASSES;
+  // A server's classes are loaded only by a server: a client would pay their loading at start for nothing.
+  const classes = config.role === 'server' ? (require('./server-classes') as typeof import('./server-classes')).SERVER_CLASSES : CLIENT_CLASSES;
   for (const cls of classes) container.bind<object>(cls).toSelf().inSingletonScope();
   if (config.role === 'client') container.bind(ClientIdentity).toConstantValue({ name: config.name, server: config.server, servers: config.servers ?? [] });
   container.load(...modules);

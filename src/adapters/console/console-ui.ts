@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import * as readline from 'node:readline';
+import type * as readlineTypes from 'node:readline';
 import { paint, type LineStyle } from './colors';
 
 export type { LineStyle } from './colors';
@@ -38,7 +38,7 @@ export interface ConsoleUiOptions {
  * the SPEC §2 lines.
  */
 export class ConsoleUi {
-  private rl: readline.Interface | undefined;
+  private rl: readlineTypes.Interface | undefined;
   private closed = false;
   /** readline saw the end of input (it may still be held, with lines to hand over). */
   private inputEnded = false;
@@ -95,7 +95,7 @@ export class ConsoleUi {
     if (this.rl) return this.release();
     const { input, output, terminal } = this.options;
     const rl = terminal
-      ? readline.createInterface({
+      ? readline().createInterface({
           input,
           output,
           terminal: true,
@@ -106,7 +106,7 @@ export class ConsoleUi {
           completer: (line: string): [string[], string] => completeLine(line, this.options.completions()),
         })
       : // No output: in piped mode readline must never write anything of its own.
-        readline.createInterface({ input, terminal: false });
+        readline().createInterface({ input, terminal: false });
     this.rl = rl;
     // A terminal that went away (its window closed, a hang-up) fails reads and writes with EIO:
     // that is the end of input, a silent leave, never an uncaught error.
@@ -193,9 +193,9 @@ export class ConsoleUi {
     }
     // Erase the whole prompt block, which may wrap over several rows, from its first row.
     const { rows } = rl.getCursorPos();
-    readline.moveCursor(output, 0, -rows);
-    readline.cursorTo(output, 0);
-    readline.clearScreenDown(output);
+    readline().moveCursor(output, 0, -rows);
+    readline().cursorTo(output, 0);
+    readline().clearScreenDown(output);
     // prompt(true) starts by moving up the rows readline believes the cursor is below the
     // prompt's first row (its `prevRows`, which goes stale while text is pasted); the blank rows
     // written here give it exactly that room, so the redraw starts right below the printed line.
@@ -254,9 +254,9 @@ export class ConsoleUi {
     const rl = this.rl;
     if (!this.options.terminal || !rl) return;
     const { rows } = rl.getCursorPos();
-    readline.moveCursor(this.options.output, 0, -rows);
-    readline.cursorTo(this.options.output, 0);
-    readline.clearScreenDown(this.options.output);
+    readline().moveCursor(this.options.output, 0, -rows);
+    readline().cursorTo(this.options.output, 0);
+    readline().clearScreenDown(this.options.output);
   }
 }
 
@@ -265,7 +265,15 @@ export class ConsoleUi {
  * but has been a plain field since Node 0.x; if it ever disappears, a wrapped input just leaves
  * blank rows above the redrawn prompt, nothing worse.
  */
-function readlineRowsBelowPrompt(rl: readline.Interface): number {
+/**
+ * node:readline, loaded when the console first reads (after a client registered) or redraws,
+ * not at start: its loading would come before the welcome line for nothing.
+ */
+function readline(): typeof readlineTypes {
+  return require('node:readline') as typeof readlineTypes;
+}
+
+function readlineRowsBelowPrompt(rl: readlineTypes.Interface): number {
   const prevRows = (rl as unknown as { prevRows?: unknown }).prevRows;
   return typeof prevRows === 'number' && prevRows > 0 ? prevRows : 0;
 }

@@ -1,4 +1,14 @@
-import { crc32 } from 'node:zlib';
+import type * as zlib from 'node:zlib';
+
+/**
+ * node:zlib takes about a millisecond to load: it is loaded at the first checksum, so a client
+ * whose logs are empty (a new name) does not pay for it before its welcome line.
+ */
+let zlibCrc32: typeof zlib.crc32 | undefined;
+function crc32(data: string | Buffer): number {
+  zlibCrc32 ??= (require('node:zlib') as typeof zlib).crc32;
+  return zlibCrc32(data);
+}
 
 const NEWLINE = 0x0a;
 const CRC_HEX_LENGTH = 8;

@@ -161,23 +161,26 @@ export class NodeFileSystem implements FileSystem {
 }
 
 /**
- * mkdir -p `dir`, then fsync the parent of `dir` and of each of its ancestors, deepest first: a
- * directory's name lives in its parent, and files synced inside a directory whose own name is
- * not durable vanish with it on power loss. Existing directories are synced too, since a
- * predecessor killed between its mkdir and its fsync leaves names that only look durable.
- * Only the parents of directories created here must sync; the rest are best effort (a parent
- * we may not read, say).
+ * mkdir -p `dir`, then fsync the parent of `dir` and of each of its ancestors: a directory's
+ * name lives in its parent, and files synced inside a directory whose own name is not durable
+ * vanish with it on power loss. Existing directories are synced too, since a predecessor
+ * killed between its mkdir and its fsync leaves names that only look durable. Only the parents
+ * of directories created here must sync; the rest are best effort (a parent we may not read,
+ * say). The syncs run at once, not one after another: every directory exists once mkdir has
+ * returned, so their order does not matter, only that all have finished before this resolves
+ * (one after another they were a dozen thread-pool round trips on every client start).
  */
 export async function ensureDurableDir(fs: FileSystem, dir: string, mode?: number): Promise<void> {
   const target = path.resolve(dir);
   const first = await fs.mkdir(target, mode);
+  const syncs: Array<{ readonly done: Promise<void>; readonly required: boolean }> = [];
   let created = first !== undefined;
   for (let d = target; path.dirname(d) !== d; d = path.dirname(d)) {
-    try {
-      await fs.syncDir(path.dirname(d));
-    } catch (e) {
-      if (created) throw e;
-    }
+    syncs.push({ done: fs.syncDir(path.dirname(d)), required: created });
     if (first !== undefined && d === path.resolve(first)) created = false;
   }
+  const results = await Promise.allSettled(syncs.map((s) => s.done));
+  // The deepest required failure, as when they ran one after another.
+  const failed = results.findIndex((r, i) => r.status === 'rejected' && syncs[i]!.required);
+  if (failed >= 0) throw (results[failed] as PromiseRejectedResult).reason;
 }

@@ -48,6 +48,10 @@ export class InMemoryTransport implements Transport {
     return { sent: true, bytes: framed.bytes };
   }
 
+  prepare(to: Address): void {
+    if (this.address) this.link?.prepare(to);
+  }
+
   async close(): Promise<void> {
     if (this.address) this.network.detach(this.address);
     this.address = undefined;

@@ -68,6 +68,10 @@ export class UdpTransport implements Transport {
     return Promise.resolve(failure === undefined ? { sent: true, bytes: framed.data.length } : refused({ reason: 'failed', detail: failure }));
   }
 
+  prepare(to: Address): void {
+    if (this.socket) this.options.link?.prepare(to);
+  }
+
   /** Puts `data` on the wire; returns why not if Node refused it at once. */
   private sendBytes(to: Address, data: Buffer): string | undefined {
     const socket = this.socket;

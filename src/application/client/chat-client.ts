@@ -96,7 +96,13 @@ export class ChatClient {
     });
     await this.transport.start();
     // Before registering: the server hands over stored messages as soon as we are online.
-    await this.loadShown();
+    const shown = this.loadShown();
+    // The name's secret and keys meanwhile: their file operations and fsyncs overlap.
+    this.register.prepare();
+    // The link's handshake with the server needs our key only at its last message: begun now
+    // (after the stores' first reads are under way), its round trip overlaps loading our files.
+    this.transport.prepare?.(this.session.server);
+    await shown;
     return this.logIn(true);
   }
 

@@ -44,6 +44,12 @@ export interface Transport {
    * refusal saying why (a `void send(…)` can never become an unhandled rejection).
    */
   send(to: Address, message: Message): Promise<SendOutcome>;
+  /**
+   * A hint, after `start`, that datagrams to `to` follow soon: a transport whose path to a peer
+   * needs setting up first (a secure session's handshake) may begin it now, so that its round
+   * trip overlaps the node's own work. Sends nothing the application would see; optional.
+   */
+  prepare?(to: Address): void;
   /** Register the single receiver of inbound messages (set before `start`). */
   onReceive(handler: (inbound: Inbound) => void): void;
   /** Stop receiving and release the socket. */

@@ -26,6 +26,11 @@ export interface DatagramLink {
    * sealed, or undefined when the link holds it until a handshake with `to` completes.
    */
   outgoing(to: Address, message: Message, frame: Buffer): Buffer | undefined;
+  /**
+   * Traffic with `to` follows soon: a link that needs a handshake first may begin it now, so
+   * its round trip overlaps whatever the node does before it sends (see Transport.prepare).
+   */
+  prepare(to: Address): void;
   /** The plain frame in what arrived, or undefined when it was the link's own or is dropped. */
   incoming(data: Buffer, from: Address): Unwrapped | undefined;
 }

@@ -108,6 +108,8 @@ interface Initiation {
   readonly startedMs: number;
   lastSentMs: number;
   readonly held: Array<{ readonly frame: Buffer; readonly message: Message }>;
+  /** Message 2, read: the responder's session index and static key (not yet judged by the policy). */
+  answer?: { readonly remote: number; readonly peerKey: string };
 }
 
 interface HalfOpen {
@@ -174,12 +176,31 @@ export class SecureLink implements DatagramLink {
         session = undefined;
       }
     }
+    if (!session) {
+      // A handshake begun by prepare() and answered already: this frame finishes it.
+      const answered = this.initiations.get(key);
+      if (answered?.answer && now - answered.startedMs <= HANDSHAKE_EXPIRES_MS) {
+        session = this.finishInitiation(answered, now);
+        // Refused (as a refused handshake's held frames are): its sender's retransmission begins another.
+        if (!session) return undefined;
+      }
+    }
     if (session) {
       if (session.finish) this.raw(to, session.finish);
       return this.seal(session, frame);
     }
     this.initiate(to, key, message, frame, now);
     return undefined;
+  }
+
+  prepare(to: Address): void {
+    if (!this.options.policy.protects(to)) return;
+    const key = addressKey(to);
+    if (this.current.has(key) || this.initiations.has(key)) return;
+    const now = this.now();
+    const initiation = this.newInitiation(to, key, undefined, now);
+    initiation.lastSentMs = now;
+    this.raw(to, initiation.hello);
   }
 
   incoming(data: Buffer, from: Address): Unwrapped | undefined {
@@ -222,12 +243,7 @@ export class SecureLink implements DatagramLink {
         this.options.logger.warn('no key yet to begin a secure session; datagram not sent', { peer: formatAddress(to) });
         return;
       }
-      const handshake = new XXInitiator(identity, LINK_PROLOGUE);
-      const local = this.newIndex();
-      const message1 = handshake.writeMessage1(Buffer.alloc(LINK_HELLO_MIN_BYTES - 1 - INDEX_BYTES - 32));
-      initiation = { local, address: to, handshake, hello: hello(local, message1), startedMs: now, lastSentMs: Number.NEGATIVE_INFINITY, held: [] };
-      this.initiations.set(key, initiation);
-      this.initiationsByIndex.set(local, initiation);
+      initiation = this.newInitiation(to, key, identity, now);
     }
     initiation.held.push({ frame, message });
     if (initiation.held.length > HELD_FRAMES_MAX) initiation.held.shift();
@@ -235,6 +251,17 @@ export class SecureLink implements DatagramLink {
       initiation.lastSentMs = now;
       this.raw(to, initiation.hello);
     }
+  }
+
+  /** A handshake with `to` whose first message is ready to send; `identity` may come only when it finishes (see prepare). */
+  private newInitiation(to: Address, key: string, identity: StaticKeyPair | undefined, now: number): Initiation {
+    const handshake = new XXInitiator(identity, LINK_PROLOGUE);
+    const local = this.newIndex();
+    const message1 = handshake.writeMessage1(Buffer.alloc(LINK_HELLO_MIN_BYTES - 1 - INDEX_BYTES - 32));
+    const initiation: Initiation = { local, address: to, handshake, hello: hello(local, message1), startedMs: now, lastSentMs: Number.NEGATIVE_INFINITY, held: [] };
+    this.initiations.set(key, initiation);
+    this.initiationsByIndex.set(local, initiation);
+    return initiation;
   }
 
   private onHello(data: Buffer, from: Address, now: number): void {
@@ -263,23 +290,43 @@ export class SecureLink implements DatagramLink {
   private onReply(data: Buffer, from: Address, now: number): void {
     if (data.length !== 1 + 2 * INDEX_BYTES + XX_MESSAGE2_BYTES) return;
     const initiation = this.initiationsByIndex.get(data.readUInt32BE(1));
-    if (!initiation || !sameAddress(initiation.address, from)) return;
+    // Answered already (a duplicate of message 2 while a prepared handshake waits for its first frame).
+    if (!initiation || !sameAddress(initiation.address, from) || initiation.answer) return;
     const read = initiation.handshake.readMessage2(data.subarray(1 + 2 * INDEX_BYTES));
     if (!read) return;
-    const peerKey = read.remoteStatic.toString('base64url');
+    initiation.answer = { remote: data.readUInt32BE(1 + INDEX_BYTES), peerKey: read.remoteStatic.toString('base64url') };
+    // Prepared, nothing to send yet: the first frame finishes it (outgoing), with the key it then has.
+    if (initiation.held.length === 0) return;
+    const session = this.finishInitiation(initiation, now);
+    if (!session) return;
+    this.raw(from, session.finish!);
+    for (const { frame, message } of initiation.held) this.raw(from, this.seal(session, frame), message);
+  }
+
+  /**
+   * Message 3 of an answered handshake, and the session it makes (its `finish` to send), or
+   * undefined when the policy refuses the peer's key. The key is judged before message 3 is
+   * written: a refused peer never learns our static key.
+   */
+  private finishInitiation(initiation: Initiation, now: number): Session | undefined {
+    const { remote, peerKey } = initiation.answer!;
+    const from = initiation.address;
     this.dropInitiation(initiation);
     if (!this.options.policy.accepts(from, peerKey, true)) {
       // The policy tells whoever must know (a client's user); the log says it happened.
       this.options.logger.warn('refused a peer\'s static key', { peer: formatAddress(from) });
-      return;
+      return undefined;
     }
-    const remote = data.readUInt32BE(1 + INDEX_BYTES);
-    const finishing = finish(remote, initiation.handshake.writeMessage3(Buffer.alloc(0)));
+    const identity = this.options.identity();
+    if (!identity) {
+      this.options.logger.warn('no key yet to begin a secure session; datagram not sent', { peer: formatAddress(from) });
+      return undefined;
+    }
+    const finishing = finish(remote, initiation.handshake.writeMessage3(Buffer.alloc(0), identity));
     const keys = initiation.handshake.split();
     const session = this.establish(initiation.local, remote, from, peerKey, keys.send, keys.receive, now);
     session.finish = finishing;
-    this.raw(from, finishing);
-    for (const { frame, message } of initiation.held) this.raw(from, this.seal(session, frame), message);
+    return session;
   }
 
   private onFinish(data: Buffer, from: Address, now: number): void {

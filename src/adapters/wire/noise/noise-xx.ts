@@ -120,15 +120,20 @@ type ResponderStep = 'read1' | 'write2' | 'read3' | 'done';
  * undefined and leave the state as it was, so a forged datagram cannot end a handshake that the
  * genuine message would still complete. Calls out of order are programming errors and throw.
  * `e` fixes the ephemeral key, for test vectors only: reusing one breaks forward secrecy.
+ *
+ * The initiator's static key pair is used only by message 3 (`s` and `se`), so it may be left
+ * out here and given to writeMessage3: a handshake can begin, and message 2 be read and its
+ * sender's key judged, before the key that message 3 reveals is at hand.
  */
 export class XXInitiator {
   private ss: SymmetricState;
   private step: InitiatorStep = 'write1';
   private readonly e: StaticKeyPair;
-  private se: Buffer | undefined;
+  /** The responder's ephemeral key, read from message 2, for `se` in message 3. */
+  private re: Buffer | undefined;
 
   constructor(
-    private readonly s: StaticKeyPair,
+    private readonly s: StaticKeyPair | undefined,
     prologue: Buffer,
     e?: StaticKeyPair,
   ) {
@@ -162,22 +167,29 @@ export class XXInitiator {
     if (!es) return undefined;
     ss.mixKey(es);
     const payload = ss.decryptAndHash(message.subarray(DHLEN + SEALED_KEY_BYTES));
-    const se = dh(this.s.privateKey, re);
-    if (!payload || !se) return undefined;
+    if (!payload) return undefined;
     this.ss = ss;
-    this.se = se;
+    this.re = re;
     this.step = 'write3';
     return { payload, remoteStatic: rs };
   }
 
-  /** Message 3: enc(s) (48) ‖ enc(payload) (+16); the payload is the first one the responder can authenticate as the initiator's. */
-  writeMessage3(payload: Buffer): Buffer {
+  /**
+   * Message 3: enc(s) (48) ‖ enc(payload) (+16); the payload is the first one the responder can
+   * authenticate as the initiator's. `s` is the static key pair when the constructor had none.
+   */
+  writeMessage3(payload: Buffer, s: StaticKeyPair | undefined = this.s): Buffer {
     this.expect('write3');
+    if (!s) throw new Error('XX initiator: message 3 needs the static key pair');
     assertFits(MSG3_MIN_BYTES + payload.length);
-    const sealedKey = this.ss.encryptAndHash(this.s.publicKey);
-    this.ss.mixKey(this.se!);
+    // Cannot fail here: readMessage2 refused a low-order `re` (its `ee` is all zeros), and any
+    // clamped private key gives all zeros for exactly those points.
+    const se = dh(s.privateKey, this.re!);
+    if (!se) throw new Error('XX initiator: se failed');
+    const sealedKey = this.ss.encryptAndHash(s.publicKey);
+    this.ss.mixKey(se);
     const body = this.ss.encryptAndHash(payload);
-    this.se = undefined;
+    this.re = undefined;
     this.step = 'done';
     return Buffer.concat([sealedKey, body]);
   }

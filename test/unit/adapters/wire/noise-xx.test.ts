@@ -107,6 +107,20 @@ describe('adapters/system/noise/noise-xx: Noise_XX_25519_ChaChaPoly_SHA256', () 
     }
   });
 
+  it('an initiator without its static key until message 3: the handshake begins and message 2 is read without it; message 3 needs it', () => {
+    const s1 = generateStaticKeyPair();
+    const s2 = generateStaticKeyPair();
+    const initiator = new XXInitiator(undefined, Buffer.from('v1'));
+    const responder = new XXResponder(s2, Buffer.from('v1'));
+    responder.readMessage1(initiator.writeMessage1(EMPTY));
+    expect(initiator.readMessage2(responder.writeMessage2(EMPTY))!.remoteStatic.equals(s2.publicKey)).to.equal(true);
+    expect(() => initiator.writeMessage3(EMPTY)).to.throw(Error);
+    const read3 = responder.readMessage3(initiator.writeMessage3(Buffer.from('three'), s1))!;
+    expect(read3.payload.toString()).to.equal('three');
+    expect(read3.remoteStatic.equals(s1.publicKey)).to.equal(true);
+    expect(initiator.split().send.equals(responder.split().receive)).to.equal(true);
+  });
+
   it('round trip with random keys: payloads and static keys arrive, the keys are oriented, both sides share the handshake hash', () => {
     const s1 = generateStaticKeyPair();
     const s2 = generateStaticKeyPair();

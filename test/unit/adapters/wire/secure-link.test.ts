@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Address } from '../../../../src/domain/address';
 import { encodeMessage, decodeDatagram } from '../../../../src/adapters/wire/envelope-codec';
-import { LINK_HELLO, LINK_OVERHEAD_BYTES } from '../../../../src/adapters/wire/link/link-frames';
+import { LINK_FINISH, LINK_HELLO, LINK_OVERHEAD_BYTES } from '../../../../src/adapters/wire/link/link-frames';
 import { SecureLink, type LinkPolicy } from '../../../../src/adapters/wire/link/secure-link';
 import { generateStaticKeyPair, type StaticKeyPair } from '../../../../src/adapters/wire/noise/noise-xx';
 import type { Message } from '../../../../src/application/protocol/envelope';
@@ -64,6 +64,66 @@ describe('adapters/wire: SecureLink', () => {
     expect(delivered.client).to.deep.equal([ack]);
     expect(client.sessionCount).to.equal(1);
     expect(server.sessionCount).to.equal(1);
+  });
+
+  describe('a handshake begun by prepare() before there is anything to send', () => {
+    /** A client link whose key comes later and whose policy says what it was asked, wired back to back with a server. */
+    function prepared(accept: boolean): { client: SecureLink; server: SecureLink; delivered: Message[]; wire: Buffer[]; asked: string[]; giveKey: () => void } {
+      const delivered: Message[] = [];
+      const wire: Buffer[] = [];
+      const asked: string[] = [];
+      const later = generateStaticKeyPair();
+      let key: StaticKeyPair | undefined;
+      const client = new SecureLink({ logger: new RecordingLogger(), identity: () => key, policy: { ...OPEN, accepts: (_peer, staticKey) => (asked.push(staticKey), accept) } });
+      const server = new SecureLink({ logger: new RecordingLogger(), identity: ownKey(), policy: OPEN });
+      client.attach((_to, data) => {
+        wire.push(data);
+        const opened = server.incoming(data, A);
+        if (opened) delivered.push((decodeDatagram(opened.frame) as { message: Message }).message);
+      });
+      server.attach((_to, data) => {
+        wire.push(data);
+        client.incoming(data, S);
+      });
+      return { client, server, delivered, wire, asked, giveKey: () => (key = later) };
+    }
+    const confirm: Message = { t: 'confirm', id: 'c1', token: 'tok', have: 0 };
+
+    it('reads the answer without a key of its own; the first frame, once there is a key, finishes it after the policy accepted the server', () => {
+      const p = prepared(true);
+      p.client.prepare(S);
+      expect(p.wire.map((d) => d[0])).to.have.length(2);
+      expect(p.wire[0]![0]).to.equal(LINK_HELLO);
+      expect(p.asked, 'judged only when the first frame finishes it').to.deep.equal([]);
+      p.client.prepare(S);
+      expect(p.wire, 'a second prepare sends nothing').to.have.length(2);
+      p.giveKey();
+      send(p.client, S, confirm, (data) => {
+        p.wire.push(data);
+        const opened = p.server.incoming(data, A);
+        if (opened) p.delivered.push((decodeDatagram(opened.frame) as { message: Message }).message);
+      });
+      expect(p.asked).to.have.length(1);
+      expect(p.delivered).to.deep.equal([confirm]);
+      expect(p.wire.filter((d) => d[0] === LINK_HELLO), 'no second handshake').to.have.length(1);
+      expect(p.client.sessionCount).to.equal(1);
+      expect(p.server.sessionCount).to.equal(1);
+    });
+
+    it('never sends its key to a server whose key the policy refuses; the next frame begins another handshake', () => {
+      const p = prepared(false);
+      p.client.prepare(S);
+      p.giveKey();
+      expect(p.client.outgoing(S, confirm, encodeMessage(confirm))).to.equal(undefined);
+      expect(p.asked).to.have.length(1);
+      expect(p.wire.filter((d) => d[0] === LINK_FINISH), 'no message 3').to.have.length(0);
+      expect(p.server.sessionCount).to.equal(0);
+      expect(p.delivered).to.deep.equal([]);
+      p.client.outgoing(S, confirm, encodeMessage(confirm));
+      expect(p.wire.filter((d) => d[0] === LINK_HELLO)).to.have.length(2);
+      expect(p.wire.filter((d) => d[0] === LINK_FINISH)).to.have.length(0);
+      expect(p.asked).to.have.length(2);
+    });
   });
 
   it('answers first handshake messages within its limits: per source, and in all across sources', () => {

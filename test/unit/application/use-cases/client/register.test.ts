@@ -79,6 +79,36 @@ describe('use case (client): Register', () => {
     expect(rig.session.token).to.equal('');
   });
 
+  it('prepare loads the secret and the key pair ahead; the next registration sends them, and a later one reads the secret again', async () => {
+    rig.register.prepare();
+    rig.register.prepare();
+    await rig.clock.tickAsync(0);
+    const identity = rig.session.identity;
+    expect(identity, 'loaded before any registration').to.not.equal(undefined);
+    let reads = 0;
+    const secretFor = rig.secrets.secretFor.bind(rig.secrets);
+    rig.secrets.secretFor = (name, create) => {
+      reads += 1;
+      return secretFor(name, create);
+    };
+    rig.serverAnswers((m) => (m.t === 'register' ? { t: 'welcome', re: m.id, name: 'alice', token: `t-${m.id}` } : undefined));
+    expect(await rig.settle(rig.register.execute(), 10)).to.deep.equal({ ok: true, value: undefined });
+    expect(reads, 'the prepared secret').to.equal(0);
+    expect(rig.transport.sentOf('register')[0]!.message).to.include({ key: identity!.publicKey, secret: await secretFor('alice', () => 'unused') });
+    await rig.settle(rig.register.execute(), 10);
+    expect(reads).to.equal(1);
+  });
+
+  it('a store failing while prepared is reported by the registration, not before', async () => {
+    rig.secrets.secretFor = () => Promise.reject(new Error('disk gone'));
+    rig.register.prepare();
+    await rig.clock.tickAsync(0);
+    let error: unknown;
+    await rig.register.execute().catch((e: unknown) => (error = e));
+    expect((error as Error).message).to.equal('disk gone');
+    expect(rig.transport.sentOf('register')).to.have.length(0);
+  });
+
   it('treats a plain ACK as no welcome (no-response)', async () => {
     rig.serverAnswers((m) => (m.t === 'register' ? { t: 'ack', re: m.id } : undefined));
     expect(await rig.settle(rig.register.execute(), 10)).to.deep.equal({ ok: false, error: { code: 'no-response' } });

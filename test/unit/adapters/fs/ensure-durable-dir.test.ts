@@ -1,0 +1,50 @@
+import { expect } from 'chai';
+import path from 'node:path';
+import { ensureDurableDir, NodeFileSystem, type FileSystem } from '../../../../src/adapters/fs/file-system';
+
+/** A file system whose mkdir reports `created` and whose syncDir fails for the directories in `failing`, recording what it synced and when each sync ended. */
+function fakeFs(created: string | undefined, failing: readonly string[]): { fs: FileSystem; synced: string[]; ended: string[] } {
+  const synced: string[] = [];
+  const ended: string[] = [];
+  const base = new NodeFileSystem();
+  const fs: FileSystem = Object.assign(Object.create(base) as FileSystem, {
+    mkdir: async () => created,
+    syncDir: async (dir: string) => {
+      synced.push(dir);
+      // The deepest takes longest: a caller that did not wait for all of them would see it missing.
+      await new Promise((resolve) => setTimeout(resolve, 10 - synced.length));
+      ended.push(dir);
+      if (failing.includes(dir)) throw Object.assign(new Error(`EIO ${dir}`), { code: 'EIO' });
+    },
+  });
+  return { fs, synced, ended };
+}
+
+const TARGET = path.resolve('/a/b/c');
+
+describe('adapters/fs: ensureDurableDir', () => {
+  it('syncs the parent of the directory and of every ancestor, and resolves only once all have finished', async () => {
+    const { fs, synced, ended } = fakeFs(undefined, []);
+    await ensureDurableDir(fs, TARGET);
+    expect(synced).to.deep.equal([path.resolve('/a/b'), path.resolve('/a'), path.resolve('/')]);
+    expect(ended).to.have.members(synced);
+  });
+
+  it('fails when the parent of a directory it created cannot be synced; a parent of one that existed is best effort', async () => {
+    const created = fakeFs(path.resolve('/a/b'), [path.resolve('/a')]);
+    let error: unknown;
+    await ensureDurableDir(created.fs, TARGET).catch((e: unknown) => (error = e));
+    expect((error as Error).message).to.equal(`EIO ${path.resolve('/a')}`);
+    expect(created.ended, 'the others still ran to the end').to.have.length(3);
+    const existed = fakeFs(path.resolve('/a/b'), [path.resolve('/')]);
+    await ensureDurableDir(existed.fs, TARGET);
+    expect(existed.ended).to.have.length(3);
+  });
+
+  it('reports the deepest required failure when several fail', async () => {
+    const { fs } = fakeFs(path.resolve('/a'), [path.resolve('/a/b'), path.resolve('/')]);
+    let error: unknown;
+    await ensureDurableDir(fs, TARGET).catch((e: unknown) => (error = e));
+    expect((error as Error).message).to.equal(`EIO ${path.resolve('/a/b')}`);
+  });
+});
