@@ -240,7 +240,8 @@ function seed(server: BenchServer, ports: readonly number[]): number {
       pendingSinceMs: undefined,
     };
     state.add(key, record);
-    state.assignToken(key, record, randomBytes(24).toString('base64url'));
+    // 16 characters, as the server's own tokens (TOKEN_MAX_CHARS): a longer one fails decoding.
+    state.assignToken(key, record, randomBytes(12).toString('base64url'));
     state.table.upsert({ name, ip: LOCALHOST, port: ports[i]!, online: true });
   }
   const version = state.table.version;

@@ -201,7 +201,9 @@ function runPool(): void {
   const register = (stub: Stub): void => {
     stub.registerStartMs = epochMs();
     const secret = randomBytes(18).toString('base64url');
-    request(stub, { t: 'register', id: nextId(), name: stub.name, secret, pad: PAD }, (welcome) => {
+    // Any 32 bytes pass for the name's public key here: stubs never seal or open anything.
+    const key = randomBytes(32).toString('base64url');
+    request(stub, { t: 'register', id: nextId(), name: stub.name, secret, key, pad: PAD }, (welcome) => {
       if (welcome['t'] !== 'welcome') return;
       stub.token = welcome['token'] as string;
       request(stub, { t: 'confirm', id: nextId(), token: stub.token, have: stub.version }, () => {
