@@ -242,7 +242,8 @@ function seed(server: BenchServer, ports: readonly number[]): number {
     state.add(key, record);
     // 16 characters, as the server's own tokens (TOKEN_MAX_CHARS): a longer one fails decoding.
     state.assignToken(key, record, randomBytes(12).toString('base64url'));
-    state.table.upsert({ name, ip: LOCALHOST, port: ports[i]!, online: true });
+    // Every client has a key since protocol 6, and its row carries it (32 bytes a row).
+    state.table.upsert({ name, ip: LOCALHOST, port: ports[i]!, online: true, key: randomBytes(32).toString('base64url') });
   }
   const version = state.table.version;
   // Put straight into memory, not through the journal: publish them as they are.
