@@ -81,25 +81,50 @@ export const FRAME_PREFIX_BYTES = 3;
  * included), each counted exactly by rowWireBytes.
  */
 
+type FieldList = ReadonlyArray<readonly [string, FieldRule]>;
+
+/**
+ * A type's fields in wire order, listed once per type: the codec walks them for every datagram
+ * sent or received, and Object.entries would build the same lists again each time.
+ */
+const FIELD_LISTS = new Map<Message['t'], { readonly required: FieldList; readonly optional: FieldList }>();
+
+function fieldListsOf(type: Message['t']): { readonly required: FieldList; readonly optional: FieldList } {
+  let lists = FIELD_LISTS.get(type);
+  if (!lists) {
+    const schema = schemaOf(type);
+    lists = { required: Object.entries(schema.required), optional: Object.entries(schema.optional) };
+    FIELD_LISTS.set(type, lists);
+  }
+  return lists;
+}
+
+const STORED_ITEM_FIELDS: FieldList = Object.entries(STORED_ITEM_SCHEMA);
+
 /** Encodes `message` as one frame. Throws RangeError only for a header over 64 KiB (never a valid datagram). */
 export function encodeMessage(message: Message): Buffer {
-  const schema = schemaOf(message.t);
+  const lists = fieldListsOf(message.t);
   const fields = message as unknown as Record<string, unknown>;
   const header: unknown[] = [message.t];
   const bodies: Uint8Array[] = [];
-  const put = (rule: FieldRule, value: unknown): unknown => {
-    if (!isBodyRule(rule)) return rule === 'items' ? (value as Array<Record<string, unknown>>).map(encodeItem) : value;
-    const bytes = rule === 'rows' ? encodeRows(value as readonly TableRow[]) : rule === 'sealed' || rule === 'key' ? fromBase64url(rule, value) : toBytes(value);
-    bodies.push(bytes);
-    return bytes.length;
-  };
-  const encodeItem = (item: Record<string, unknown>): unknown[] => Object.entries(STORED_ITEM_SCHEMA).map(([field, rule]) => put(itemRule(field, rule, item.kind), item[field]));
-  for (const [field, rule] of Object.entries(schema.required)) header.push(put(rule, fields[field]));
-  for (const [field, rule] of Object.entries(schema.optional)) header.push(fields[field] === undefined ? null : put(rule, fields[field]));
+  for (const [field, rule] of lists.required) header.push(put(rule, fields[field], bodies));
+  for (const [field, rule] of lists.optional) header.push(fields[field] === undefined ? null : put(rule, fields[field], bodies));
   const head = Buffer.from(JSON.stringify(header), 'utf8');
   if (head.length > 0xffff) throw new RangeError(`header of ${head.length} bytes`);
   const prefix = Buffer.from([PROTOCOL_VERSION, head.length >> 8, head.length & 0xff]);
   return Buffer.concat([prefix, head, ...bodies]);
+}
+
+/** One field's header value; a body field's bytes go to `bodies` and its length to the header. */
+function put(rule: FieldRule, value: unknown, bodies: Uint8Array[]): unknown {
+  if (!isBodyRule(rule)) return rule === 'items' ? (value as Array<Record<string, unknown>>).map((item) => encodeItem(item, bodies)) : value;
+  const bytes = rule === 'rows' ? encodeRows(value as readonly TableRow[]) : rule === 'sealed' || rule === 'key' ? fromBase64url(rule, value) : toBytes(value);
+  bodies.push(bytes);
+  return bytes.length;
+}
+
+function encodeItem(item: Record<string, unknown>, bodies: Uint8Array[]): unknown[] {
+  return STORED_ITEM_FIELDS.map(([field, rule]) => put(itemRule(field, rule, item.kind), item[field], bodies));
 }
 
 /**
@@ -165,9 +190,7 @@ export function decodeDatagram(data: Buffer | Uint8Array): Decoded {
   if (!Array.isArray(header)) return { ok: false, reason: 'not-json' };
   const type = header[0];
   if (!isMessageType(type)) return { ok: false, reason: 'unknown-type' };
-  const schema = schemaOf(type);
-  const required = Object.entries(schema.required);
-  const optional = Object.entries(schema.optional);
+  const { required, optional } = fieldListsOf(type);
   if (header.length !== 1 + required.length + optional.length) return { ok: false, reason: 'bad-fields' };
   const body = new BodyReader(data.subarray(bodyStart));
   try {
@@ -208,7 +231,7 @@ function take(rule: FieldRule, value: unknown, body: BodyReader): unknown {
 
 function takeItems(value: unknown, body: BodyReader): unknown[] {
   if (!Array.isArray(value) || value.length < 1 || value.length > MAX_STORED_ITEMS) throw new Invalid('bad-fields');
-  const fields = Object.entries(STORED_ITEM_SCHEMA);
+  const fields = STORED_ITEM_FIELDS;
   return value.map((raw: unknown) => {
     if (!Array.isArray(raw) || raw.length !== fields.length) throw new Invalid('bad-fields');
     const item: Record<string, unknown> = {};

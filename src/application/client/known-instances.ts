@@ -55,7 +55,12 @@ export class KnownInstances {
   }
 
   knows(address: Address): boolean {
-    return this.all().some((known) => sameAddress(known, address));
+    // The link asks this for every datagram sent or received (is the peer a server?), so it
+    // walks the lists in place instead of building all()'s deduplicated copy each time.
+    if (sameAddress(this.currentAddress, address)) return true;
+    for (const known of this.given) if (sameAddress(known, address)) return true;
+    for (const known of this.announced) if (sameAddress(known, address)) return true;
+    return false;
   }
 
   /**
