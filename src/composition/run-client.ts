@@ -103,7 +103,8 @@ export async function runClient(
       'error',
     );
   };
-  const link = clientLinkModule(new FsServerPins(dir), { acceptNewServerKey: args.options.acceptServerKey === true, onRefused });
+  const pins = new FsServerPins(dir);
+  const link = clientLinkModule(pins, { acceptNewServerKey: args.options.acceptServerKey === true, onRefused });
   const container = createContainer(config, [udpModule(config), link, fsStoresModule(dir, config.settings.mailboxQuota), systemModule(), consoleModule(ui, logger)]);
   client = container.get(ChatClient);
   const chat = client;
@@ -114,6 +115,7 @@ export async function runClient(
       if (finishInFlight) await chat.drain();
       ui.close();
       await chat.stop();
+      await pins.settled();
       logger.info('client stopped', { code });
     };
     const end = (code: number, finishInFlight: boolean): void => {

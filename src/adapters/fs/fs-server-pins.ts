@@ -42,9 +42,19 @@ export class FsServerPins implements ServerPins {
   }
 
   /**
+   * Resolves once every pin made so far is on disk (a write under way, and the one after it).
+   * A client that ends waits for it: a key accepted with --accept-server-key and not yet
+   * written would be refused again at the next start.
+   */
+  async settled(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  /**
    * Written off the path of the handshake (an fsync there would delay the first registration):
    * one write at a time, the latest set last. A crash before it lands costs a pin made again at
-   * the next first contact, never a message.
+   * the next first contact (or, for a key accepted with --accept-server-key, the flag given
+   * again), never a message; a client that ends cleanly waits for it (settled).
    */
   private save(): void {
     if (this.writing) {
