@@ -533,12 +533,16 @@ export async function runCrashTest(options: CrashRunOptions): Promise<CrashRunRe
       for (let tries = 0; !(await c.join()); tries++) if (tries > 5) throw new Error(`${c.name} could not register`);
     }
     const loops = clients.map((c) => clientLoop(c));
-    let failpointTurn = random.int(FAILPOINTS.length);
+    // Which runs stop at which failpoint comes from a stream of its own: the shared one is also
+    // drawn from by the clients' loops, as often as timing has them, so the schedule would change
+    // from run to run of one seed (and a short run could miss a failpoint altogether).
+    const schedule = new SeededRandom(options.seed * 7 + 1);
+    let failpointTurn = schedule.int(FAILPOINTS.length);
 
     for (run = 1; run <= options.kills; run++) {
       let failpoint: FailpointName | undefined;
       if (run > 1) {
-        if (random.chance(failpointShare)) failpoint = FAILPOINTS[failpointTurn++ % FAILPOINTS.length];
+        if (schedule.chance(failpointShare)) failpoint = FAILPOINTS[failpointTurn++ % FAILPOINTS.length];
         if (failpoint) figures.failpoint_runs[failpoint] = (figures.failpoint_runs[failpoint] ?? 0) + 1;
         server = startServer(failpoint);
       }
