@@ -6,7 +6,7 @@ import { ClientIdentity } from '../application/settings';
 import type { Address } from '../domain/address';
 import type { DatagramLink } from '../adapters/wire/link/datagram-link';
 import { clientLinkPolicy, serverLinkPolicy, type RefusedServerKey } from '../adapters/wire/link/link-policies';
-import { SecureLink } from '../adapters/wire/link/secure-link';
+import { HANDSHAKE_LIMITS, SecureLink, type HandshakeLimits } from '../adapters/wire/link/secure-link';
 import type { ServerPins } from '../adapters/wire/link/server-pins';
 import { staticKeyPairFromPem, type StaticKeyPair } from '../adapters/wire/noise/noise-xx';
 import { fastestChaCha20Poly1305, loadedChaCha20Poly1305 } from '../adapters/wire/chacha20-poly1305';
@@ -28,6 +28,9 @@ export function serverLinkModule(serverKey: StaticKeyPair): ContainerModule {
       .inSingletonScope();
   });
 }
+
+/** First handshake messages a client answers: per source as a server does, 50/s in all. */
+const CLIENT_HANDSHAKE_LIMITS: HandshakeLimits = { ...HANDSHAKE_LIMITS, overall: { ratePerSecond: 50, burst: 50 } };
 
 /**
  * A client's link under its name's identity key (loaded at its first registration), with the
@@ -58,7 +61,9 @@ export function clientLinkModule(pins: ServerPins, options: { acceptNewServerKey
           logger,
           ...(options.onRefused ? { onRefused: options.onRefused } : {}),
         });
-        return new SecureLink({ logger, identity, policy, aead: loadedChaCha20Poly1305 });
+        // Any address may begin a handshake with a client (an instance it has not heard of yet),
+        // so a flood of them is held to what a client's few instances could need.
+        return new SecureLink({ logger, identity, policy, aead: loadedChaCha20Poly1305, handshakeLimits: CLIENT_HANDSHAKE_LIMITS });
       })
       .inSingletonScope();
   });

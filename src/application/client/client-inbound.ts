@@ -54,9 +54,10 @@ export class ClientInbound {
     @inject(EndToEnd) private readonly e2e: EndToEnd,
   ) {}
 
-  handle({ message, from }: Inbound): void {
+  handle(inbound: Inbound): void {
+    const { message, from } = inbound;
     if (isReply(message)) {
-      // The ACK of a direct message must be tagged by its recipient: anyone can send a bare one.
+      // The ACK of a direct message must echo its proof: anyone can send a bare one.
       if (message.t === 'ack' && !this.ackAuthentic(message)) {
         this.logger.debug('dropped a direct message ACK that does not authenticate', { re: message.re, from: `${from.ip}:${from.port}` });
         return;
@@ -72,7 +73,10 @@ export class ClientInbound {
     // token: an address alone can be forged, the token was only ever sent between us and the
     // server. Any instance may push (the system may fan out from another), and the ACK goes
     // back to the address the push came from.
-    const fromServer = this.session.instances.knows(from) && 'token' in message && message.token === this.session.token;
+    // An instance not announced yet is believed when it came through the secure link: the link
+    // took it only with the system's key (`peerKey`), which no address can forge.
+    const fromSystem = this.session.instances.knows(from) || inbound.peerKey !== undefined;
+    const fromServer = fromSystem && 'token' in message && message.token === this.session.token;
     switch (message.t) {
       case 'chat':
         return this.onChat(message, from);

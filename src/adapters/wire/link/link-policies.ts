@@ -26,8 +26,8 @@ export interface RefusedServerKey {
 
 /**
  * A client's link: its traffic with the instances of its server's system goes through it
- * (messages to other clients are sealed end to end instead), only those instances may begin a
- * handshake, and keys are pinned as SSH's known_hosts does, per address, at first contact. An
+ * (messages to other clients are sealed end to end instead), and keys are pinned as SSH's
+ * known_hosts does, per address, at first contact. An
  * address never contacted before must present the key pinned for the client's start server
  * when there is one: the instances of one system share one key, so a failover cannot be the
  * moment an impostor gets pinned. A key that differs from its pin is refused (`onRefused`),
@@ -44,7 +44,10 @@ export function clientLinkPolicy(options: {
   const { pins, logger } = options;
   return {
     protects: options.knows,
-    mayInitiate: options.knows,
+    // Any address may begin a handshake: an instance of the system the client has not heard of
+    // yet (started after its last `servers` push) pushes to it this way. accepts() holds such an
+    // address to the key of the client's start server, the system's, so no one else gets in.
+    mayInitiate: () => true,
     accepts: (peer, staticKey) => {
       const own = pins.pinned(peer);
       if (own === staticKey) return true;

@@ -160,11 +160,20 @@ export class SecureLink implements DatagramLink {
   }
 
   overheadFor(to: Address): number {
-    return this.options.policy.protects(to) ? LINK_OVERHEAD_BYTES : 0;
+    return this.protects(to) ? LINK_OVERHEAD_BYTES : 0;
+  }
+
+  /**
+   * Whether traffic with `peer` goes through the link: the policy's peers, and any peer a
+   * session was made with (its key was accepted by the policy: a client meets an instance of its
+   * system it has not heard of yet this way, and answers it through the session).
+   */
+  private protects(peer: Address): boolean {
+    return this.options.policy.protects(peer) || this.current.has(addressKey(peer));
   }
 
   outgoing(to: Address, message: Message, frame: Buffer): Buffer | undefined {
-    if (!this.options.policy.protects(to)) return frame;
+    if (!this.protects(to)) return frame;
     const now = this.now();
     const key = addressKey(to);
     let session = this.current.get(key);
@@ -206,7 +215,7 @@ export class SecureLink implements DatagramLink {
   incoming(data: Buffer, from: Address): Unwrapped | undefined {
     if (!isLinkDatagram(data)) {
       // A plain frame from a peer the link protects is a forgery or a peer without the link: dropped, unanswered.
-      return this.options.policy.protects(from) ? undefined : { frame: data };
+      return this.protects(from) ? undefined : { frame: data };
     }
     const now = this.now();
     switch (data[0]) {

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
-import type { Address } from '../../../../src/domain/address';
+import { sameAddress, type Address } from '../../../../src/domain/address';
 import { encodeMessage, decodeDatagram } from '../../../../src/adapters/wire/envelope-codec';
 import { LINK_FINISH, LINK_HELLO, LINK_OVERHEAD_BYTES } from '../../../../src/adapters/wire/link/link-frames';
 import { SecureLink, type LinkPolicy } from '../../../../src/adapters/wire/link/secure-link';
+import { clientLinkPolicy } from '../../../../src/adapters/wire/link/link-policies';
+import { InMemoryServerPins } from '../../../../src/adapters/wire/link/server-pins';
 import { generateStaticKeyPair, type StaticKeyPair } from '../../../../src/adapters/wire/noise/noise-xx';
 import type { Message } from '../../../../src/application/protocol/envelope';
 import { freshHello } from '../../../support/attacker';
@@ -124,6 +126,44 @@ describe('adapters/wire: SecureLink', () => {
       expect(p.wire.filter((d) => d[0] === LINK_FINISH)).to.have.length(0);
       expect(p.asked).to.have.length(2);
     });
+  });
+
+  it('a client takes a push from an instance it has not heard of when it shows the system\'s key, answers it sealed, and refuses another key there', () => {
+    const system = generateStaticKeyPair();
+    const impostorKey = generateStaticKeyPair();
+    const pins = new InMemoryServerPins();
+    pins.pin(S, system.publicKey.toString('base64url'));
+    const logger = new RecordingLogger();
+    // The client knows only its start server S.
+    const policy = clientLinkPolicy({ knows: (peer) => sameAddress(peer, S), startServer: () => S, pins, acceptNew: false, logger });
+    const client = new SecureLink({ logger, identity: ownKey(), policy });
+    const NEW: Address = { ip: '127.0.0.1', port: 5001 };
+    const FAKE: Address = { ip: '127.0.0.1', port: 5002 };
+    const instance = new SecureLink({ logger: new RecordingLogger(), identity: () => system, policy: OPEN });
+    const impostor = new SecureLink({ logger: new RecordingLogger(), identity: () => impostorKey, policy: OPEN });
+    const received: Array<{ from: Address; message: Message; peerKey: string | undefined }> = [];
+    const toClientFrom = (from: Address) => (_to: Address, data: Buffer): void => {
+      const opened = client.incoming(data, from);
+      if (opened) received.push({ from, message: (decodeDatagram(opened.frame) as { message: Message }).message, peerKey: opened.peerKey });
+    };
+    instance.attach(toClientFrom(NEW));
+    impostor.attach(toClientFrom(FAKE));
+    const answers: Buffer[] = [];
+    client.attach((to, data) => {
+      answers.push(data);
+      if (sameAddress(to, NEW)) instance.incoming(data, A);
+      if (sameAddress(to, FAKE)) impostor.incoming(data, A);
+    });
+    const push: Message = { t: 'channel', id: 'p1', token: 'tok', from: 'w2', text: 'hello' };
+    send(instance, A, push, (data) => toClientFrom(NEW)(A, data));
+    send(impostor, A, { ...push, id: 'p2' }, (data) => toClientFrom(FAKE)(A, data));
+    expect(received.map((r) => [r.from.port, (r.message as { id: string }).id])).to.deep.equal([[NEW.port, 'p1']]);
+    expect(received[0]!.peerKey).to.equal(system.publicKey.toString('base64url'));
+    // The ACK back to the new instance goes through the session, sealed.
+    const ack: Message = { t: 'ack', re: 'p1' };
+    const sealed = client.outgoing(NEW, ack, encodeMessage(ack));
+    expect(sealed!.length).to.equal(encodeMessage(ack).length + LINK_OVERHEAD_BYTES);
+    expect(pins.pinned(FAKE)).to.equal(undefined);
   });
 
   it('answers first handshake messages within its limits: per source, and in all across sources', () => {
