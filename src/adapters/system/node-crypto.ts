@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { RandomPool } from './random-pool';
 import type { Crypto } from '../../application/ports/crypto';
 
 /** Bytes of one message id (16 characters in base64url). */
@@ -8,8 +9,7 @@ const ID_POOL_BYTES = ID_BYTES * 128;
 
 /** Ids and secrets from the operating system's CSPRNG; owner proofs are SHA-256 digests. */
 export class NodeCrypto implements Crypto {
-  private pool = Buffer.alloc(0);
-  private used = 0;
+  private readonly pool = new RandomPool(ID_POOL_BYTES);
 
   messageId(): string {
     return this.draw();
@@ -24,19 +24,9 @@ export class NodeCrypto implements Crypto {
     return createHash('sha256').update(secret, 'utf8').digest('base64url');
   }
 
-  /**
-   * 12 fresh random bytes as 16 base64url characters. Drawn from a pool: each pool's bytes are
-   * used once, and bytes next to each other in the CSPRNG's output tell nothing about one
-   * another, so an id sent in clear reveals nothing of a token drawn beside it.
-   */
+  /** 12 fresh random bytes as 16 base64url characters. */
   private draw(): string {
-    if (this.used + ID_BYTES > this.pool.length) {
-      this.pool = randomBytes(ID_POOL_BYTES);
-      this.used = 0;
-    }
-    const drawn = this.pool.toString('base64url', this.used, this.used + ID_BYTES);
-    this.used += ID_BYTES;
-    return drawn;
+    return this.pool.take(ID_BYTES).toString('base64url');
   }
 
   matches(secret: string, proof: string): boolean {

@@ -1,6 +1,7 @@
-import { createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
 import type { EndToEnd } from '../../application/ports/end-to-end';
 import type { IdentityKeys } from '../../application/ports/key-store';
+import { RandomPool } from './random-pool';
 import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, fastestChaCha20Poly1305 } from '../wire/chacha20-poly1305';
 
 /** Bytes of an X25519 public key, and of the DER header that makes it an SPKI structure. */
@@ -37,8 +38,7 @@ export class NodeEndToEnd implements EndToEnd {
   /** Own public key → peer public key → pair key. */
   private readonly pairs = new Map<string, Map<string, Buffer>>();
   private pairCount = 0;
-  private nonces = Buffer.alloc(0);
-  private noncesUsed = 0;
+  private readonly nonces = new RandomPool(NONCE_POOL_BYTES);
 
   newIdentity(): IdentityKeys {
     const { publicKey, privateKey } = generateKeyPairSync('x25519', {
@@ -80,14 +80,9 @@ export class NodeEndToEnd implements EndToEnd {
     return hex.match(/.{4}/g)!.join(' ');
   }
 
-  /** The next random nonce, written at the head of `out` (each pool's bytes are used once, and every nonce is sent as soon as it is drawn). */
+  /** The next random nonce, written at the head of `out` (every nonce is sent as soon as it is drawn). */
   private nextNonce(out: Buffer): Buffer {
-    if (this.noncesUsed + NONCE_BYTES > this.nonces.length) {
-      this.nonces = randomBytes(NONCE_POOL_BYTES);
-      this.noncesUsed = 0;
-    }
-    this.nonces.copy(out, 0, this.noncesUsed, this.noncesUsed + NONCE_BYTES);
-    this.noncesUsed += NONCE_BYTES;
+    this.nonces.take(NONCE_BYTES).copy(out, 0);
     return out.subarray(0, NONCE_BYTES);
   }
 
