@@ -1,8 +1,9 @@
-import { createHash, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
 import type { EndToEnd } from '../../application/ports/end-to-end';
 import type { IdentityKeys } from '../../application/ports/key-store';
 import { RandomPool } from './random-pool';
 import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, fastestChaCha20Poly1305 } from '../wire/chacha20-poly1305';
+import { staticKeyPairFromPem } from '../wire/noise/noise-xx';
 
 /** Bytes of an X25519 public key, and of the DER header that makes it an SPKI structure. */
 export const X25519_KEY_BYTES = 32;
@@ -118,7 +119,8 @@ export class NodeEndToEnd implements EndToEnd {
   private privateKeyOf(me: IdentityKeys): KeyObject {
     let key = this.privateKeys.get(me.privateKey);
     if (!key) {
-      key = createPrivateKey(me.privateKey);
+      // The fast X25519 import (a tenth of OpenSSL's PEM decoder), on the first direct message.
+      key = staticKeyPairFromPem(me.privateKey).privateKey;
       this.privateKeys.set(me.privateKey, key);
     }
     return key;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
 import { MAX_NONCE, NOISE_TAG_BYTES, TransportCipher } from '../../../../src/adapters/wire/noise/noise-cipher';
-import { generateStaticKeyPair, NOISE_MAX_MESSAGE_BYTES, staticKeyPairFromPem, XXInitiator, XXResponder, type StaticKeyPair } from '../../../../src/adapters/wire/noise/noise-xx';
+import { generateStaticKeyPair, NOISE_MAX_MESSAGE_BYTES, staticKeyPairFromPem, x25519KeyPairFromRaw, XXInitiator, XXResponder, type StaticKeyPair } from '../../../../src/adapters/wire/noise/noise-xx';
 
 /** A key pair from a raw X25519 private key (PKCS#8 = fixed DER header ‖ the 32 bytes), loaded through its PEM. */
 function keyPair(privateHex: string): StaticKeyPair {
@@ -259,6 +259,22 @@ describe('adapters/system/noise/noise-xx: Noise_XX_25519_ChaChaPoly_SHA256', () 
     expect(alice.publicKey.toString('hex')).to.equal('8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a');
     const { privateKey } = generateKeyPairSync('ed25519', { publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
     expect(() => staticKeyPairFromPem(privateKey)).to.throw(TypeError);
+  });
+
+  it('raw keys (the fast JWK import) give RFC 7748 §6.1: both public keys and the shared secret, the same as the DER import', () => {
+    const alice = x25519KeyPairFromRaw(hex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a'));
+    const bob = x25519KeyPairFromRaw(hex('5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb'));
+    expect(alice.publicKey.toString('hex')).to.equal('8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a');
+    expect(bob.publicKey.toString('hex')).to.equal('de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f');
+    const bobPublic = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: bob.publicKey.toString('base64url') }, format: 'jwk' });
+    expect(diffieHellman({ privateKey: alice.privateKey, publicKey: bobPublic }).toString('hex')).to.equal('4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742');
+    // A PEM written by OpenSSL itself takes the same route and gives the same key.
+    const pem = createPrivateKey({ key: Buffer.concat([hex('302e020100300506032b656e04220420'), hex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a')]), format: 'der', type: 'pkcs8' }).export({ type: 'pkcs8', format: 'pem' }) as string;
+    expect(staticKeyPairFromPem(pem).publicKey.equals(alice.publicKey)).to.equal(true);
+    // Fresh pairs are distinct and each public key is its private key's.
+    const [one, two] = [generateStaticKeyPair(), generateStaticKeyPair()];
+    expect(one.publicKey.equals(two.publicKey)).to.equal(false);
+    expect(createPublicKey(one.privateKey).export({ format: 'jwk' }).x).to.equal(one.publicKey.toString('base64url'));
   });
 });
 
