@@ -50,11 +50,16 @@ interface Options {
 /** Run `fn` on a fresh setup of `variant` (a temp data dir for files), closed and removed afterwards. */
 async function onSetup<T>(variant: StoreVariant, fn: (setup: BenchSetup) => Promise<T>): Promise<T> {
   const setup = await BenchSetup.create(variant);
+  let result: T;
   try {
-    return await fn(setup);
-  } finally {
-    await setup.close();
+    result = await fn(setup);
+  } catch (error) {
+    // The section's own failure is the one to report, not a clean-up that failed after it.
+    await setup.close().catch(() => undefined);
+    throw error;
   }
+  await setup.close();
+  return result;
 }
 
 const sections = (options: Options): Section[] => [

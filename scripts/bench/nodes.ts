@@ -96,7 +96,9 @@ export class BenchSetup {
   /** Flush and close the loggers, then remove the data directory. Call after every node stopped. */
   async close(): Promise<void> {
     for (const logger of this.loggers.splice(0)) await logger.close();
-    if (this.baseDir) await fsp.rm(this.baseDir, { recursive: true, force: true });
+    // Retried: a node's last file operations may still be settling when the section ends.
+    if (this.baseDir && process.env['BENCH_KEEP_DATA']) process.stderr.write(`[bench] data and logs kept in ${this.baseDir}\n`);
+    else if (this.baseDir) await fsp.rm(this.baseDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 }
 

@@ -23,9 +23,14 @@ export async function benchFanOut(setup: BenchSetup, options: { clients: number;
     for (let i = 0; i < options.clients; i += wave) {
       const batch: BenchClient[] = [];
       for (let j = i; j < Math.min(options.clients, i + wave); j++) batch.push(startBenchClient(setup, `c${String(j).padStart(4, '0')}`, server.address));
+      // Listed before they are checked, so the clean-up below stops a wave that failed too.
+      clients.push(...batch);
       const ok = await Promise.all(batch.map((c) => c.started));
       if (!ok.every(Boolean)) throw new Error(`a client failed to register: ${JSON.stringify(batch.filter((_, k) => !ok[k]).map((c) => [c.name, c.view.lastError, [...c.view.counts]]).slice(0, 3))} after ${i} clients`);
-      clients.push(...batch);
+      // Every client, the server and its table pushes share this one thread: the next wave
+      // starts once this one's pushes are ACKed, or its registrations would wait behind them
+      // past the retry policy on a slow machine.
+      await server.sender.idle();
     }
     await waitUntil(() => clients.every((c) => c.client.tableRows().length === options.clients), 120_000, 'every table to list every client', 250);
     await server.sender.idle();
