@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { parentPort, Worker } from 'node:worker_threads';
 import path from 'node:path';
-import { TABLE_ACK_RUN, type Message } from '../../src/application/protocol/envelope';
+import type { Message } from '../../src/application/protocol/envelope';
 import { decodeDatagram, encodeMessage } from '../../src/adapters/wire/envelope-codec';
 
 /**
@@ -38,8 +38,7 @@ interface Stub {
   fulls: number;
   gaps: number;
   /** Whole tables being assembled: key → parts received. */
-  /** Multi-part updates being assembled: each part's id, the run held from part 0, the run last ACKed. */
-  assembling: Map<string, { ids: Map<number, string>; run: number; acked: number }>;
+  assembling: Map<string, Set<number>>;
   seen: Set<string>;
   /** Own requests awaiting an answer: id → retransmission timer. */
   pending: Map<string, { timer: ReturnType<typeof setTimeout>; onReply: (reply: Record<string, unknown>) => void }>;
@@ -109,35 +108,20 @@ function runPool(): void {
     transmit();
   };
 
-  const ack = (stub: Stub, id: string): void => {
-    stub.socket.send(encodeMessage({ t: 'ack', re: id }), server.port, server.ip);
-  };
-
   const onTable = (stub: Stub, m: { id: string; from: number; to: number; part: number; parts: number; full: boolean }): void => {
-    const repeated = stub.seen.has(m.id);
+    if (stub.seen.has(m.id)) return;
     stub.seen.add(m.id);
     if (stub.seen.size > 4096) stub.seen.clear();
-    // Protocol 9: an ACK stands for every part before it, so a part is ACKed only where it ends
-    // a run held from part 0 on: every TABLE_ACK_RUN parts, at the last, and when it comes again.
     let complete = m.parts === 1;
-    if (complete) ack(stub, m.id);
-    else {
+    if (!complete) {
       const key = `${m.full ? 'f' : 'd'}:${m.from}:${m.to}:${m.parts}`;
       let got = stub.assembling.get(key);
-      if (!got) {
-        if (repeated) return ack(stub, m.id);
-        stub.assembling.set(key, (got = { ids: new Map(), run: 0, acked: 0 }));
-      }
-      got.ids.set(m.part, m.id);
-      while (got.ids.has(got.run)) got.run += 1;
-      complete = got.ids.size === m.parts;
-      if (got.run > 0 && (repeated || complete || Math.floor(got.run / TABLE_ACK_RUN) > Math.floor(got.acked / TABLE_ACK_RUN))) {
-        ack(stub, got.ids.get(got.run - 1)!);
-        got.acked = got.run;
-      }
+      if (!got) stub.assembling.set(key, (got = new Set()));
+      got.add(m.part);
+      complete = got.size === m.parts;
       if (complete) stub.assembling.delete(key);
     }
-    if (repeated || !complete) return;
+    if (!complete) return;
     if (m.full) {
       if (m.to <= stub.version && stub.version !== 0) return;
       stub.fulls += 1;
@@ -175,8 +159,8 @@ function runPool(): void {
       return;
     }
     if (typeof m['id'] !== 'string') return;
-    if (t === 'table') return onTable(stub, m as never);
-    ack(stub, m['id']);
+    stub.socket.send(encodeMessage({ t: 'ack', re: m['id'] }), server.port, server.ip);
+    if (t === 'table') onTable(stub, m as never);
   };
 
   const open = async (count: number): Promise<number[]> => {

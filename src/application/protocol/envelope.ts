@@ -19,12 +19,7 @@ import type { StoredKind } from '../../domain/offline-mailbox';
  *    owner proof. Frames inside the link are these same frames. */
 /* 8: a chat's ACK echoes a proof sealed at the head of the chat's text (`proof`) instead of
  *    carrying a MAC over the ACK (`tag`). */
-/* 9: the ACK of a table part stands for every part of its update before it, and a client ACKs
- *    only a part that ends a run held from part 0 on (every TABLE_ACK_RUN parts, the last, and a
- *    part that comes again): a whole table costs an eighth of the ACKs it did. */
-export const PROTOCOL_VERSION = 9;
-/** A client ACKs a multi-part table update every this many parts held in a row (TableAssembler). */
-export const TABLE_ACK_RUN = 8;
+export const PROTOCOL_VERSION = 8;
 /** No datagram larger than this is ever sent (fits any path MTU, SPEC §5). */
 export const MAX_DATAGRAM_BYTES = 1200;
 /**

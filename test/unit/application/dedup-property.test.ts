@@ -8,7 +8,7 @@ import { ClientInbound } from '../../../src/application/client/client-inbound';
 import { ClientSession } from '../../../src/application/client/client-session';
 import type { ChatEvent } from '../../../src/application/ports/chat-view';
 import type { Clock, TimerHandle } from '../../../src/application/ports/clock';
-import { TABLE_ACK_RUN, type Message, type MessageOf } from '../../../src/application/protocol/envelope';
+import type { Message, MessageOf } from '../../../src/application/protocol/envelope';
 import { ReliableSender } from '../../../src/application/reliable-sender';
 import { decodeDatagram, encodeMessage } from '../../../src/adapters/wire/envelope-codec';
 import { SeededCrypto } from '../../../src/adapters/in-memory/seeded-crypto';
@@ -192,38 +192,6 @@ function modelTable(order: Delivery[], updates: GenUpdate[]): { version: number;
   return { version, applied, gaps };
 }
 
-/**
- * The ids a client ACKs for the table parts, in arrival order (protocol 9): an ACK stands for
- * every part before it, so only a part ending a run held from part 0 on is ACKed, every
- * TABLE_ACK_RUN parts of the run, at the last part and whenever a part comes again; a copy of a
- * part of an update already complete is ACKed itself.
- */
-function modelTableAcks(order: Delivery[], updates: GenUpdate[]): string[] {
-  const acks: string[] = [];
-  const held = updates.map(() => new Set<number>());
-  const acked = updates.map(() => 0);
-  const complete = updates.map(() => false);
-  const idOf = (index: number, part: number): string => `tb${index}p${part}`;
-  for (const d of order) {
-    if (d.ref.kind !== 'table') continue;
-    const { index, part } = d.ref;
-    const repeated = held[index]!.has(part);
-    if (complete[index]) {
-      acks.push(idOf(index, part));
-      continue;
-    }
-    held[index]!.add(part);
-    let run = 0;
-    while (held[index]!.has(run)) run += 1;
-    complete[index] = held[index]!.size === updates[index]!.parts;
-    if (run > 0 && (repeated || complete[index] || Math.floor(run / TABLE_ACK_RUN) > Math.floor(acked[index]! / TABLE_ACK_RUN))) {
-      acks.push(idOf(index, run - 1));
-      acked[index] = run;
-    }
-  }
-  return acks;
-}
-
 async function runCase(c: { messages: GenMessage[]; updates: GenUpdate[]; order: Delivery[] }): Promise<void> {
   const settings = defaultSettings();
   const transport = new FakeTransport({ ip: ME.ip, port: ME.port });
@@ -271,12 +239,12 @@ async function runCase(c: { messages: GenMessage[]; updates: GenUpdate[]; order:
   expect(events.filter((e) => e.kind === 'have-messages').length).to.equal(firstStored >= 0 ? 1 : 0);
   if (firstStored >= 0) expect(haveIndex).to.be.lessThan(firstStored);
 
-  // Every copy of every datagram but a table part is ACKed, to the address it came from, naming
-  // its id; table parts are ACKed as the model of protocol 9 says (modelTableAcks).
+  // Every copy of every datagram is ACKed, to the address it came from, naming its id.
   const expectedAcks = new Map<string, number>();
-  const count = (key: string): void => void expectedAcks.set(key, (expectedAcks.get(key) ?? 0) + 1);
-  for (const d of c.order) if (d.ref.kind !== 'table') count(`${addressKey(d.from)}|${(d.message as { id: string }).id}`);
-  for (const id of modelTableAcks(c.order, c.updates)) count(`${addressKey(SERVER)}|${id}`);
+  for (const d of c.order) {
+    const key = `${addressKey(d.from)}|${(d.message as { id: string }).id}`;
+    expectedAcks.set(key, (expectedAcks.get(key) ?? 0) + 1);
+  }
   const actualAcks = new Map<string, number>();
   for (const s of transport.sent) {
     if (s.message.t !== 'ack') continue;
@@ -292,7 +260,7 @@ async function runCase(c: { messages: GenMessage[]; updates: GenUpdate[]; order:
   const tableRequests = transport.sentOf('table-request');
   expect(tableRequests.length).to.equal(model.gaps > 0 ? 1 : 0);
   for (const r of tableRequests) expect(addressKey(r.to)).to.equal(addressKey(SERVER));
-  expect(transport.sent.length).to.equal([...expectedAcks.values()].reduce((a, b) => a + b, 0) + tableRequests.length);
+  expect(transport.sent.length).to.equal(c.order.length + tableRequests.length);
   for (const p of PEERS) expect(session.table.get(p.name)?.online).to.equal(true);
 
   sender.cancelAll();
