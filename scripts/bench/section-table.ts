@@ -152,7 +152,7 @@ export async function benchTable(setup: BenchSetup, options: TableBenchOptions):
         // Keep the figures of 3a and 3b: the storm's failure is a line of its own.
         rows.push({ section: '3', figure: `storm: ${options.storm} registrations in ${(storm.endedMs - storm.startedMs).toFixed(0)} ms → did NOT converge`, value: Number.NaN, unit: 'ms', target: '< 5,000 ms', met: false });
         notes.push(
-          `storm FAILED: ${reg.registered} of ${options.storm} stub clients registered; ${reg.gaveUp} gave up (register or confirm unanswered after 5 tries 500 ms apart); ` +
+          `storm FAILED: ${reg.registered} of ${options.storm} stub clients registered; ${reg.gaveUp} requests gave up (unanswered after 5 tries 500 ms apart: ${JSON.stringify(reg.gaveUpByType)}); ` +
             `${all.atLeast} of ${everyone} reached the server's version ${v}; gave up ${((epochMs() - storm.startedMs) / 1000).toFixed(0)} s after the storm began (${nowMs() > stormDeadline ? '180 s in all' : '30 s without progress'}). Status: ${JSON.stringify(all)}`,
         );
         break;

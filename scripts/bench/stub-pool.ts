@@ -62,6 +62,7 @@ export interface PoolStatus {
   readonly fulls: number;
   /** Requests of the stubs (register, confirm, table request, dereg) left unanswered after every try. */
   readonly gaveUp: number;
+  readonly gaveUpByType: Readonly<Record<string, number>>;
 }
 
 type Command =
@@ -82,6 +83,8 @@ function runPool(): void {
   let receivedBytes = 0;
   let rawReceived = 0;
   let gaveUp = 0;
+  /** The same, by request type. */
+  const gaveUpByType: Record<string, number> = {};
   let ids = 0;
   const idBase = randomBytes(6).toString('base64url');
   const nextId = (): string => `${idBase}${(ids++).toString(36)}`;
@@ -95,13 +98,19 @@ function runPool(): void {
     const transmit = (): void => {
       tries += 1;
       send(stub, message);
+      // The retry acts after the datagrams already waiting are read (setImmediate runs after the
+      // poll phase): in a thread that plays thousands of clients one turn of the event loop can
+      // take longer than the retry interval, and a reply read only after the timer would count as lost.
       const timer = setTimeout(() => {
-        if (!stub.pending.has(message.id)) return;
-        if (tries < TRIES) transmit();
-        else {
-          stub.pending.delete(message.id);
-          gaveUp += 1;
-        }
+        setImmediate(() => {
+          if (!stub.pending.has(message.id)) return;
+          if (tries < TRIES) transmit();
+          else {
+            stub.pending.delete(message.id);
+            gaveUp += 1;
+            gaveUpByType[String(message['t'])] = (gaveUpByType[String(message['t'])] ?? 0) + 1;
+          }
+        });
       }, RETRY_MS);
       stub.pending.set(message.id, { timer, onReply });
     };
@@ -287,6 +296,7 @@ function runPool(): void {
             deltasSum,
             fulls,
             gaveUp,
+            gaveUpByType,
           };
           return port.postMessage(status);
         }

@@ -4,6 +4,7 @@ import type { TableRow } from '../../src/domain/client-table';
 import { InMemorySecretStore } from '../../src/adapters/in-memory/in-memory-secret-store';
 import { SeededRandom } from '../../src/adapters/in-memory/seeded-random';
 import { Scenario, SERVER_PORT, type ServerNode, type TestClient } from '../support/scenario';
+import { InMemoryRegistryStore } from '../../src/adapters/in-memory/in-memory-registry-store';
 
 const CONTROL_TYPES = ['register', 'confirm', 'dereg', 'save', 'send-all'] as const;
 /** Longer than the server remembers a request (twice the network's maximum segment lifetime). */
@@ -236,4 +237,39 @@ describe('scenario: control datagrams on a lossy network', function () {
     expect(replayed.table).to.deep.equal(baseline.table);
     expect(replayed.mailbox).to.equal(baseline.mailbox);
   });
+});
+
+/** A table of many parts, each its own exchange: loss must cost no row. */
+describe('scenario: a many-part table on a lossy network', function () {
+  this.timeout(60_000);
+  let s: Scenario;
+  afterEach(async () => {
+    await s.stop();
+  });
+
+  for (const seed of [21, 22]) {
+    it(`a new client gets every row of a 3,000-row table sent in many parts under 20% loss (seed ${seed})`, async () => {
+      s = new Scenario({ seed });
+      const registry = new InMemoryRegistryStore();
+      const names = Array.from({ length: 3000 }, (_, i) => `registered-${String(i).padStart(20, '0')}`);
+      for (const [i, name] of names.entries()) await registry.save({ name, ip: '127.0.0.1', port: 20_000 + i, online: false, proof: `p${i}`, token: '', version: i + 1 });
+      await s.startServer({ registry });
+      // Counted on the wire, by what each datagram carries.
+      const parts = new Set<string>();
+      let partsSent = 0;
+      s.network.onSend = (_data, _from, _to, message) => {
+        if (message?.t !== 'table') return;
+        partsSent += 1;
+        parts.add(message.id);
+      };
+      s.network.setFaults({ loss: 0.2 });
+      const x = await s.startClient('x', { settle: false });
+      for (let waited = 0; waited < 60 && x.client.tableRows().length < names.length + 1; waited++) await s.run(1_000);
+      s.network.onSend = undefined;
+      expect(x.client.tableRows().map((r) => r.name).sort()).to.deep.equal([...names, 'x'].sort());
+      // A table of many parts, and loss made the server send parts again.
+      expect(parts.size).to.be.greaterThan(10);
+      expect(partsSent).to.be.greaterThan(parts.size);
+    });
+  }
 });
