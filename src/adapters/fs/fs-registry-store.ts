@@ -22,6 +22,14 @@ export interface FsRegistryStoreOptions {
 
 type State = 'new' | 'open' | 'closing' | 'closed';
 
+/** Lines written together in one append (see FsRegistryStore.write). */
+interface WriteBatch {
+  readonly lines: Buffer[];
+  readonly applies: Array<() => void>;
+  highest: number;
+  step: Promise<{ done: Promise<void> }>;
+}
+
 /**
  * The server's registry on disk: an append-only log of checksummed JSON lines, the last record
  * per name key winning, plus version marks (the highest table version reserved), guarded by a
@@ -61,6 +69,8 @@ export class FsRegistryStore implements RegistryStore {
   /** A write or fsync failed: the next write rewrites the log first. */
   private broken = false;
   private compactionQueued = false;
+  /** Lines waiting for the append under way to end, written together by the next one. */
+  private batch: WriteBatch | undefined;
 
   constructor(
     private readonly dir: string,
@@ -133,40 +143,58 @@ export class FsRegistryStore implements RegistryStore {
   }
 
   /**
-   * Append one line in the queue (after repairing the log if an earlier write failed), apply
-   * it in memory, and resolve after the fsync that covers it. The fsync is awaited outside the
-   * queue, so lines queued meanwhile share it.
+   * Append a line in the queue (after repairing the log if an earlier write failed), apply it
+   * in memory, and resolve after the fsync that covers it. Lines written while an append is
+   * under way wait in one batch and go out together in the next append, which one fsync then
+   * covers: a storm of registrations costs a few appends, not one event-loop round trip each
+   * (one at a time, those held a server to about 150 confirms a second under load). The fsync
+   * is awaited outside the queue, so batches queued meanwhile share it.
    */
   private async write(line: Buffer, version: number, apply: () => void): Promise<void> {
     this.assertOpen();
-    const step = await this.queue.run(QUEUE_KEY, async () => {
-      // In memory first: if the write fails, the repair rewrites the log with it, as the
-      // server's table has it whatever the disk said.
-      apply();
-      this.highest = Math.max(this.highest, version);
-      if (this.broken) {
-        // The rewrite holds this line too, synced.
-        await this.rewrite();
-        return { done: Promise.resolve() };
-      }
-      const sync = this.sync!;
-      try {
-        await this.handle!.append(line);
-      } catch (e) {
-        // A partial line may end the log; appending after it would glue the next record to it.
-        this.broken = true;
-        throw e;
-      }
-      this.lines++;
-      const done = sync.request();
-      done.then(
-        () => { this.durableHighest = Math.max(this.durableHighest, version); },
-        () => { this.broken = true; },
-      );
-      if (this.lines > 2 * (this.latest.size + 1) + this.compactSlackLines) this.compactInBackground();
-      return { done };
-    });
+    let batch = this.batch;
+    if (!batch) {
+      const fresh: WriteBatch = { lines: [], applies: [], highest: 0, step: undefined! };
+      fresh.step = this.queue.run(QUEUE_KEY, () => {
+        if (this.batch === fresh) this.batch = undefined;
+        return this.writeBatch(fresh);
+      });
+      this.batch = batch = fresh;
+    }
+    batch.lines.push(line);
+    batch.applies.push(apply);
+    batch.highest = Math.max(batch.highest, version);
+    const step = await batch.step;
     await step.done;
+  }
+
+  private async writeBatch(batch: WriteBatch): Promise<{ done: Promise<void> }> {
+    // In memory first: if the write fails, the repair rewrites the log with it, as the
+    // server's table has it whatever the disk said.
+    for (const apply of batch.applies) apply();
+    const version = batch.highest;
+    this.highest = Math.max(this.highest, version);
+    if (this.broken) {
+      // The rewrite holds these lines too, synced.
+      await this.rewrite();
+      return { done: Promise.resolve() };
+    }
+    const sync = this.sync!;
+    try {
+      await this.handle!.append(batch.lines.length === 1 ? batch.lines[0]! : Buffer.concat(batch.lines));
+    } catch (e) {
+      // A partial line may end the log; appending after it would glue the next record to it.
+      this.broken = true;
+      throw e;
+    }
+    this.lines += batch.lines.length;
+    const done = sync.request();
+    done.then(
+      () => { this.durableHighest = Math.max(this.durableHighest, version); },
+      () => { this.broken = true; },
+    );
+    if (this.lines > 2 * (this.latest.size + 1) + this.compactSlackLines) this.compactInBackground();
+    return { done };
   }
 
   /** Queue a compaction behind the writes; a failure leaves the log broken, repaired by the next write. */

@@ -7,6 +7,7 @@ import { FsRegistryStore } from '../../../../src/adapters/fs/fs-registry-store';
 import { SeededRandom } from '../../../../src/adapters/in-memory/seeded-random';
 import type { RegistryRecord } from '../../../../src/application/ports/registry-store';
 import { FaultyFileSystem } from '../../../support/faulty-file-system';
+import { RecordingFileSystem } from '../../../support/recording-file-system';
 import { PowerLossFileSystem, type CrashKind } from '../../../support/power-loss-file-system';
 
 function record(name: string, version: number, overrides: Partial<RegistryRecord> = {}): RegistryRecord {
@@ -49,6 +50,22 @@ describe('FsRegistryStore', () => {
   afterEach(async () => {
     await closeAll();
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('saves made while an append is under way go out together: 200 concurrent saves take a few appends, and every one is durable and read back', async () => {
+    const recording = new RecordingFileSystem(new NodeFileSystem());
+    const store = new FsRegistryStore(dir, recording);
+    await store.open();
+    stores.push(store);
+    const before = recording.count('append registry.log');
+    await Promise.all(Array.from({ length: 200 }, (_, i) => store.save(record(`n${i}`, i + 1))));
+    const appends = recording.count('append registry.log') - before;
+    expect(appends).to.be.at.least(1);
+    expect(appends).to.be.at.most(5);
+    await closeAll();
+    const reopened = await open();
+    expect((await reopened.load()).map((r) => r.name).sort()).to.deep.equal(Array.from({ length: 200 }, (_, i) => `n${i}`).sort());
+    expect(await reopened.highestVersion()).to.equal(200);
   });
 
   describe('a write that fails once does not fail the later ones', () => {
