@@ -18,6 +18,10 @@ export function formatAddress(a: Address): string {
 
 /** An IPv4 address seen on a dual-stack socket arrives as ::ffff:a.b.c.d; both are one address. */
 function normalizeIp(ip: string): string {
+  // Most addresses are IPv4 literals, already in their one form: no copy for them (this runs
+  // several times for every datagram a node sends or receives).
+  const first = ip.charCodeAt(0);
+  if (first >= 48 && first <= 57 && !ip.includes(':')) return ip;
   const lower = ip.toLowerCase();
   return lower.startsWith('::ffff:') && lower.includes('.') ? lower.slice(7) : lower;
 }

@@ -149,6 +149,10 @@ function isIpv4Literal(ip: string): boolean {
   return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
 }
 
+/** IPv4 literals already checked by literalLookup, forgotten all at once past KNOWN_IPV4_MAX. */
+const KNOWN_IPV4 = new Set<string>();
+const KNOWN_IPV4_MAX = 10_000;
+
 /**
  * The socket's address lookup (it runs for the bind and for every send): a literal is used as
  * it is, as Node's own lookup would after checking it with net.isIP (see isIpv6Literal); only
@@ -157,7 +161,13 @@ function isIpv4Literal(ip: string): boolean {
 function literalLookup(address: string, options: LookupOneOptions | number, callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
   // Called back on the next tick, as dns.lookup does, so the socket sees the order it expects.
   if (isIpv6Literal(address)) return process.nextTick(callback, null, address, 6);
-  if (isIpv4Literal(address)) return process.nextTick(callback, null, address, 4);
+  if (KNOWN_IPV4.has(address)) return process.nextTick(callback, null, address, 4);
+  if (isIpv4Literal(address)) {
+    // A server sends to the same few thousand addresses over and over: each is checked once.
+    if (KNOWN_IPV4.size >= KNOWN_IPV4_MAX) KNOWN_IPV4.clear();
+    KNOWN_IPV4.add(address);
+    return process.nextTick(callback, null, address, 4);
+  }
   // Node's socket passes the family as a number, which dns.lookup takes in place of options.
   dnsLookup(address, options as LookupOneOptions, callback);
 }

@@ -18,6 +18,8 @@ describe('domain/address', () => {
 
   it('compares IPv6 literals case-insensitively', () => {
     expect(sameAddress({ ip: 'FE80::1', port: 9 }, { ip: 'fe80::1', port: 9 })).to.equal(true);
+    // An IPv6 literal that starts with a digit is not taken for IPv4 (which needs no lowercasing).
+    expect(addressKey({ ip: '2001:DB8::1', port: 9 })).to.equal(addressKey({ ip: '2001:db8::1', port: 9 }));
   });
 
   it('formats IPv6 literals in brackets', () => {
