@@ -249,7 +249,9 @@ export class TableBroadcaster {
       const serial = (this.pushSerial += 1).toString(36);
       const parts = this.pagesSince(from);
       const address = { ip: row.ip, port: row.port };
-      const partId = (part: number): string => `${base}_${serial}_${part.toString(36)}`;
+      // Each part's id made once: a run ACK completes the parts before it by these same strings.
+      const ids: string[] = [];
+      const partId = (part: number): string => (ids[part] ??= `${base}_${serial}_${part.toString(36)}`);
       complete = await this.sendParts(address, parts.length, partId, (part) => ({
         t: 'table',
         id: partId(part),
