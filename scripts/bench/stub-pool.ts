@@ -132,7 +132,8 @@ function runPool(): void {
     let complete = m.parts === 1;
     if (complete) ack(stub, m.id);
     else {
-      const key = `${m.full ? 'f' : 'd'}:${m.from}:${m.to}:${m.parts}`;
+      // One entry per push (`<push>_<part>`): a run ACK names an id of its own push.
+      const key = `${m.id.slice(0, m.id.lastIndexOf('_'))}:${m.full ? 'f' : 'd'}:${m.from}:${m.to}:${m.parts}`;
       let got = stub.assembling.get(key);
       if (!got) {
         if (repeated) return ack(stub, m.id);

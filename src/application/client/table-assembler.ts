@@ -56,7 +56,10 @@ export class TableAssembler {
 
   /** `repeated`: this part's id was seen before (a retransmission). */
   add(part: MessageOf<'table'>, repeated = false): TablePartOutcome {
-    const key = `${part.full ? 'f' : 'd'}:${part.from}:${part.to}:${part.parts}`;
+    // One entry per push: a run ACK must name an id of the push it stands for. The same update
+    // may come again in another push (a push made again after it went unanswered, or from the
+    // instance that took this client over), whose parts have other ids.
+    const key = `${pushOf(part.id)}:${part.full ? 'f' : 'd'}:${part.from}:${part.to}:${part.parts}`;
     let entry = this.open.get(key);
     if (!entry) {
       // A part seen before of an update no longer open: that update was assembled (every part
@@ -87,4 +90,13 @@ export class TableAssembler {
     for (let i = 0; i < entry.parts; i++) rows.push(...(entry.got.get(i) ?? []));
     return { acks, update: { full: part.full, from: part.from, to: part.to, rows } };
   }
+}
+
+/**
+ * The push a part belongs to: a part id is `<push>_<part number in base 36>` (TableBroadcaster);
+ * an id without `_` is a push of its own.
+ */
+export function pushOf(partId: string): string {
+  const cut = partId.lastIndexOf('_');
+  return cut < 0 ? partId : partId.slice(0, cut);
 }

@@ -152,7 +152,7 @@ function buildDeliveries(messages: GenMessage[], updates: GenUpdate[]): Delivery
     for (let part = 0; part < u.parts; part++) {
       const message: MessageOf<'table'> = {
         t: 'table',
-        id: `tb${index}p${part}`,
+        id: `tb${index}_${part}`,
         token: 'tok',
         from: u.full ? 0 : v - 1,
         to: v,
@@ -204,7 +204,7 @@ function modelTableAcks(order: Delivery[], updates: GenUpdate[]): string[] {
   const held = updates.map(() => new Set<number>());
   const acked = updates.map(() => 0);
   const complete = updates.map(() => false);
-  const idOf = (index: number, part: number): string => `tb${index}p${part}`;
+  const idOf = (index: number, part: number): string => `tb${index}_${part}`;
   for (const d of order) {
     if (d.ref.kind !== 'table') continue;
     const { index, part } = d.ref;
