@@ -109,4 +109,39 @@ describe('scenario: several server instances form one system', () => {
     ]);
     expect(y.lines.at(-1)).to.equal('>>> [Channel_Message x: still here]');
   });
+
+  it('an instance stopped before its channel push reached a member of another instance: the survivor delivers the stored copy now, not at the next log-in', async () => {
+    const { servers: [a] } = await system(2, { settled: true });
+    const x = await s.startClient('x', { server: SERVER_PORT });
+    const y = await s.startClient('y', { server: SERVER_PORT + 1 });
+    const yRow = x.client.tableRows().find((r) => r.name === 'y')!;
+    // A's pushes to y are lost: the message stays owed to y in the shared channel log when A stops.
+    s.network.partitionOneWay({ ip: '127.0.0.1', port: SERVER_PORT }, { ip: yRow.ip, port: yRow.port });
+    expect(await s.say(x, 'send_all while A goes', 200)).to.deep.equal(['>>> [Message received by Server.]']);
+    await a.server.stop();
+    s.network.heal();
+    // B takes x over within a few heartbeats and hands what A still owed to the mailboxes; y,
+    // online on B all along, must not wait for a log-in to see it.
+    await s.run(6000);
+    expect(y.lines.filter((l) => l.includes('while A goes'))).to.have.length(1);
+  });
+
+  it('an instance stopped with no client left on it still has its owed channel pushes handed over', async () => {
+    const { servers: [a] } = await system(2, { settled: true });
+    const secrets = new InMemorySecretStore();
+    const x = await s.startClient('x', { server: SERVER_PORT, secrets });
+    const y = await s.startClient('y', { server: SERVER_PORT + 1 });
+    const yRow = x.client.tableRows().find((r) => r.name === 'y')!;
+    s.network.partitionOneWay({ ip: '127.0.0.1', port: SERVER_PORT }, { ip: yRow.ip, port: yRow.port });
+    expect(await s.say(x, 'send_all nobody left on A', 200)).to.deep.equal(['>>> [Message received by Server.]']);
+    // Its only client moves to B (as clients move to an instance restarted on the same port):
+    // the survivor takes over no client from A, but A's push to y is still owed.
+    expect(await s.say(x, 'dereg x', 200)).to.deep.equal(['>>> [You are Offline. Bye.]']);
+    await x.client.stop();
+    await s.startClient('x', { server: SERVER_PORT + 1, secrets });
+    await a.server.stop();
+    s.network.heal();
+    await s.run(6000);
+    expect(y.lines.filter((l) => l.includes('nobody left on A'))).to.have.length(1);
+  });
 });

@@ -74,11 +74,11 @@ export class ChatServer {
       this.state.add(nameKey(r.name), record);
       this.state.assignToken(nameKey(r.name), record, r.token);
     }
-    const handedOver = await this.storeOwedChannelMessages();
+    const handedOverTo = (await this.storeOwedChannelMessages()).size;
     this.broadcaster.onUnanswered((key, token) => this.tasks.run('checking an unanswering client', () => this.checkAlive(key, token)));
     this.transport.onReceive((inbound) => this.inbound.handle(inbound));
     const address = await this.transport.start();
-    this.logger.info('server started', { port: address.port, clients: records.length, version, channelMessagesStored: handedOver });
+    this.logger.info('server started', { port: address.port, clients: records.length, version, membersHandedChannelMessages: handedOverTo });
     this.pendingRegistrations.start();
     const wereOnline = records.filter((r) => r.online).map((r) => r.name);
     this.tasks.run('recovering the clients that were online', () => this.recover(wereOnline));
@@ -95,13 +95,22 @@ export class ChatServer {
     cluster.onTakeover((names) =>
       this.tasks.run('taking over the clients of a stopped instance', async () => {
         // Channel messages the stopped instance had not pushed to every member go to mailboxes.
-        await this.storeOwedChannelMessages();
+        const owedTo = await this.storeOwedChannelMessages();
         for (const key of names) {
           const record = this.state.records.get(key);
           if (record && this.state.table.get(key)?.online) {
             record.validated = true;
             record.knownVersion = 0;
           }
+        }
+        // Members online through the other live instances had their copy stored just now, while
+        // their own log-in delivery is long over: deliver it to them now (the recovery below
+        // does that for the taken-over clients that answer). The table first catches up: a
+        // member whose log-in through another instance just completed counts as online.
+        await cluster.catchUp();
+        const takenOver = new Set(names);
+        for (const key of owedTo) {
+          if (!takenOver.has(key) && this.state.table.get(key)?.online) this.tasks.run('delivering stored messages', () => this.deliver.execute(key));
         }
         await this.recover(names.filter((key) => this.state.records.get(key)?.validated));
       }),
@@ -146,19 +155,22 @@ export class ChatServer {
    * Channel messages a previous run ACKed but did not get to every member (it was killed in
    * between) go to those members' mailboxes, under the sender's id, before anything is
    * received; the recovery below then delivers them to members that answer, the rest get them
-   * on `reg`. The mailbox stores an id once, so a handover repeated after another crash is harmless.
+   * on `reg`. The mailbox stores an id once, so a handover repeated after another crash is
+   * harmless. Resolves with the name keys of the members something was handed over to.
    */
-  private async storeOwedChannelMessages(): Promise<number> {
+  private async storeOwedChannelMessages(): Promise<Set<string>> {
     const owed = await this.channelLog.pending();
+    const owedTo = new Set<string>();
     const handovers = owed.flatMap(({ entry, recipients }) =>
       recipients.map(async (recipient) => {
+        owedTo.add(recipient);
         const outcome = await this.mailbox.append({ id: entry.id, recipient, sender: entry.sender, kind: 'channel', storedAtMs: entry.storedAtMs, text: entry.text });
         if (outcome === 'full') this.logger.warn('mailbox full; a channel message owed to it is dropped', { recipient, id: entry.id });
         await this.channelLog.delivered(entry.id, recipient);
       }),
     );
     await Promise.all(handovers);
-    return handovers.length;
+    return owedTo;
   }
 
   private async recover(names: string[]): Promise<void> {

@@ -87,7 +87,11 @@ export class ClusterSync {
     this.failed = listener;
   }
 
-  /** Told the name keys of clients this instance took over from a dead one. */
+  /**
+   * Told each time this instance took over from a dead one, with the name keys of the clients
+   * it took over. Possibly none (its clients had moved, e.g. to an instance restarted on its
+   * port), yet the dead instance may still owe channel pushes.
+   */
   onTakeover(listener: (names: readonly string[]) => void): void {
     this.tookOver = listener;
   }
@@ -308,7 +312,7 @@ export class ClusterSync {
       const takeovers = await this.membership.reapDead();
       for (const takeover of takeovers) {
         this.logger.warn('took over the clients of an instance that stopped', { instance: takeover.instance, clients: takeover.names.length });
-        if (takeover.names.length > 0) this.tookOver(takeover.names);
+        this.tookOver(takeover.names);
       }
       const members = await this.membership.peers();
       const before = this.servers().join(',');
