@@ -109,10 +109,23 @@ export function encodeMessage(message: Message): Buffer {
   const bodies: Uint8Array[] = [];
   for (const [field, rule] of lists.required) header.push(put(rule, fields[field], bodies));
   for (const [field, rule] of lists.optional) header.push(fields[field] === undefined ? null : put(rule, fields[field], bodies));
-  const head = Buffer.from(JSON.stringify(header), 'utf8');
-  if (head.length > 0xffff) throw new RangeError(`header of ${head.length} bytes`);
-  const prefix = Buffer.from([PROTOCOL_VERSION, head.length >> 8, head.length & 0xff]);
-  return Buffer.concat([prefix, head, ...bodies]);
+  // One buffer of the frame's exact size, written in place: no separate prefix, header and
+  // concatenation buffers for every datagram.
+  const json = JSON.stringify(header);
+  const headLength = Buffer.byteLength(json, 'utf8');
+  if (headLength > 0xffff) throw new RangeError(`header of ${headLength} bytes`);
+  let total = FRAME_PREFIX_BYTES + headLength;
+  for (const body of bodies) total += body.length;
+  const frame = Buffer.allocUnsafe(total);
+  frame[0] = PROTOCOL_VERSION;
+  frame[1] = headLength >> 8;
+  frame[2] = headLength & 0xff;
+  let at = FRAME_PREFIX_BYTES + frame.write(json, FRAME_PREFIX_BYTES, 'utf8');
+  for (const body of bodies) {
+    frame.set(body, at);
+    at += body.length;
+  }
+  return frame;
 }
 
 /** One field's header value; a body field's bytes go to `bodies` and its length to the header. */
@@ -183,7 +196,7 @@ export function decodeDatagram(data: Buffer | Uint8Array): Decoded {
   if (bodyStart > data.length) return { ok: false, reason: 'truncated' };
   let header: unknown;
   try {
-    header = JSON.parse(UTF8.decode(data.subarray(FRAME_PREFIX_BYTES, bodyStart)));
+    header = JSON.parse(headerText(data, bodyStart));
   } catch {
     return { ok: false, reason: 'not-json' };
   }
@@ -207,6 +220,18 @@ export function decodeDatagram(data: Buffer | Uint8Array): Decoded {
     if (error instanceof Invalid) return { ok: false, reason: error.reason };
     throw error;
   }
+}
+
+/**
+ * The header's text. Headers are ASCII but for hostile input: an ASCII header is read as it is
+ * (the common case, without the strict decoder's round trip into C++); anything else goes
+ * through the strict UTF-8 reader, which throws on invalid bytes as before.
+ */
+function headerText(data: Buffer | Uint8Array, end: number): string {
+  for (let i = FRAME_PREFIX_BYTES; i < end; i++) {
+    if (data[i]! >= 0x80) return UTF8.decode(data.subarray(FRAME_PREFIX_BYTES, end));
+  }
+  return Buffer.prototype.latin1Slice.call(data, FRAME_PREFIX_BYTES, end) as string;
 }
 
 /** The value of one field: checked as is from the header, or read from the body by its length. */
