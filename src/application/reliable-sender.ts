@@ -1,5 +1,5 @@
 import { inject, injectable } from 'inversify';
-import { addressKey, type Address } from '../domain/address';
+import { addressKey, sameAddress, type Address } from '../domain/address';
 import type { RetryPolicy } from '../domain/retry-policy';
 import { Clock, type TimerHandle } from './ports/clock';
 import { Transport, type SendOutcome, type SendRefusal } from './ports/transport';
@@ -15,10 +15,15 @@ export type ExchangeOutcome =
   | { readonly kind: 'refused'; readonly refusal: SendRefusal };
 
 interface Pending {
+  readonly to: Address;
   readonly done: Promise<ExchangeOutcome>;
   readonly resolve: (outcome: ExchangeOutcome) => void;
   timer: TimerHandle | undefined;
+  finished: boolean;
 }
+
+/** The exchanges of one id sent to several addresses (a channel message to its members), by address. */
+type ByAddress = Map<string, Pending>;
 
 type Request = Extract<Message, { id: string }>;
 
@@ -33,7 +38,13 @@ const NO_REPLY: ExchangeOutcome = { kind: 'no-reply' };
  */
 @injectable()
 export class ReliableSender {
-  private readonly pending = new Map<string, Pending>();
+  /**
+   * Exchanges in flight by request id, and by address too for an id sent to several. Keyed by
+   * the id alone, a reply is matched without building a key string per datagram (ids are
+   * random; most go to one address).
+   */
+  private readonly pending = new Map<string, Pending | ByAddress>();
+  private count = 0;
   private idleWaiters: Array<() => void> = [];
   /** Set by cancelAll: a node shutting down starts no new exchange (it would outlive the stop). */
   private closed = false;
@@ -55,15 +66,15 @@ export class ReliableSender {
    * sent twice (two sessions behind one address, or a retried command, must not crash a node).
    */
   exchange(to: Address, message: Request, policy: RetryPolicy): Promise<ExchangeOutcome> {
-    // Keyed by destination and id: one channel message goes to many clients under one id.
-    const key = `${addressKey(to)}|${message.id}`;
-    const inFlight = this.pending.get(key);
+    // One channel message goes to many clients under one id: an id is one exchange per destination.
+    const id = message.id;
+    const inFlight = this.find(id, to);
     if (inFlight) return inFlight.done;
     if (this.closed) return Promise.resolve(NO_REPLY);
     let resolve!: (outcome: ExchangeOutcome) => void;
     const done = new Promise<ExchangeOutcome>((r) => (resolve = r));
-    const entry: Pending = { done, resolve, timer: undefined };
-    this.pending.set(key, entry);
+    const entry: Pending = { to, done, resolve, timer: undefined, finished: false };
+    this.add(id, entry);
     const transmit = (sent: number): void => {
       let sending: Promise<SendOutcome>;
       try {
@@ -72,13 +83,13 @@ export class ReliableSender {
         sending = Promise.reject(error);
       }
       sending.then(
-        (outcome) => this.checkSent(key, entry, outcome),
-        (error: unknown) => this.checkSent(key, entry, { sent: false, refusal: { reason: 'failed', detail: String(error) } }),
+        (outcome) => this.checkSent(id, entry, outcome),
+        (error: unknown) => this.checkSent(id, entry, { sent: false, refusal: { reason: 'failed', detail: String(error) } }),
       );
       entry.timer = this.clock.setTimer(policy.ackTimeoutMs, () => {
-        if (this.pending.get(key) !== entry) return;
+        if (entry.finished) return;
         if (sent + 1 < policy.transmissions) transmit(sent + 1);
-        else this.finish(key, NO_REPLY);
+        else this.finish(id, entry, NO_REPLY);
       });
     };
     transmit(0);
@@ -88,41 +99,64 @@ export class ReliableSender {
   /** Offer an inbound reply; true if it completed a request in flight. */
   handleReply(reply: Reply, from: Address): boolean {
     // Only the address the request went to can answer it: a forged reply from elsewhere misses.
-    const key = `${addressKey(from)}|${reply.re}`;
-    if (!this.pending.has(key)) return false;
-    this.finish(key, { kind: 'reply', reply });
+    const entry = this.find(reply.re, from);
+    if (!entry) return false;
+    this.finish(reply.re, entry, { kind: 'reply', reply });
     return true;
   }
 
   get inFlight(): number {
-    return this.pending.size;
+    return this.count;
   }
 
   /** Resolves when no request is in flight (end of input finishes what is under way). */
   idle(): Promise<void> {
-    if (this.pending.size === 0) return Promise.resolve();
+    if (this.count === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Abandon everything in flight (shutdown): each request resolves unanswered, no timer stays. */
   cancelAll(): void {
     this.closed = true;
-    for (const key of [...this.pending.keys()]) this.finish(key, NO_REPLY);
+    for (const [id, held] of [...this.pending]) {
+      for (const entry of held instanceof Map ? [...held.values()] : [held]) this.finish(id, entry, NO_REPLY);
+    }
   }
 
-  private checkSent(key: string, entry: Pending, outcome: SendOutcome): void {
+  private find(id: string, to: Address): Pending | undefined {
+    const held = this.pending.get(id);
+    if (held === undefined) return undefined;
+    if (held instanceof Map) return held.get(addressKey(to));
+    return sameAddress(held.to, to) ? held : undefined;
+  }
+
+  private add(id: string, entry: Pending): void {
+    const held = this.pending.get(id);
+    if (held === undefined) this.pending.set(id, entry);
+    else if (held instanceof Map) held.set(addressKey(entry.to), entry);
+    else this.pending.set(id, new Map([[addressKey(held.to), held], [addressKey(entry.to), entry]]));
+    this.count += 1;
+  }
+
+  private checkSent(id: string, entry: Pending, outcome: SendOutcome): void {
     // Only the exchange that sent it ends: a refusal that lands after a reply changes nothing.
-    if (outcome.sent || this.pending.get(key) !== entry) return;
-    this.finish(key, { kind: 'refused', refusal: outcome.refusal });
+    if (outcome.sent || entry.finished) return;
+    this.finish(id, entry, { kind: 'refused', refusal: outcome.refusal });
   }
 
-  private finish(key: string, outcome: ExchangeOutcome): void {
-    const entry = this.pending.get(key);
-    if (!entry) return;
-    this.pending.delete(key);
+  private finish(id: string, entry: Pending, outcome: ExchangeOutcome): void {
+    if (entry.finished) return;
+    entry.finished = true;
+    const held = this.pending.get(id);
+    if (held === entry) this.pending.delete(id);
+    else if (held instanceof Map) {
+      held.delete(addressKey(entry.to));
+      if (held.size === 0) this.pending.delete(id);
+    }
+    this.count -= 1;
     if (entry.timer !== undefined) this.clock.clearTimer(entry.timer);
     entry.resolve(outcome);
-    if (this.pending.size === 0) {
+    if (this.count === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();
