@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { parentPort, Worker } from 'node:worker_threads';
 import path from 'node:path';
-import type { Message } from '../../src/application/protocol/envelope';
+import { TABLE_ACK_RUN, type Message } from '../../src/application/protocol/envelope';
 import { decodeDatagram, encodeMessage } from '../../src/adapters/wire/envelope-codec';
 
 /**
@@ -38,7 +38,8 @@ interface Stub {
   fulls: number;
   gaps: number;
   /** Whole tables being assembled: key → parts received. */
-  assembling: Map<string, Set<number>>;
+  /** Multi-part updates being assembled: each part's id, the run held from part 0, the run last ACKed. */
+  assembling: Map<string, { ids: Map<number, string>; run: number; acked: number }>;
   seen: Set<string>;
   /** Own requests awaiting an answer: id → retransmission timer. */
   pending: Map<string, { timer: ReturnType<typeof setTimeout>; onReply: (reply: Record<string, unknown>) => void }>;
@@ -117,20 +118,39 @@ function runPool(): void {
     transmit();
   };
 
+  const ack = (stub: Stub, id: string, run = false): void => {
+    stub.socket.send(encodeMessage(run ? { t: 'ack', re: id, status: 'run' } : { t: 'ack', re: id }), server.port, server.ip);
+  };
+
   const onTable = (stub: Stub, m: { id: string; from: number; to: number; part: number; parts: number; full: boolean }): void => {
-    if (stub.seen.has(m.id)) return;
+    const repeated = stub.seen.has(m.id);
     stub.seen.add(m.id);
     if (stub.seen.size > 4096) stub.seen.clear();
+    // Protocol 9: the parts held in a row from part 0 are ACKed together (`run`, standing for
+    // the parts before) every TABLE_ACK_RUN parts, at the last and when a part comes again; a
+    // part past a gap on its own at once, with the run before the gap.
     let complete = m.parts === 1;
-    if (!complete) {
-      const key = `${m.full ? 'f' : 'd'}:${m.from}:${m.to}:${m.parts}`;
+    if (complete) ack(stub, m.id);
+    else {
+      // One entry per push (`<push>_<part>`): a run ACK names an id of its own push.
+      const key = `${m.id.slice(0, m.id.lastIndexOf('_'))}:${m.full ? 'f' : 'd'}:${m.from}:${m.to}:${m.parts}`;
       let got = stub.assembling.get(key);
-      if (!got) stub.assembling.set(key, (got = new Set()));
-      got.add(m.part);
-      complete = got.size === m.parts;
+      if (!got) {
+        if (repeated) return ack(stub, m.id);
+        stub.assembling.set(key, (got = { ids: new Map(), run: 0, acked: 0 }));
+      }
+      got.ids.set(m.part, m.id);
+      while (got.ids.has(got.run)) got.run += 1;
+      complete = got.ids.size === m.parts;
+      const pastGap = m.part >= got.run;
+      if (got.run > 0 && (complete || repeated || (pastGap && got.run > got.acked) || Math.floor(got.run / TABLE_ACK_RUN) > Math.floor(got.acked / TABLE_ACK_RUN))) {
+        ack(stub, got.ids.get(got.run - 1)!, got.run > 1);
+        got.acked = got.run;
+      }
+      if (pastGap) ack(stub, m.id);
       if (complete) stub.assembling.delete(key);
     }
-    if (!complete) return;
+    if (repeated || !complete) return;
     if (m.full) {
       if (m.to <= stub.version && stub.version !== 0) return;
       stub.fulls += 1;
@@ -168,8 +188,8 @@ function runPool(): void {
       return;
     }
     if (typeof m['id'] !== 'string') return;
-    stub.socket.send(encodeMessage({ t: 'ack', re: m['id'] }), server.port, server.ip);
-    if (t === 'table') onTable(stub, m as never);
+    if (t === 'table') return onTable(stub, m as never);
+    ack(stub, m['id']);
   };
 
   const open = async (count: number): Promise<number[]> => {

@@ -4,7 +4,7 @@ import { ChatView } from '../../src/application/ports/chat-view';
 import { Clock } from '../../src/application/ports/clock';
 import { Crypto } from '../../src/application/ports/crypto';
 import { Logger } from '../../src/application/ports/logger';
-import { MAX_DATAGRAM_BYTES, type Message, type MessageOf } from '../../src/application/protocol/envelope';
+import { MAX_DATAGRAM_BYTES, TABLE_ACK_RUN, type Message, type MessageOf } from '../../src/application/protocol/envelope';
 import { ChatServer } from '../../src/application/server/chat-server';
 import { ServerState, type ClientRecord } from '../../src/application/server/server-state';
 import { TableBroadcaster } from '../../src/application/server/table-broadcaster';
@@ -152,10 +152,22 @@ describe('scenario: scale (a 10,000-client table)', function () {
   let x: TestClient;
   let y: TestClient;
 
-  it('a new client gets the whole 10,000-row table in datagrams of at most 1,200 bytes, and prints one line for it', async () => {
+  it('a new client gets the whole 10,000-row table in datagrams of at most 1,200 bytes, ACKs about one part in eight, and prints one line for it', async () => {
+    // Counted on the wire: table parts the server sends and ACKs it gets back.
+    const seen = { tableParts: 0, acks: 0 };
+    s.network.onSend = (_data, _from, to, message) => {
+      if (message?.t === 'table') seen.tableParts += 1;
+      if (message?.t === 'ack' && to.port === SERVER_PORT) seen.acks += 1;
+    };
     x = await s.startClient('x');
     await s.run(2000);
+    s.network.onSend = undefined;
     expect(x.client.tableRows()).to.have.length(REGISTERED + 1);
+    // Protocol 9: one run ACK per TABLE_ACK_RUN parts held in a row and at the last (plus the
+    // registration's and confirm's own); no part is sent twice on a clean network.
+    expect(seen.tableParts).to.be.greaterThan(50);
+    expect(seen.acks).to.be.at.least(Math.ceil(seen.tableParts / TABLE_ACK_RUN));
+    expect(seen.acks).to.be.at.most(Math.ceil(seen.tableParts / TABLE_ACK_RUN) + 3);
     expect(x.lines).to.deep.equal(['>>> [Welcome, You are registered.]', TABLE]);
     y = await s.startClient('y');
     await s.run(2000);

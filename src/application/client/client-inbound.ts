@@ -99,8 +99,7 @@ export class ClientInbound {
         return;
       case 'table':
         if (!fromServer) return this.dropForged(message.t, from);
-        this.ack(from, message.id);
-        return this.onTable(message);
+        return this.onTable(message, from);
       case 'servers':
         if (!fromServer) return this.dropForged(message.t, from);
         this.ack(from, message.id);
@@ -235,10 +234,12 @@ export class ClientInbound {
     this.ackWhenWritten(from, message.id, writes.length === 0 ? undefined : Promise.all(writes).then(() => undefined));
   }
 
-  private onTable(message: MessageOf<'table'>): void {
-    if (!this.session.tableSeen.firstSeen(message.id, this.now())) return;
-    const update = this.assembler.add(message);
-    if (!update) return;
+  private onTable(message: MessageOf<'table'>, from: Address): void {
+    const firstCopy = this.session.tableSeen.firstSeen(message.id, this.now());
+    // Parts held in a row are ACKed together (TableAssembler): a `run` ACK stands for the parts before it.
+    const { acks, update } = this.assembler.add(message, !firstCopy);
+    for (const ack of acks) void this.transport.send(from, ack.run ? { t: 'ack', re: ack.id, status: 'run' } : { t: 'ack', re: ack.id });
+    if (!firstCopy || !update) return;
     // The first whole table of an instance we moved to: announced only if it changes our rows.
     const movedHere = update.full && this.session.tableFromNewInstance;
     // The first table after a welcome is always announced. Any other announces a change the

@@ -249,9 +249,12 @@ export class TableBroadcaster {
       const serial = (this.pushSerial += 1).toString(36);
       const parts = this.pagesSince(from);
       const address = { ip: row.ip, port: row.port };
-      complete = await this.sendParts(address, parts.length, (part) => ({
+      // Each part's id made once: a run ACK completes the parts before it by these same strings.
+      const ids: string[] = [];
+      const partId = (part: number): string => (ids[part] ??= `${base}_${serial}_${part.toString(36)}`);
+      complete = await this.sendParts(address, parts.length, partId, (part) => ({
         t: 'table',
-        id: `${base}_${serial}_${part.toString(36)}`,
+        id: partId(part),
         token,
         from,
         to,
@@ -290,17 +293,29 @@ export class TableBroadcaster {
    * Send parts 0…count-1 to one client, at most PARTS_IN_FLIGHT_PER_CLIENT awaiting their
    * ACK; true if every part was ACKed. After a part goes unanswered the rest are not sent
    * (the client is gone or cut off; the whole push is made again later).
+   *
+   * A `run` ACK (protocol 9) stands for every part before the one it names as well: the client
+   * holds them all (TableAssembler), so they are completed here as if each had its own ACK.
    */
-  private async sendParts(address: Address, count: number, message: (part: number) => MessageOf<'table'>): Promise<boolean> {
+  private async sendParts(address: Address, count: number, partId: (part: number) => string, message: (part: number) => MessageOf<'table'>): Promise<boolean> {
     // Most updates are one datagram: no lanes for them.
     if (count === 1) return (await this.request(address, () => message(0))) !== undefined;
     let next = 0;
     let ok = true;
+    /** Parts below this are known ACKed. */
+    let covered = 0;
     const lane = async (): Promise<void> => {
       while (ok && next < count) {
         const part = next++;
         const reply = await this.request(address, () => message(part));
-        if (!reply) ok = false;
+        if (!reply) {
+          ok = false;
+          continue;
+        }
+        if (reply.t === 'ack' && reply.status === 'run' && part >= covered) {
+          for (; covered < part; covered++) this.sender.handleReply({ t: 'ack', re: partId(covered) }, address);
+          covered = part + 1;
+        }
       }
     };
     const lanes: Array<Promise<void>> = [];

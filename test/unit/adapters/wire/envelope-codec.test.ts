@@ -148,7 +148,7 @@ describe('adapters/wire/envelope-codec: every text within the limit fits one dat
       const data = encodeMessage({ t: 'welcome', re: 'r1', name: 'alice', token: 'tok', servers: ['127.0.0.1:5000'] });
       const head = data.subarray(FRAME_PREFIX_BYTES, FRAME_PREFIX_BYTES + data.readUInt16BE(1)).toString();
       expect(JSON.parse(head)).to.deep.equal(['welcome', 'r1', 'alice', 'tok', ['127.0.0.1:5000']]);
-      expect(PROTOCOL_VERSION).to.equal(8);
+      expect(PROTOCOL_VERSION).to.equal(9);
     });
 
     it('the longest welcome is 537 bytes, below REGISTER_MIN_BYTES (never larger than the registration); the longest push is 502', () => {
