@@ -13,6 +13,11 @@ export interface ChatSettings {
   readonly maxClients: number;
   /** Table datagrams per pacing step of a broadcast (keeps receivers' buffers from overflowing). */
   readonly broadcastBatch: number;
+  /**
+   * A client whose table has at most this many rows asks for all their keys as it arrives
+   * (a first message then waits for no key); a larger table's keys are asked for as needed.
+   */
+  readonly prefetchKeysMaxRows: number;
 }
 
 export const ChatSettings: ServiceIdentifier<ChatSettings> = Symbol('ChatSettings');

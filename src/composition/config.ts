@@ -35,6 +35,7 @@ export function defaultSettings(overrides: Partial<ChatSettings> = {}): ChatSett
     mailboxQuota: DEFAULT_MAILBOX_QUOTA,
     maxClients: 20_000,
     broadcastBatch: 256,
+    prefetchKeysMaxRows: 64,
     ...overrides,
   };
 }

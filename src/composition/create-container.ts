@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Container, type ContainerModule } from 'inversify';
 import { ChatClient } from '../application/client/chat-client';
 import { ClientInbound } from '../application/client/client-inbound';
+import { PeerKeys } from '../application/client/peer-keys';
 import { ClientSession } from '../application/client/client-session';
 import { Failover } from '../application/client/failover';
 import { ReliableSender } from '../application/reliable-sender';
@@ -20,7 +21,7 @@ import type { NodeConfig } from './config';
 export const NodeConfigToken = Symbol('NodeConfig');
 
 const CLIENT_CLASSES = [
-  ClientSession, ClientInbound, ChatClient, Failover, Register, ConfirmRegistration, Deregister,
+  ClientSession, PeerKeys, ClientInbound, ChatClient, Failover, Register, ConfirmRegistration, Deregister,
   SendDirectMessage, LeaveOfflineMessage, SendChannelMessage,
 ] as const;
 

@@ -160,10 +160,10 @@ export async function runClient(
           const command = parsed.command;
           // In turn with the commands typed before it, like every other command.
           chat
-            .submitLocal(() => {
+            .submitLocal(async () => {
               const lines =
                 command.kind === 'help' ? helpLines()
-                : command.kind === 'whois' ? [formatWhois(command.name, chat.tableRows().find((r) => r.name.toLowerCase() === command.name.toLowerCase()), (key) => chat.fingerprint(key))]
+                : command.kind === 'whois' ? [formatWhois(command.name, await chat.whois(command.name), (key) => chat.fingerprint(key))]
                 : listLines(chat);
               for (const l of lines) ui.print(l, 'plain');
             })

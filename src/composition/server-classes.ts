@@ -14,6 +14,7 @@ import { ConfirmRegistration as ServerConfirmRegistration } from '../application
 import { DeliverOfflineMessages } from '../application/use-cases/server/deliver-offline-messages';
 import { MarkOffline } from '../application/use-cases/server/mark-offline';
 import { RelayChannelMessage } from '../application/use-cases/server/relay-channel-message';
+import { ServeKeyRequest } from '../application/use-cases/server/serve-key-request';
 import { ServeTableRequest } from '../application/use-cases/server/serve-table-request';
 import { StoreOfflineMessage } from '../application/use-cases/server/store-offline-message';
 
@@ -21,5 +22,5 @@ import { StoreOfflineMessage } from '../application/use-cases/server/store-offli
 export const SERVER_CLASSES = [
   ServerState, PendingRegistrations, ServerInbound, ChatServer, TableBroadcaster, LivenessProbe, RegistrySync,
   AcceptRegistration, ServerConfirmRegistration, AcceptDeregistration, StoreOfflineMessage,
-  DeliverOfflineMessages, RelayChannelMessage, ServeTableRequest, MarkOffline, TableJournal, BackgroundTasks, ServersAnnouncer,
+  DeliverOfflineMessages, RelayChannelMessage, ServeTableRequest, ServeKeyRequest, MarkOffline, TableJournal, BackgroundTasks, ServersAnnouncer,
 ] as const;

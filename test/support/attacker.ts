@@ -56,6 +56,7 @@ export function messageOfEveryType(c: Claims): { [T in MessageType]: MessageOf<T
     refused: { t: 'refused', re: c.id, reason: 'name-in-use' },
     confirm: { t: 'confirm', id: c.id, token: c.token, have: 0 },
     'table-request': { t: 'table-request', id: c.id, token: c.token, have: 0 },
+    'key-request': { t: 'key-request', id: c.id, token: c.token, names: [c.name] },
     table: { t: 'table', id: c.id, token: c.token, from: 0, to: 1_000_000, part: 0, parts: 1, full: true, rows: [{ name: c.name, ip: c.peer.ip, port: c.peer.port, online: true }] },
     chat: { t: 'chat', id: c.id, from: c.name, to: c.name, sealed: sealedChat('eve', c.name, c.id, 'forged hello') },
     save: { t: 'save', id: c.id, token: c.token, from: c.name, to: c.name, sealed: sealedStored('eve', c.name, c.id, 'forged save') },

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { ContainerModule } from 'inversify';
 import { ClientInbound } from '../../src/application/client/client-inbound';
 import { ClientSession } from '../../src/application/client/client-session';
+import { PeerKeys } from '../../src/application/client/peer-keys';
 import { ChatView, type ChatEvent } from '../../src/application/ports/chat-view';
 import { Clock } from '../../src/application/ports/clock';
 import { Crypto } from '../../src/application/ports/crypto';
@@ -42,6 +43,7 @@ class HandOverTransport implements Transport {
 export class InboundScreen {
   private readonly inbound: ClientInbound;
   private readonly session: ClientSession;
+  private readonly keys: PeerKeys;
 
   constructor(name: string, private readonly server: Address, seed: number, onShow: (event: ChatEvent) => void, onSend: (message: Message) => void = () => undefined) {
     const config: ClientConfig = { role: 'client', name, server, port: 0, settings: defaultSettings() };
@@ -57,6 +59,7 @@ export class InboundScreen {
     ]);
     this.inbound = container.get(ClientInbound);
     this.session = container.get(ClientSession);
+    this.keys = container.get(PeerKeys);
     // The raw client registers with the test key of its name (peer-keys.ts), and so do its peers.
     this.session.identity = identityOf(name);
   }
@@ -69,12 +72,11 @@ export class InboundScreen {
 
   /** A push from the server, as the real client would handle it. */
   receive(message: Message): void {
-    // The raw client does not keep a table: the senders of stored direct messages get rows
-    // with their test keys, as the table would list them.
+    // The raw client asks the server for no keys: the senders of stored direct messages have
+    // their test keys, as the server would give them.
     if (message.t === 'stored') {
-      const rows = this.session.table.rows();
-      const missing = message.items.filter((item) => item.kind === 'direct' && !this.session.table.get(item.from));
-      if (missing.length > 0) this.session.table.restore(this.session.table.version, [...rows, ...missing.map((item) => ({ name: item.from, ip: '127.0.0.1', port: 1, online: false, key: identityOf(item.from).publicKey }))]);
+      const unknown = message.items.filter((item) => item.kind === 'direct' && this.keys.get(item.from) === undefined);
+      this.keys.learn(unknown.map((item) => ({ name: item.from, ip: '127.0.0.1', port: 1, online: false, key: identityOf(item.from).publicKey })));
     }
     this.inbound.handle({ message, from: this.server, bytes: encodeMessage(message).length } satisfies Inbound);
   }

@@ -1,4 +1,11 @@
+import { SeededCrypto } from '../../src/adapters/in-memory/seeded-crypto';
 import { NodeEndToEnd } from '../../src/adapters/system/node-end-to-end';
+import type { ClientSession } from '../../src/application/client/client-session';
+import { PeerKeys } from '../../src/application/client/peer-keys';
+import type { Clock } from '../../src/application/ports/clock';
+import type { Transport } from '../../src/application/ports/transport';
+import { ReliableSender } from '../../src/application/reliable-sender';
+import { defaultSettings } from '../../src/composition/config';
 import type { IdentityKeys } from '../../src/application/ports/key-store';
 import { ACK_PROOF_CHARS, chatContext, chatPlaintext, storedContext } from '../../src/application/protocol/sealing';
 import type { TableRow } from '../../src/domain/client-table';
@@ -50,4 +57,15 @@ export function sealedTextsFor(stored: ReadonlyArray<{ readonly text: string }>,
     stored.length === plain.length &&
     stored.every((m, i) => !m.text.includes(plain[i]!) && Buffer.from(m.text, 'base64url').length === Buffer.byteLength(plain[i]!, 'utf8') + 28)
   );
+}
+
+/**
+ * The keys a client process knows (PeerKeys), given those of `rows` as if the server had
+ * answered a key request for them: for tests that build a ClientInbound by hand.
+ */
+export function peerKeysKnowing(session: ClientSession, through: Transport | ReliableSender, clock: Clock, rows: readonly TableRow[] = session.table.rows()): PeerKeys {
+  const sender = through instanceof ReliableSender ? through : new ReliableSender(through, clock);
+  const keys = new PeerKeys(session, sender, new SeededCrypto(9, 'keys'), defaultSettings(), { show: () => undefined }, testE2e, clock);
+  keys.learn(keyed(rows));
+  return keys;
 }

@@ -8,8 +8,8 @@ const GAP = '  ';
 /**
  * The lines of the `list` command: a `>>> [Client table: …]` heading, then one aligned row per
  * client (name, ip:port, online/offline), sorted by name so the list is easy to scan. Given
- * `fingerprint`, a KEY column shows the start of each client's key fingerprint (`whois` shows
- * it whole).
+ * `fingerprint`, a KEY column shows the start of the key fingerprint of each client whose key
+ * was asked for, `-` for the others (`whois` asks, and shows it whole).
  */
 export function formatTable(rows: readonly TableRow[], fingerprint?: (key: string) => string): string[] {
   if (rows.length === 0) return ['>>> [Client table is empty.]'];
@@ -25,10 +25,10 @@ export function formatTable(rows: readonly TableRow[], fingerprint?: (key: strin
   return [`>>> [Client table: ${count}, ${online} online]`, format(header), ...cells.map(format)];
 }
 
-/** The `whois` line: the full fingerprint of `name`'s key as the table lists it. */
+/** The `whois` line: the full fingerprint of `name`'s key as the server gave it. */
 export function formatWhois(name: string, row: TableRow | undefined, fingerprint: (key: string) => string): string {
   if (!row) return `>>> [Error: no client named ${terminalSafe(name)} in the table; use list to see the table.]`;
-  if (row.key === undefined) return `>>> [${terminalSafe(row.name)} has no key in the table.]`;
+  if (row.key === undefined) return `>>> [${terminalSafe(row.name)}: the server gave no key for it.]`;
   return `>>> [${terminalSafe(row.name)}: key fingerprint ${fingerprint(row.key)}]`;
 }
 

@@ -62,6 +62,11 @@ export const FRAME_PREFIX_BYTES = 3;
  * (2 + 31×35 - 1) + 16+1 = 1155 (`re` may name a table part: up to 32 characters), plus the
  * prefix = 1158, sealed 1187 <= 1200 (no text in it).
  *
+ * The answer to a `key-request` lists at most KEY_REQUEST_MAX_NAMES = 12 rows with their keys:
+ * worst, 12 names of 32 characters that share no first character, on distinct IPv6 addresses,
+ * 12 × (1+1+1+32+16+2+32 = 85) = 1020 row bytes + ["ack","<re>","ok",null,null,null,null,1020]
+ * + the prefix = 1079, sealed 1108 <= 1200 (the codec unit test checks it).
+ *
  * Instance addresses (`welcome`'s `servers`, the `servers` push) are at most
  * MAX_SERVER_ADDRESSES = 8 of at most ADDRESS_TEXT_MAX_CHARS = 53 characters
  * (`[<45-character IPv6>]:65535`), all written by JSON as themselves: a list is at most

@@ -72,6 +72,7 @@ export const MESSAGE_SCHEMA = {
   refused: { required: { re: 'id', reason: 'reason' } },
   confirm: { required: { id: 'id', token: 'token', have: 'uint' } },
   'table-request': { required: { id: 'id', token: 'token', have: 'uint' } },
+  'key-request': { required: { id: 'id', token: 'token', names: 'names' } },
   table: { required: { id: 'partid', token: 'token', from: 'uint', to: 'uint', part: 'uint', parts: 'uint', full: 'bool', rows: 'rows' } },
   chat: { required: { id: 'id', from: 'name', to: 'name', sealed: 'sealed' }, optional: { stream: 'id', seq: 'uint' } },
   save: { required: { id: 'id', token: 'token', from: 'name', to: 'text', sealed: 'sealed' } },
@@ -81,7 +82,7 @@ export const MESSAGE_SCHEMA = {
   probe: { required: { id: 'id', token: 'token' } },
   'not-kept': { required: { id: 'id', token: 'token', count: 'uint' } },
   stored: { required: { id: 'id', token: 'token', items: 'items' } },
-  ack: { required: { re: 'partid' }, optional: { status: 'status', version: 'uint', full: 'names', fullCount: 'uint', proof: 'id' } },
+  ack: { required: { re: 'partid' }, optional: { status: 'status', version: 'uint', full: 'names', fullCount: 'uint', proof: 'id', rows: 'rows' } },
   servers: { required: { id: 'id', token: 'token', servers: 'addresses' } },
 } as const satisfies MessageSchema;
 

@@ -20,6 +20,8 @@ import { ClientInbound } from './client-inbound';
 import { Failover } from './failover';
 import type { ClientCommand } from './client-command';
 import { ClientSession } from './client-session';
+import { PeerKeys } from './peer-keys';
+import { nameKey } from '../../domain/nickname';
 import { clip, fullMailboxes, refusalDetail, refusalText } from './error-texts';
 
 /** Exit status when the client ends because the server stopped answering or refused it. */
@@ -83,6 +85,7 @@ export class ChatClient {
     @inject(Failover) private readonly failover: Failover,
     @inject(Crypto) private readonly crypto: Crypto,
     @inject(EndToEnd) private readonly e2e: EndToEnd,
+    @inject(PeerKeys) private readonly keys: PeerKeys,
   ) {}
 
   /** Bind the client port and register; resolves false if the client must exit. */
@@ -124,9 +127,21 @@ export class ChatClient {
    * table as last seen; our own row shows what is true now: offline.
    */
   tableRows(): TableRow[] {
-    const rows = this.session.table.rows();
-    if (this.session.state === 'online') return rows;
-    return rows.map((row) => (this.session.isMe(row.name) ? { ...row, online: false } : row));
+    // With the keys asked for so far (rows carry none: PeerKeys).
+    const online = this.session.state === 'online';
+    return this.session.table.rows().map((row) => {
+      const key = this.keys.get(row.name);
+      const shown = online || !this.session.isMe(row.name) ? row : { ...row, online: false };
+      return key === undefined ? shown : { ...shown, key };
+    });
+  }
+
+  /** The `whois` answer: `name`'s row with its key, asked of the server if not known yet (undefined: no such name). */
+  async whois(name: string): Promise<TableRow | undefined> {
+    const row = this.session.table.get(name);
+    if (!row) return undefined;
+    if (this.session.state === 'online') await this.keys.ensure([row.name]);
+    return this.tableRows().find((r) => nameKey(r.name) === nameKey(name));
   }
 
   /** A key's short fingerprint, for users to compare out of band (`whois`, `list`). */
@@ -141,9 +156,9 @@ export class ChatClient {
   }
 
   /** Queue a local task (`list`, `help`) behind the commands typed before it. */
-  submitLocal(task: () => void): Promise<void> {
+  submitLocal(task: () => void | Promise<void>): Promise<void> {
     return this.enqueue(async () => {
-      if (!this.stopped) task();
+      if (!this.stopped) await task();
     });
   }
 
@@ -289,13 +304,20 @@ export class ChatClient {
   }
 
   private async runSend(to: string, text: string): Promise<void> {
+    // An online recipient's key is asked of the server the first time (a request like the others:
+    // it may move to another instance, and a silent server ends the client as the assignment says).
+    if (this.session.table.get(to)?.online && this.keys.get(to) === undefined) {
+      const looked = await this.withSession(() => this.withFailover(() => this.keys.lookup(to)));
+      if (!looked) return;
+      if (!looked.ok) return this.serverGone();
+    }
     const result = await this.sendDirect.execute({ to, text });
     if (!result.ok) {
       const e = result.error;
       if (e.code === 'invalid-name') return this.error(`${clip(to)} is not a valid name; names are 1-32 letters, digits, _ or -`);
       if (e.code === 'bad-text') return this.error(`${e.cause.message}; nothing was sent`);
       if (e.code === 'not-sent') return this.notSent(e.refusal);
-      if (e.code === 'no-key') return this.error(`the table lists no usable key for ${to}, so nothing can be sealed for it; nothing was sent`);
+      if (e.code === 'no-key') return this.error(`the server has no usable key for ${to}, so nothing can be sealed for it; nothing was sent`);
       const hint = e.suggestions.length > 0 ? `did you mean ${e.suggestions.join(' or ')}?` : 'use list to see the table';
       return this.error(`no client named ${to} in the table; ${hint}`);
     }
@@ -314,7 +336,7 @@ export class ChatClient {
     }
     if (saved.error.code === 'no-response') return this.serverGone();
     if (saved.error.code === 'not-sent') return this.error(`the message could not be sent to the server to be saved (${refusalDetail(saved.error.refusal)}); it was not saved`);
-    if (saved.error.code === 'no-key') return this.error(`the table lists no usable key for ${fallback.to}; the message was not saved`);
+    if (saved.error.code === 'no-key') return this.error(`the server has no usable key for ${fallback.to}; the message was not saved`);
     if (saved.error.code === 'mailbox-full') return this.error(`the server's mailbox for ${fallback.to} is full; the message was not saved`);
     this.error(`the server refused to save the message (${saved.error.status})`);
   }

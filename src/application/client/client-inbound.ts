@@ -14,24 +14,22 @@ import { chatContext, splitChatPlaintext, storedContext } from '../protocol/seal
 import { ReliableSender } from '../reliable-sender';
 import { ChatSettings } from '../settings';
 import { ClientSession } from './client-session';
+import { PeerKeys } from './peer-keys';
 import { TableAssembler } from './table-assembler';
 
-/** Least time between table requests caused by messages whose sender's key the table does not give. */
-const UNVERIFIED_TABLE_REQUEST_INTERVAL_MS = 5000;
 
 /**
  * Everything that reaches a client: replies go to the reliable sender; chat, channel and
  * stored messages are ACKed on every copy and shown once; table updates are applied in
  * version order. Only a known server instance (KnownInstances: the current one, or another
  * of its system) may speak for the server. A direct message, live or stored, is shown only if
- * it opens under the key the table lists for its sender, whatever address it came from, and a
+ * it opens under the key the server gives for its sender (PeerKeys), whatever address it came from, and a
  * direct message's ACK counts only if it echoes the proof sealed inside that message.
  */
 @injectable()
 export class ClientInbound {
   private readonly assembler = new TableAssembler();
   private tableRequestInFlight = false;
-  private lastUnverifiedRequestMs = -Infinity;
   private markedOffline: () => void = () => undefined;
   private unknownSession: () => void = () => undefined;
   /** Shown keys whose seen-store write is under way: a copy arriving meanwhile is ACKed after it too. */
@@ -39,7 +37,7 @@ export class ClientInbound {
   /** Per sender (name key), the stream and sequence number of the last direct message shown from it. */
   private readonly lastShown = new Map<string, { readonly stream: string; readonly seq: number }>();
   /** Stored deliveries held, unACKed, until the table gives their sender's key (the server resends until ACKed). */
-  private held = new Map<string, { readonly message: MessageOf<'stored'>; readonly from: Address }>();
+  private readonly held = new Map<string, { readonly message: MessageOf<'stored'>; readonly from: Address }>();
 
   constructor(
     @inject(ClientSession) private readonly session: ClientSession,
@@ -52,6 +50,7 @@ export class ClientInbound {
     @inject(Clock) private readonly clock: Clock,
     @inject(SeenStore) private readonly seen: SeenStore,
     @inject(EndToEnd) private readonly e2e: EndToEnd,
+    @inject(PeerKeys) private readonly keys: PeerKeys,
   ) {}
 
   handle(inbound: Inbound): void {
@@ -144,15 +143,6 @@ export class ClientInbound {
     return ack.proof !== undefined && ack.proof === awaiting.proof;
   }
 
-  /** Ask for the table at most once per interval: anyone can send a datagram naming a sender we cannot verify. */
-  private requestTableThrottled(): void {
-    const now = this.now();
-    if (now - this.lastUnverifiedRequestMs >= UNVERIFIED_TABLE_REQUEST_INTERVAL_MS) {
-      this.lastUnverifiedRequestMs = now;
-      this.requestTable();
-    }
-  }
-
   private onChat(message: MessageOf<'chat'>, from: Address): void {
     // Offline after dereg: not ACKing lets the sender fall back to the server, which stores it.
     if (this.session.state !== 'online') return;
@@ -162,17 +152,24 @@ export class ClientInbound {
       this.logger.debug('chat message addressed to another name', { to: message.to, from: `${from.ip}:${from.port}` });
       return;
     }
-    const row = this.session.table.get(message.from);
+    const key = this.keys.get(message.from);
     const identity = this.session.identity;
-    // The sender is who holds the key its row lists; the source address proves nothing (and
-    // differs honestly for a peer on another address family or with several addresses).
-    const plain = row?.key === undefined || identity === undefined ? undefined : this.e2e.open(identity, row.key, message.sealed, chatContext(message.from, message.to, message.id, message.stream, message.seq));
+    // The sender is who holds the key the server gives for its name; the source address proves
+    // nothing (and differs honestly for a peer on another address family or with several addresses).
+    const plain = key === undefined || identity === undefined ? undefined : this.e2e.open(identity, key, message.sealed, chatContext(message.from, message.to, message.id, message.stream, message.seq));
     const opened = plain === undefined ? undefined : splitChatPlaintext(plain);
-    if (opened === undefined || !row?.key || !identity) {
-      this.logger.debug('chat message that does not open under its sender\'s listed key', { claimed: message.from, from: `${from.ip}:${from.port}` });
-      // A stale table may explain it (the sender is new), but anyone can send such a datagram.
-      return this.requestTableThrottled();
+    if (opened === undefined || identity === undefined) {
+      this.logger.debug('chat message that does not open under its sender\'s key', { claimed: message.from, from: `${from.ip}:${from.port}` });
+      // Its key not asked for yet, or changed (a reset server): ask, then take the message. Anyone
+      // can send such a datagram, so PeerKeys asks for few names a second, each once in a while.
+      if (identity !== undefined) {
+        void this.keys.forInbound(message.from).then((learnt) => {
+          if (learnt) this.onChat(message, from);
+        });
+      }
+      return;
     }
+    const row = this.session.table.get(message.from);
     const sender = nameKey(message.from);
     if (this.overtaken(sender, message)) {
       // A later message of the same sender was shown already (several are in flight, and the
@@ -183,7 +180,7 @@ export class ClientInbound {
     }
     const written = this.showOnce(message.from, message.id, () => {
       if (message.stream !== undefined && message.seq !== undefined) this.lastShown.set(sender, { stream: message.stream, seq: message.seq });
-      this.view.show({ kind: 'direct-received', from: row.name, text: opened.text });
+      this.view.show({ kind: 'direct-received', from: row?.name ?? message.from, text: opened.text });
     });
     // The ACK echoes the proof sealed inside the message: a forged ACK cannot stop its retries.
     const ack = { t: 'ack', re: message.id, proof: opened.proof } as const;
@@ -202,20 +199,27 @@ export class ClientInbound {
   private onStored(message: MessageOf<'stored'>, from: Address): void {
     const identity = this.session.identity;
     // A direct message is sealed by its sender: without the sender's key it cannot be shown,
-    // so it waits (unACKed: the server resends it) for the table.
-    const unknown = message.items.some((item) => item.kind === 'direct' && (this.session.table.get(item.from)?.key === undefined || !identity));
-    if (unknown) {
+    // so it waits (unACKed: the server resends it) for the key, asked of the server (which
+    // pushed this, so it is no stranger's datagram).
+    const unknown = message.items.filter((item) => item.kind === 'direct' && this.keys.get(item.from) === undefined).map((item) => item.from);
+    if (unknown.length > 0 || !identity) {
+      if (this.held.has(message.id)) return;
       this.held.set(message.id, { message, from });
-      return this.requestTableThrottled();
+      void this.keys.ensure(unknown).then(() => {
+        const held = this.held.get(message.id);
+        this.held.delete(message.id);
+        if (held && unknown.every((name) => this.keys.get(name) !== undefined) && this.session.identity) this.onStored(held.message, held.from);
+      });
+      return;
     }
     this.held.delete(message.id);
     const writes: Promise<void>[] = [];
     for (const stored of message.items) {
       let item = stored;
       if (item.kind === 'direct') {
-        const text = this.e2e.open(identity!, this.session.table.get(item.from)!.key!, item.text, storedContext(item.from, this.session.name, item.id));
+        const text = this.e2e.open(identity, this.keys.get(item.from)!, item.text, storedContext(item.from, this.session.name, item.id));
         if (text === undefined) {
-          // Not sealed by the sender's listed key for us: never shown, and ACKed so it is not kept.
+          // Not sealed for us by the key the server gives for its sender: never shown, and ACKed so it is not kept.
           this.logger.warn('dropped a stored message that does not open under its sender\'s key', { from: item.from, id: item.id });
           continue;
         }
@@ -254,32 +258,20 @@ export class ClientInbound {
       if (movedHere) this.session.tableFromNewInstance = false;
       this.session.firstTablePending = false;
       if (!unchanged) this.view.show({ kind: 'table-updated' });
-      this.pinKeys(update.rows);
-      const held = [...this.held.values()];
-      this.held = new Map();
-      for (const h of held) this.onStored(h.message, h.from);
+      this.prefetchKeys();
       if (this.session.state === 'online' && this.session.table.get(this.session.name)?.online === false) this.markedOffline();
     } else if (outcome === 'gap') this.requestTable();
   }
 
   /**
-   * Pin each listed name to its key; a name seen before with another key is told to the user
-   * (the server refuses a name's new key, so this means a server that lies, or a reset server).
+   * A small table's keys are all asked for at once (in the background), so the first message
+   * to or from a name does not wait for its key, and a key changed since an earlier process is
+   * told at log-in. A large one's are asked for as they are needed (PeerKeys).
    */
-  private pinKeys(rows: readonly TableRow[]): void {
-    let changed = false;
-    for (const row of rows) {
-      if (row.key === undefined || this.session.isMe(row.name)) continue;
-      const key = nameKey(row.name);
-      const pinned = this.session.pinnedKeys.get(key);
-      if (pinned === row.key) continue;
-      changed = true;
-      this.session.pinnedKeys.set(key, row.key);
-      if (pinned !== undefined && pinned !== row.key) {
-        this.view.show({ kind: 'info', text: `[Warning: the key of ${row.name} changed; its fingerprint is now ${this.e2e.fingerprint(row.key)}. Compare it with ${row.name} before you trust its messages (whois ${row.name}).]` });
-      }
-    }
-    if (changed) this.session.savePins?.();
+  private prefetchKeys(): void {
+    if (this.session.table.size > this.settings.prefetchKeysMaxRows) return;
+    const names = this.session.table.rows().filter((row) => !this.session.isMe(row.name)).map((row) => row.name);
+    void this.keys.ensure(names);
   }
 
   /**

@@ -10,7 +10,7 @@ import type { IdentityKeys } from './key-store';
 export interface EndToEnd {
   /** A new identity key pair. */
   newIdentity(): IdentityKeys;
-  /** True for a string that is a public key as the table lists it. */
+  /** True for a string that is a public key as a key request's answer gives it. */
   isPublicKey(publicKey: string): boolean;
   /** `text` sealed for `peerKey` (only `me` and the holder of the peer's private key can open it); undefined if `peerKey` is not a usable key. */
   seal(me: IdentityKeys, peerKey: string, text: string, context: string): string | undefined;

@@ -2,7 +2,7 @@ import type { ServiceIdentifier } from 'inversify';
 
 /**
  * A name's long-term identity key pair. The application passes it around whole and never
- * looks inside: `publicKey` is what the table lists (the raw 32-byte X25519 key as
+ * looks inside: `publicKey` is what the server gives others for the name (the raw 32-byte X25519 key as
  * base64url), `privateKey` is the private half in whatever form the EndToEnd adapter made it.
  */
 export interface IdentityKeys {

@@ -23,7 +23,15 @@ import type { StoredKind } from '../../domain/offline-mailbox';
  *    before it too. A client ACKs the parts it holds in a row from part 0 on that way, every
  *    TABLE_ACK_RUN parts and at the last, and a part past a gap on its own at once: a whole
  *    table costs about an eighth of the ACKs it did. */
-export const PROTOCOL_VERSION = 9;
+/* 10: table rows no longer carry keys (a newcomer's whole table was mostly keys: 32 of a row's
+ *    38 bytes); a client asks for the keys it needs with `key-request`, and the ACK answering it
+ *    lists the rows of those names with their keys (`rows`), at most KEY_REQUEST_MAX_NAMES. */
+export const PROTOCOL_VERSION = 10;
+/**
+ * Names one `key-request` asks for at most: the answer's rows with keys (at most 85 bytes each:
+ * a 32-character name, an IPv6 address, the port and the 32-byte key) then fit one datagram.
+ */
+export const KEY_REQUEST_MAX_NAMES = 12;
 /** A client ACKs the parts of a table update it holds in a row once every this many (TableAssembler). */
 export const TABLE_ACK_RUN = 8;
 /** No datagram larger than this is ever sent (fits any path MTU, SPEC §5). */
@@ -88,6 +96,8 @@ export type Message =
   | { t: 'refused'; re: string; reason: RefusalReason }
   /** Client → server: proves the client receives at its address; completes registration. */
   | { t: 'confirm'; id: string; token: string; have: number }
+  /** Client → server: the keys of these names, please (at most KEY_REQUEST_MAX_NAMES); answered by an `ack` listing their `rows`. */
+  | { t: 'key-request'; id: string; token: string; names: string[] }
   /** Client → server: send me the whole table (a gap was detected). */
   | { t: 'table-request'; id: string; token: string; have: number }
   /** Server → client: part of a table update (`full`: the whole table, else rows changed since `from`). */
@@ -119,9 +129,10 @@ export type Message =
   /**
    * The answer to any request with an id; `status` refines it where the request needs one. The
    * answer to a `send-all` names the members it could not be kept for (`full`, at most
-   * MAX_FULL_NAMES of them) and how many there were in all (`fullCount`).
+   * MAX_FULL_NAMES of them) and how many there were in all (`fullCount`); the answer to a
+   * `key-request` lists the rows of the names asked for that have a key, with it (`rows`).
    */
-  | { t: 'ack'; re: string; status?: SaveStatus | 'ok' | 'unknown-session' | 'run'; version?: number; full?: string[]; fullCount?: number; proof?: string };
+  | { t: 'ack'; re: string; status?: SaveStatus | 'ok' | 'unknown-session' | 'run'; version?: number; full?: string[]; fullCount?: number; proof?: string; rows?: TableRow[] };
 
 export type MessageType = Message['t'];
 export type MessageOf<T extends MessageType> = Extract<Message, { t: T }>;

@@ -10,6 +10,7 @@ import { AcceptDeregistration } from '../use-cases/server/accept-deregistration'
 import { AcceptRegistration } from '../use-cases/server/accept-registration';
 import { ConfirmRegistration } from '../use-cases/server/confirm-registration';
 import { RelayChannelMessage } from '../use-cases/server/relay-channel-message';
+import { ServeKeyRequest } from '../use-cases/server/serve-key-request';
 import { ServeTableRequest } from '../use-cases/server/serve-table-request';
 import { StoreOfflineMessage } from '../use-cases/server/store-offline-message';
 import { BackgroundTasks } from './background-tasks';
@@ -42,6 +43,7 @@ export class ServerInbound {
     @inject(StoreOfflineMessage) save: StoreOfflineMessage,
     @inject(RelayChannelMessage) sendAll: RelayChannelMessage,
     @inject(ServeTableRequest) tableRequest: ServeTableRequest,
+    @inject(ServeKeyRequest) keyRequest: ServeKeyRequest,
   ) {
     const as = <T extends MessageType>(fn: (i: Inbound & { message: MessageOf<T> }) => Promise<Reply | undefined>): Handler =>
       fn as Handler;
@@ -52,6 +54,7 @@ export class ServerInbound {
       save: as<'save'>((i) => save.execute(i)),
       'send-all': as<'send-all'>((i) => sendAll.execute(i)),
       'table-request': as<'table-request'>((i) => tableRequest.execute(i)),
+      'key-request': as<'key-request'>((i) => keyRequest.execute(i)),
     };
   }
 

@@ -1,4 +1,4 @@
-import { identityOf, keyed, sealedChat, sealedStored, TEST_ACK_PROOF, testE2e } from '../../support/peer-keys';
+import { identityOf, keyed, sealedChat, sealedStored, TEST_ACK_PROOF, testE2e, peerKeysKnowing } from '../../support/peer-keys';
 import { expect } from 'chai';
 import { ClientInbound } from '../../../src/application/client/client-inbound';
 import { ClientSession } from '../../../src/application/client/client-session';
@@ -32,7 +32,7 @@ function bobAtP(): { inbound: ClientInbound; events: ChatEvent[]; transport: Fak
     { name: 'carol', ...CAROL, online: true },
   ]));
   const events: ChatEvent[] = [];
-  const inbound = new ClientInbound(session, transport, new ReliableSender(transport, clock), { show: (e) => events.push(e) }, new SeededCrypto(1, 'b'), settings, new RecordingLogger(), clock, new InMemorySeenStore(), testE2e);
+  const inbound = new ClientInbound(session, transport, new ReliableSender(transport, clock), { show: (e) => events.push(e) }, new SeededCrypto(1, 'b'), settings, new RecordingLogger(), clock, new InMemorySeenStore(), testE2e, peerKeysKnowing(session, transport, clock));
   return { inbound, events, transport };
 }
 

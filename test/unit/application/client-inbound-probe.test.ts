@@ -1,4 +1,4 @@
-import { identityOf, keyed, sealedChat, sealedStored, testE2e } from '../../support/peer-keys';
+import { identityOf, keyed, sealedChat, sealedStored, testE2e, peerKeysKnowing } from '../../support/peer-keys';
 import { expect } from 'chai';
 import { ClientInbound } from '../../../src/application/client/client-inbound';
 import { ClientSession } from '../../../src/application/client/client-session';
@@ -24,7 +24,7 @@ describe('application/client-inbound: probes', () => {
   session.identity = identityOf('me');
     session.state = state;
     session.token = 'tok';
-    const inbound = new ClientInbound(session, transport, new ReliableSender(transport, clock), { show: () => undefined }, new SeededCrypto(1, 'me'), settings, new RecordingLogger(), clock, new InMemorySeenStore(), testE2e);
+    const inbound = new ClientInbound(session, transport, new ReliableSender(transport, clock), { show: () => undefined }, new SeededCrypto(1, 'me'), settings, new RecordingLogger(), clock, new InMemorySeenStore(), testE2e, peerKeysKnowing(session, transport, clock));
     return {
       probe: () => {
         const message: Message = { t: 'probe', id: 'p1', token: 'tok' };

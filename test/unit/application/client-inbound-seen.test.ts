@@ -1,4 +1,4 @@
-import { identityOf, keyed, sealedChat, sealedStored, testE2e } from '../../support/peer-keys';
+import { identityOf, keyed, sealedChat, sealedStored, testE2e, peerKeysKnowing } from '../../support/peer-keys';
 import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -39,7 +39,7 @@ function inboundWith(seen: SeenStore): { inbound: ClientInbound; events: ChatEve
   ]));
   const events: ChatEvent[] = [];
   const logger = new RecordingLogger();
-  const inbound = new ClientInbound(session, transport, new ReliableSender(transport, clock), { show: (e) => events.push(e) }, new SeededCrypto(1, 'me'), settings, logger, clock, seen, testE2e);
+  const inbound = new ClientInbound(session, transport, new ReliableSender(transport, clock), { show: (e) => events.push(e) }, new SeededCrypto(1, 'me'), settings, logger, clock, seen, testE2e, peerKeysKnowing(session, transport, clock));
   return { inbound, events, logger, session, transport };
 }
 

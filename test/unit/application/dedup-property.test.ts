@@ -1,4 +1,4 @@
-import { identityOf, keyed, sealedChat, sealedChatWith, sealedStored, testE2e } from '../../support/peer-keys';
+import { identityOf, keyed, sealedChat, sealedChatWith, sealedStored, testE2e, peerKeysKnowing } from '../../support/peer-keys';
 import { InMemorySecretStore } from '../../../src/adapters/in-memory/in-memory-secret-store';
 import { storedContext } from '../../../src/application/protocol/sealing';
 import { keysBeside } from '../../../src/composition/memory-stores-module';
@@ -238,7 +238,7 @@ async function runCase(c: { messages: GenMessage[]; updates: GenUpdate[]; order:
   session.token = 'tok';
   session.table.applyFull(1, keyed([ME, ...PEERS]));
   const events: ChatEvent[] = [];
-  const inbound = new ClientInbound(session, transport, sender, { show: (e) => events.push(e) }, new SeededCrypto(3, 'me'), settings, new RecordingLogger(), clock, new InMemorySeenStore(), testE2e);
+  const inbound = new ClientInbound(session, transport, sender, { show: (e) => events.push(e) }, new SeededCrypto(3, 'me'), settings, new RecordingLogger(), clock, new InMemorySeenStore(), testE2e, peerKeysKnowing(session, sender, clock));
 
   for (const d of c.order) {
     inbound.handle({ message: d.message, from: d.from, bytes: encodeMessage(d.message).length });
@@ -295,7 +295,10 @@ async function runCase(c: { messages: GenMessage[]; updates: GenUpdate[]; order:
   const tableRequests = transport.sentOf('table-request');
   expect(tableRequests.length).to.equal(model.gaps > 0 ? 1 : 0);
   for (const r of tableRequests) expect(addressKey(r.to)).to.equal(addressKey(SERVER));
-  expect(transport.sent.length).to.equal([...expectedAcks.values()].reduce((a, b) => a + b, 0) + tableRequests.length);
+  // A small table's new names have their keys asked for (PeerKeys), of the server only.
+  const keyRequests = transport.sentOf('key-request');
+  for (const r of keyRequests) expect(addressKey(r.to)).to.equal(addressKey(SERVER));
+  expect(transport.sent.length).to.equal([...expectedAcks.values()].reduce((a, b) => a + b, 0) + tableRequests.length + keyRequests.length);
   for (const p of PEERS) expect(session.table.get(p.name)?.online).to.equal(true);
 
   sender.cancelAll();

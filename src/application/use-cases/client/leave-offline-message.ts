@@ -1,6 +1,7 @@
 import { inject, injectable } from 'inversify';
 import { err, ok, type Result } from '../../../domain/result';
 import { ClientSession } from '../../client/client-session';
+import { PeerKeys } from '../../client/peer-keys';
 import { EndToEnd } from '../../ports/end-to-end';
 import { storedContext } from '../../protocol/sealing';
 import type { SendRefusal } from '../../ports/transport';
@@ -36,11 +37,15 @@ export class LeaveOfflineMessage {
     @inject(ReliableSender) private readonly sender: ReliableSender,
     @inject(ChatSettings) private readonly settings: ChatSettings,
     @inject(EndToEnd) private readonly e2e: EndToEnd,
+    @inject(PeerKeys) private readonly keys: PeerKeys,
   ) {}
 
   async execute(command: LeaveOfflineMessageCommand): Promise<Result<LeaveOfflineOutcome, LeaveOfflineMessageError>> {
     // Sealed for the recipient: the server keeps and hands over what it cannot read.
-    const peerKey = this.session.table.get(command.to)?.key;
+    // The recipient's key, asked of the server the first time: a silent server is a silent server.
+    const looked = await this.keys.lookup(command.to);
+    if (!looked.ok) return err({ code: 'no-response' });
+    const peerKey = looked.value;
     const sealed = peerKey === undefined || this.session.identity === undefined ? undefined : this.e2e.seal(this.session.identity, peerKey, command.text, storedContext(this.session.name, command.to, command.id));
     if (sealed === undefined) return err({ code: 'no-key' });
     const outcome = await this.sender.exchange(

@@ -4,6 +4,7 @@ import { validateMessageText } from '../../../domain/message-text';
 import { parseNickname } from '../../../domain/nickname';
 import { err, ok, type Result } from '../../../domain/result';
 import { ClientSession } from '../../client/client-session';
+import { PeerKeys } from '../../client/peer-keys';
 import { Crypto } from '../../ports/crypto';
 import { EndToEnd } from '../../ports/end-to-end';
 import { chatContext, chatPlaintext } from '../../protocol/sealing';
@@ -27,8 +28,8 @@ export type SendDirectMessageError =
   | { code: 'not-sent'; refusal: SendRefusal };
 
 /**
- * `send <name> <message>`: straight to the recipient's address from the local table, one
- * ACK wait; on no ACK (or a recipient the table lists offline) the caller falls back to the
+ * `send <name> <message>`: straight to the recipient's address from the local table, sealed
+ * under its key (PeerKeys; the caller makes sure it was asked for), one ACK wait; on no ACK (or a recipient the table lists offline) the caller falls back to the
  * server with `LeaveOfflineMessage`, reusing the message id so it is never shown twice.
  */
 @injectable()
@@ -44,6 +45,7 @@ export class SendDirectMessage {
     @inject(Crypto) private readonly crypto: Crypto,
     @inject(ChatSettings) private readonly settings: ChatSettings,
     @inject(EndToEnd) private readonly e2e: EndToEnd,
+    @inject(PeerKeys) private readonly keys: PeerKeys,
   ) {}
 
   async execute(command: SendDirectMessageCommand): Promise<Result<SendDirectOutcome, SendDirectMessageError>> {
@@ -52,15 +54,17 @@ export class SendDirectMessage {
     if (!text.ok) return err({ code: 'bad-text', cause: text.error });
     const row = this.session.table.get(command.to);
     if (!row) return err({ code: 'unknown-recipient', suggestions: this.suggest(command.to) });
-    // Without the recipient's key nothing can be sealed for it, neither here nor for the server.
-    if (row.key === undefined || this.session.identity === undefined) return err({ code: 'no-key' });
     const id = this.crypto.messageId();
+    // Offline: the server stores it (LeaveOfflineMessage seals it for the recipient).
     if (!row.online) return ok({ kind: 'fallback', to: row.name, id });
+    // Without the recipient's key nothing can be sealed for it (the caller asked the server for it).
+    const key = this.keys.get(row.name);
+    if (key === undefined || this.session.identity === undefined) return err({ code: 'no-key' });
     this.stream ??= id;
     const seq = ++this.seq;
     // The ACK must echo this proof, which travels only inside the sealed text (see sealing.ts).
     const proof = this.crypto.secretToken();
-    const sealed = this.e2e.seal(this.session.identity, row.key, chatPlaintext(proof, command.text), chatContext(this.session.name, row.name, id, this.stream, seq));
+    const sealed = this.e2e.seal(this.session.identity, key, chatPlaintext(proof, command.text), chatContext(this.session.name, row.name, id, this.stream, seq));
     if (sealed === undefined) return err({ code: 'no-key' });
     // Only an ACK echoing the proof counts (ClientInbound checks it before the sender sees it).
     this.session.awaitingAcks.set(id, { proof });

@@ -78,7 +78,7 @@ describe('formatTable and formatWhois: key fingerprints', () => {
 
   it('whois prints the whole fingerprint, or says why it cannot', () => {
     expect(formatWhois('X', { name: 'x', ip: '127.0.0.1', port: 5001, online: true, key: 'abc' }, fingerprint)).to.equal('>>> [x: key fingerprint abc0 1111 2222 3333 4444 5555 6666 7777]');
-    expect(formatWhois('y', { name: 'y', ip: '::1', port: 5002, online: false }, fingerprint)).to.equal('>>> [y has no key in the table.]');
+    expect(formatWhois('y', { name: 'y', ip: '::1', port: 5002, online: false }, fingerprint)).to.equal('>>> [y: the server gave no key for it.]');
     expect(formatWhois('nobody', undefined, fingerprint)).to.match(/^>>> \[Error: no client named nobody/);
   });
 });

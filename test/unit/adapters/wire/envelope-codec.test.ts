@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { decodeDatagram, encodeMessage, FRAME_PREFIX_BYTES } from '../../../../src/adapters/wire/envelope-codec';
 import { DATA_HEADER_BYTES, TAG_BYTES } from '../../../../src/adapters/wire/link/link-frames';
 import { ID_MAX_CHARS, PART_ID_MAX_CHARS, NAME_MAX_CHARS, TOKEN_MAX_CHARS } from '../../../../src/adapters/wire/message-schema';
-import { LINK_OVERHEAD_BYTES, MAX_DATAGRAM_BYTES, MAX_FULL_NAMES, MAX_LINKED_FRAME_BYTES, MAX_SERVER_ADDRESSES, PROTOCOL_VERSION, REGISTER_MIN_BYTES, type Message, type MessageOf } from '../../../../src/application/protocol/envelope';
+import { KEY_REQUEST_MAX_NAMES, LINK_OVERHEAD_BYTES, MAX_DATAGRAM_BYTES, MAX_FULL_NAMES, MAX_LINKED_FRAME_BYTES, MAX_SERVER_ADDRESSES, PROTOCOL_VERSION, REGISTER_MIN_BYTES, type Message, type MessageOf } from '../../../../src/application/protocol/envelope';
 import { ADDRESS_TEXT_MAX_CHARS } from '../../../../src/domain/address';
 import { TABLE_FRAME_MAX_BYTES } from '../../../../src/application/protocol/table-row-wire';
 import { MESSAGE_MAX_BYTES } from '../../../../src/domain/message-text';
@@ -122,6 +122,25 @@ describe('adapters/wire/envelope-codec: every text within the limit fits one dat
     });
   });
 
+  describe('the answer to a key request: KEY_REQUEST_MAX_NAMES rows with keys, the longest names on distinct IPv6 addresses', () => {
+    it('fits one datagram, and so does the request for as many of the longest names', () => {
+      const rows = Array.from({ length: KEY_REQUEST_MAX_NAMES }, (_, i) => ({
+        // No two share a first character: no row's name is shortened by the row before it.
+        name: String.fromCharCode(65 + i).repeat(NAME_MAX_CHARS),
+        ip: `ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff${i.toString(16).padStart(2, '0')}`,
+        port: 65535,
+        online: true,
+        key: Buffer.alloc(32, i).toString('base64url'),
+      }));
+      const ack: Message = { t: 'ack', re: LONG_ID, status: 'ok', rows };
+      const answer = roundTrip(ack);
+      expect(answer.bytes + LINK_OVERHEAD_BYTES).to.equal(1108).and.be.at.most(MAX_DATAGRAM_BYTES);
+      expect(answer.back).to.deep.equal(ack);
+      const request = roundTrip({ t: 'key-request', id: LONG_ID, token: LONG_TOKEN, names: rows.map((r) => r.name) });
+      expect(request.bytes).to.be.at.most(MAX_LINKED_FRAME_BYTES);
+    });
+  });
+
   describe('instance addresses: welcome.servers and the servers push', () => {
     /** MAX_SERVER_ADDRESSES distinct addresses of the longest form. */
     const LONGEST = Array.from({ length: MAX_SERVER_ADDRESSES }, (_, i) => `[ffff:ffff:ffff:ffff:ffff:fff${i}:255.255.255.255]:65535`);
@@ -148,7 +167,7 @@ describe('adapters/wire/envelope-codec: every text within the limit fits one dat
       const data = encodeMessage({ t: 'welcome', re: 'r1', name: 'alice', token: 'tok', servers: ['127.0.0.1:5000'] });
       const head = data.subarray(FRAME_PREFIX_BYTES, FRAME_PREFIX_BYTES + data.readUInt16BE(1)).toString();
       expect(JSON.parse(head)).to.deep.equal(['welcome', 'r1', 'alice', 'tok', ['127.0.0.1:5000']]);
-      expect(PROTOCOL_VERSION).to.equal(9);
+      expect(PROTOCOL_VERSION).to.equal(10);
     });
 
     it('the longest welcome is 537 bytes, below REGISTER_MIN_BYTES (never larger than the registration); the longest push is 502', () => {

@@ -21,6 +21,7 @@ import { SeededCrypto } from '../../../../../src/adapters/in-memory/seeded-crypt
 import { SystemClock } from '../../../../../src/adapters/system/system-clock';
 import { defaultSettings, type ClientConfig } from '../../../../../src/composition/config';
 import { createContainer } from '../../../../../src/composition/create-container';
+import { PeerKeys } from '../../../../../src/application/client/peer-keys';
 import { memoryStoresModule } from '../../../../../src/composition/memory-stores-module';
 import type { Address } from '../../../../../src/domain/address';
 import type { TableRow } from '../../../../../src/domain/client-table';
@@ -92,6 +93,8 @@ export class ClientRig {
     this.session.token = token;
     this.session.identity = identityOf(this.session.name);
     this.session.table.applyFull(3, keyed([{ name: this.session.name, ip: ME.ip, port: ME.port, online: true }, BOB, CAROL]));
+    // As if the server had answered a key request for every name in the table.
+    this.container.get(PeerKeys).learn(this.session.table.rows());
   }
 
   /** The server answers each request of type `type` with `answer(request)`. */
