@@ -25,6 +25,26 @@ function owed(e: ChannelEntry, recipients: readonly string[] = e.recipients): Pe
   return { entry: e, recipients };
 }
 
+/** The logs a system of several instances shares also keep who recorded each entry last. */
+function instanceTagContract(adapter: string, newLocation: () => ChannelLogLocation): void {
+  describe(`ChannelLog contract, shared by instances: ${adapter}`, () => {
+    const harness = useStoreLocation<ChannelLog, [], ChannelLogLocation>(newLocation);
+    const open = harness.open;
+
+    it('keeps the instance that recorded an entry; a retry through another instance makes that one its recorder', async () => {
+      const log = open();
+      const e = { ...entry('c1'), by: 'instance-a' };
+      const plain = entry('c2');
+      await log.record(e);
+      await log.record(plain);
+      expect(await log.pending()).to.deep.equal([owed(e), owed(plain)]);
+      await log.delivered('c1', 'bob');
+      await log.record({ ...e, by: 'instance-b' });
+      expect((await log.pending()).map((p) => [p.entry.id, p.entry.by])).to.deep.equal([['c1', 'instance-b'], ['c2', undefined]]);
+    });
+  });
+}
+
 function channelLogContract(adapter: string, newLocation: () => ChannelLogLocation): void {
   describe(`ChannelLog contract: ${adapter}`, () => {
     const harness = useStoreLocation<ChannelLog, [], ChannelLogLocation>(newLocation);
@@ -125,6 +145,11 @@ channelLogContract('in memory', () => {
   return { open: () => log, remove: () => undefined };
 });
 
+instanceTagContract('in memory', () => {
+  const log = new InMemoryChannelLog();
+  return { open: () => log, remove: () => undefined };
+});
+
 channelLogContract('file system', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-channel-log-'));
   return {
@@ -136,6 +161,10 @@ channelLogContract('file system', () => {
 describe('on Redis', () => {
   const redis = useRedisServer();
   channelLogContract('RedisChannelLog', () => {
+    const prefix = uniquePrefix('channel-log');
+    return { open: () => new RedisChannelLog(redis.client(), prefix), remove: () => undefined };
+  });
+  instanceTagContract('RedisChannelLog', () => {
     const prefix = uniquePrefix('channel-log');
     return { open: () => new RedisChannelLog(redis.client(), prefix), remove: () => undefined };
   });

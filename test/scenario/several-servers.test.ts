@@ -144,4 +144,21 @@ describe('scenario: several server instances form one system', () => {
     await s.run(6000);
     expect(y.lines.filter((l) => l.includes('nobody left on A'))).to.have.length(1);
   });
+
+  it('a takeover hands over only what dead instances owe: a live instance still pushing its channel message delivers it live, never as a stored copy', async () => {
+    const { servers: [, , c] } = await system(3, { settled: true });
+    const y = await s.startClient('y', { server: SERVER_PORT });
+    const z = await s.startClient('z', { server: SERVER_PORT + 1 });
+    const yRow = z.client.tableRows().find((r) => r.name === 'y')!;
+    // B's pushes to y are lost for a while: its message stays owed in the shared log meanwhile.
+    s.network.partitionOneWay({ ip: '127.0.0.1', port: SERVER_PORT + 1 }, { ip: yRow.ip, port: yRow.port });
+    expect(await s.say(z, 'send_all from a live instance', 100)).to.deep.equal(['>>> [Message received by Server.]']);
+    // C, with no client, stops; another instance takes it over while B is still trying y.
+    await c!.server.stop();
+    await s.run(1500);
+    s.network.heal();
+    await s.run(6000);
+    expect(y.lines.filter((l) => l.includes('from a live instance'))).to.deep.equal(['>>> [Channel_Message z: from a live instance]']);
+    expect(y.lines).to.not.include('>>> [You have messages]');
+  });
 });

@@ -9,6 +9,8 @@ export class InMemoryChannelLog implements ChannelLog {
 
   async record(entry: ChannelEntry): Promise<void> {
     const known = this.entries.get(entry.id);
+    // The instance recording it now is the one pushing it (a retry through another instance).
+    if (known && entry.by !== undefined) known.entry = { ...known.entry, by: entry.by };
     const have = new Set(known?.entry.recipients);
     const added = [...new Set(entry.recipients)].filter((r) => !have.has(r));
     if (added.length === 0) return;

@@ -17,7 +17,7 @@ interface EntryKeys {
  * of key, so no key can be mistaken for another):
  *
  * - `<prefix>channel:order`: a sorted set, id → place, oldest first; `<prefix>channel:seq` its counter;
- * - `<prefix>channel:entry:<i>`: a hash (sender, text, at);
+ * - `<prefix>channel:entry:<i>`: a hash (sender, text, at, and `by`: the instance that recorded it last);
  * - `<prefix>channel:to:<i>`: a list of every member it was recorded for, in order;
  * - `<prefix>channel:owed:<i>`: a set of the members not reached yet.
  *
@@ -51,7 +51,7 @@ export class RedisChannelLog implements ChannelLog {
     return this.gate.run(async () => {
       if (entry.recipients.length === 0) return;
       const k = this.keys(entry.id);
-      await this.recordScript([this.order, this.orderSeq, k.entry, k.to, k.owed], [entry.id, entry.sender, entry.text, entry.storedAtMs, ...entry.recipients]);
+      await this.recordScript([this.order, this.orderSeq, k.entry, k.to, k.owed], [entry.id, entry.sender, entry.text, entry.storedAtMs, entry.by ?? '', ...entry.recipients]);
     });
   }
 
@@ -84,7 +84,7 @@ export class RedisChannelLog implements ChannelLog {
           if (owed.size === 0 || fields.sender === undefined || fields.text === undefined) return;
           const storedAtMs = Number(fields.at);
           pending.push({
-            entry: { id, sender: fields.sender, text: fields.text, storedAtMs, recipients: to },
+            entry: { id, sender: fields.sender, text: fields.text, storedAtMs, recipients: to, ...(fields.by ? { by: fields.by } : {}) },
             recipients: to.filter((r) => owed.has(r)),
           });
         });

@@ -11,6 +11,11 @@ export interface ChannelEntry {
   readonly storedAtMs: number;
   /** Name keys of the members it is owed to. */
   readonly recipients: readonly string[];
+  /**
+   * The server instance that recorded it last, in a system of several (it is pushing it): a
+   * takeover hands over only what instances no longer alive owe. Absent for a single server.
+   */
+  readonly by?: string;
 }
 
 /** A channel message some of whose members have not had it yet. */

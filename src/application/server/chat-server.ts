@@ -1,7 +1,7 @@
 import { inject, injectable, optional } from 'inversify';
 import type { Address } from '../../domain/address';
 import { nameKey } from '../../domain/nickname';
-import { ChannelLog } from '../ports/channel-log';
+import { ChannelLog, type ChannelEntry } from '../ports/channel-log';
 import { ChatView } from '../ports/chat-view';
 import { Logger } from '../ports/logger';
 import { MailboxStore } from '../ports/mailbox-store';
@@ -94,8 +94,11 @@ export class ChatServer {
     this.broadcaster.onUnanswered((key, token) => this.tasks.run('checking an unanswering client', () => this.checkAlive(key, token)));
     cluster.onTakeover((names) =>
       this.tasks.run('taking over the clients of a stopped instance', async () => {
-        // Channel messages the stopped instance had not pushed to every member go to mailboxes.
-        const owedTo = await this.storeOwedChannelMessages();
+        // Channel messages the stopped instance had not pushed to every member go to mailboxes;
+        // those a live instance is still pushing are left to it (stored now, they would reach
+        // their members as stored copies before the live push did).
+        const live = await cluster.liveInstances();
+        const owedTo = await this.storeOwedChannelMessages((entry) => live === undefined || entry.by === undefined || !live.has(entry.by));
         for (const key of names) {
           const record = this.state.records.get(key);
           if (record && this.state.table.get(key)?.online) {
@@ -158,8 +161,8 @@ export class ChatServer {
    * on `reg`. The mailbox stores an id once, so a handover repeated after another crash is
    * harmless. Resolves with the name keys of the members something was handed over to.
    */
-  private async storeOwedChannelMessages(): Promise<Set<string>> {
-    const owed = await this.channelLog.pending();
+  private async storeOwedChannelMessages(owedByDead: (entry: ChannelEntry) => boolean = () => true): Promise<Set<string>> {
+    const owed = (await this.channelLog.pending()).filter(({ entry }) => owedByDead(entry));
     const owedTo = new Set<string>();
     const handovers = owed.flatMap(({ entry, recipients }) =>
       recipients.map(async (recipient) => {

@@ -96,6 +96,18 @@ export class ClusterSync {
     this.tookOver = listener;
   }
 
+  /**
+   * The ids of the instances alive now, this one included, read from the shared store;
+   * undefined when it cannot be read (the caller then assumes none but this one).
+   */
+  async liveInstances(): Promise<Set<string> | undefined> {
+    try {
+      return new Set([this.id, ...(await this.membership.peers()).map((m) => m.id)]);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Told when the set of live instances changed. */
   onMembersChanged(listener: () => void): void {
     this.membersChanged = listener;

@@ -76,6 +76,7 @@ export class RelayChannelMessage {
       text: message.text,
       storedAtMs,
       recipients: online.map((row) => nameKey(row.name)),
+      ...(this.cluster ? { by: this.cluster.id } : {}),
     });
     const [, ...kept] = await Promise.all([recorded, ...offline.map((row) => this.storeFor(row, stored(row)))]);
     // Members whose mailbox is full do not get it: the sender is told who, never left to believe they will.
