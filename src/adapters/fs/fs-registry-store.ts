@@ -27,7 +27,7 @@ interface WriteBatch {
   readonly lines: Buffer[];
   readonly applies: Array<() => void>;
   highest: number;
-  step: Promise<{ done: Promise<void> }>;
+  readonly step: Promise<{ done: Promise<void> }>;
 }
 
 /**
@@ -154,11 +154,16 @@ export class FsRegistryStore implements RegistryStore {
     this.assertOpen();
     let batch = this.batch;
     if (!batch) {
-      const fresh: WriteBatch = { lines: [], applies: [], highest: 0, step: undefined! };
-      fresh.step = this.queue.run(QUEUE_KEY, () => {
-        if (this.batch === fresh) this.batch = undefined;
-        return this.writeBatch(fresh);
-      });
+      // The queue runs its task in a later microtask at the earliest, by when `fresh` is set.
+      const fresh: WriteBatch = {
+        lines: [],
+        applies: [],
+        highest: 0,
+        step: this.queue.run(QUEUE_KEY, () => {
+          if (this.batch === fresh) this.batch = undefined;
+          return this.writeBatch(fresh);
+        }),
+      };
       this.batch = batch = fresh;
     }
     batch.lines.push(line);
