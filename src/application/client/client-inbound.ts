@@ -17,14 +17,13 @@ import { ClientSession } from './client-session';
 import { PeerKeys } from './peer-keys';
 import { TableAssembler } from './table-assembler';
 
-
 /**
  * Everything that reaches a client: replies go to the reliable sender; chat, channel and
  * stored messages are ACKed on every copy and shown once; table updates are applied in
  * version order. Only a known server instance (KnownInstances: the current one, or another
  * of its system) may speak for the server. A direct message, live or stored, is shown only if
- * it opens under the key the server gives for its sender (PeerKeys), whatever address it came from, and a
- * direct message's ACK counts only if it echoes the proof sealed inside that message.
+ * it opens under the key the server gives for its sender (PeerKeys), whatever address it came
+ * from, and a direct message's ACK counts only if it echoes the proof sealed inside that message.
  */
 @injectable()
 export class ClientInbound {
@@ -36,7 +35,7 @@ export class ClientInbound {
   private readonly writing = new Map<string, Promise<void>>();
   /** Per sender (name key), the stream and sequence number of the last direct message shown from it. */
   private readonly lastShown = new Map<string, { readonly stream: string; readonly seq: number }>();
-  /** Stored deliveries held, unACKed, until the table gives their sender's key (the server resends until ACKed). */
+  /** Stored deliveries held, unACKed, while their senders' keys are asked for (the server resends until ACKed). */
   private readonly held = new Map<string, { readonly message: MessageOf<'stored'>; readonly from: Address }>();
 
   constructor(
@@ -219,7 +218,8 @@ export class ClientInbound {
       if (item.kind === 'direct') {
         const text = this.e2e.open(identity, this.keys.get(item.from)!, item.text, storedContext(item.from, this.session.name, item.id));
         if (text === undefined) {
-          // Not sealed for us by the key the server gives for its sender: never shown, and ACKed so it is not kept.
+          // Not sealed for us under the key the server gives for its sender: never shown, and
+          // ACKed so it is not kept.
           this.logger.warn('dropped a stored message that does not open under its sender\'s key', { from: item.from, id: item.id });
           continue;
         }
