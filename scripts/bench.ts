@@ -36,7 +36,9 @@ const USAGE = `usage: npm run bench [-- options]
   --out <file>       where the JSON goes (default bench-results.json)
   --cpu-prof <dir>   write a V8 CPU profile of each section's main thread there
   --help             this text (an unknown flag is an error: exit status 2)
-environment: BENCH_CHATAPP_BIN=<file> runs sections 5-7 against another chatapp build.`;
+environment: BENCH_CHATAPP_BIN=<file> runs sections 5-7 against another chatapp build;
+  BENCH_CHILD_CPU_PROF=<dir> makes each process sections 5-7 start write a V8 CPU profile there;
+  BENCH_KEEP_DATA=1 keeps the data directories and logs of sections 1-3.`;
 
 interface Options {
   only: Set<number> | undefined;

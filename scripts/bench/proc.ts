@@ -17,7 +17,11 @@ export class TimedProcess {
 
   constructor(args: readonly string[], env: Record<string, string> = {}) {
     this.startedAtMs = nowMs();
-    this.child = spawn(process.execPath, args, { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    // BENCH_CHILD_CPU_PROF=<dir>: each process writes a V8 CPU profile there when it exits
+    // (Node refuses --cpu-prof in NODE_OPTIONS, so it goes on the command line).
+    const profileDir = process.env['BENCH_CHILD_CPU_PROF'];
+    const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...args] : args;
+    this.child = spawn(process.execPath, nodeArgs, { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.setEncoding('utf8');
     this.child.stdout.on('data', (chunk: string) => {
       const at = nowMs();
