@@ -53,7 +53,12 @@ export class ConsoleUi {
   private lineHandler: (line: string) => void = () => {};
   private closeHandler: (reason: 'eof' | 'interrupt') => void = () => {};
 
-  constructor(private readonly options: ConsoleUiOptions) {}
+  constructor(private readonly options: ConsoleUiOptions) {
+    // An output that went away (a terminal closed, a pipe's reader gone: `| head`) fails
+    // writes with EIO or EPIPE, from the first line printed on, before the console reads: the
+    // lines are lost, the client goes on (its input ends it), and nothing is thrown.
+    options.output.on('error', () => undefined);
+  }
 
   /** Sets the handler for each entered line (replacing any earlier one). */
   onLine(handler: (line: string) => void): void {
@@ -116,7 +121,6 @@ export class ConsoleUi {
       if (!this.closed && !this.held) this.endOfInput();
     };
     rl.on('error', inputFailed);
-    output.on('error', () => undefined);
 
     rl.on('line', (line) => {
       // Piped readline can still emit lines buffered in the same chunk after close().
