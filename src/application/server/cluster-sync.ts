@@ -98,7 +98,8 @@ export class ClusterSync {
 
   /**
    * The ids of the instances alive now, this one included, read from the shared store;
-   * undefined when it cannot be read (the caller then assumes none but this one).
+   * undefined when it cannot be read (a takeover then hands over everything still owed: a
+   * live instance's message may reach its members twice, which they show once).
    */
   async liveInstances(): Promise<Set<string> | undefined> {
     try {
