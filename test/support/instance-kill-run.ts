@@ -79,7 +79,8 @@ function printedSince(lines: readonly string[], from: number, test: (line: strin
  * once by the recipient, every ACKed channel message shown once by every other writer.
  * `skipFinalLogIn` (a negative control) leaves out the recipient's last log-in: what was
  * stored for it since its last visit must then be counted lost. `CHATAPP_KILL_DEBUG=1` keeps
- * every process's log and output in the data directory and prints what is missing.
+ * every process's log and output in the data directory and prints what is missing; a run that
+ * lost something (but the negative control) prints it and keeps the clients' lines anyway.
  */
 export async function runInstanceKills(options: { kills: number; seed: number; skipFinalLogIn?: boolean; progress?: (line: string) => void }): Promise<InstanceKillFigures> {
   const random = new SeededRandom(options.seed);
@@ -112,6 +113,7 @@ export async function runInstanceKills(options: { kills: number; seed: number; s
   const ackedChannel = new Map<string, string>();
   const typed = new Set<string>();
   let unanswered = 0;
+  let keep = false;
   try {
     for (let i = 0; i < INSTANCES; i++) await startInstance(i);
     // Every instance has heard of the others (heartbeats each second) before clients arrive.
@@ -246,7 +248,10 @@ export async function runInstanceKills(options: { kills: number; seed: number; s
         if (!typed.has(id)) unexpected += 1;
       }
     }
-    if (process.env.CHATAPP_KILL_DEBUG) {
+    // What was lost is told, and the clients' lines and events kept, whenever something was:
+    // a loss too rare to catch again with debug logs on must still say what it was.
+    if (lost > 0 && !options.skipFinalLogIn) keep = true;
+    if (process.env.CHATAPP_KILL_DEBUG || keep) {
       process.stderr.write(`lost saves: ${[...ackedSaves].filter((id) => !saves.has(id)).slice(0, 10).join(' ')} of ${ackedSaves.size}\n`);
       for (const writer of writers) {
         const shown = tally(writer.proc.lines, /^>>> (?:\[Channel_Message w\d+: |Channel_Message w\d+: \S+ \S+ )(c-w\d+-\d+)\]?$/);
@@ -277,7 +282,7 @@ export async function runInstanceKills(options: { kills: number; seed: number; s
   } finally {
     await Promise.all(everything.map((p) => p.kill('SIGKILL')));
     await redis.stop();
-    if (process.env.CHATAPP_KILL_DEBUG) process.stderr.write(`logs kept in ${dataDir}\n`);
+    if (process.env.CHATAPP_KILL_DEBUG || keep) process.stderr.write(`logs kept in ${dataDir}\n`);
     else fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
