@@ -1,3 +1,4 @@
+import { reapOnExit } from './child-reaper';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
@@ -48,6 +49,7 @@ export class ChatAppProcess {
     // The user's own ChatApp settings (a Redis, a data directory) must not leak into a test's processes.
     const { CHATAPP_REDIS_URL: _redis, CHATAPP_DATA_DIR: _dataDir, CHATAPP_FAILPOINT: _failpoint, ...inherited } = process.env;
     this.child = spawn(process.execPath, [BIN, ...args], { env: { ...inherited, NO_COLOR: '1', XDG_CACHE_HOME: testCacheHome(), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    reapOnExit(this.child);
     this.child.stdout.setEncoding('utf8');
     this.child.stdout.on('data', (chunk: string) => {
       this.partial += chunk;

@@ -1,3 +1,4 @@
+import { reapOnExit } from './child-reaper';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { writeNewServerKey } from '../../src/adapters/fs/server-key-file';
@@ -65,18 +66,6 @@ function ping(port: number): Promise<string> {
   });
 }
 
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-/** A test run that dies mid-way must not leave servers behind. */
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const child of running) child.kill('SIGKILL');
-  });
-}
-
 /**
  * A `redis-server` of the test's own, on a free loopback port, in a fresh temp dir, with the
  * AOF on and fsynced before every reply (`--appendonly yes --appendfsync always --save ''`)
@@ -106,7 +95,6 @@ export class RedisServerProcess {
   static async start(options: RedisServerOptions = {}): Promise<RedisServerProcess> {
     const missing = redisServerMissing();
     if (missing) throw new Error(missing);
-    installExitHook();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-redis-'));
     const server = new RedisServerProcess(dir, 0, options);
     try {
@@ -201,10 +189,10 @@ export class RedisServerProcess {
     let exitedEarly = false;
     let spawnError: Error | undefined;
     this.exited = new Promise((resolve) => {
-      child.once('error', (e) => { spawnError = e; exitedEarly = true; running.delete(child); resolve(); });
-      child.once('exit', () => { exitedEarly = true; running.delete(child); resolve(); });
+      child.once('error', (e) => { spawnError = e; exitedEarly = true; resolve(); });
+      child.once('exit', () => { exitedEarly = true; resolve(); });
     });
-    running.add(child);
+    reapOnExit(child);
     this.child = child;
     void this.exited.then(() => { if (this.child === child) this.child = undefined; });
     const deadline = Date.now() + START_TIMEOUT_MS;
