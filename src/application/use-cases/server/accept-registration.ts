@@ -52,7 +52,7 @@ export class AcceptRegistration {
     if (known?.key !== undefined && known.key !== message.key && this.crypto.matches(message.secret, known.proof)) return refuse('key-changed');
     const claim = await this.claimName(key, owns, from);
     if (claim !== 'ok') return refuse(claim);
-    if (!(await this.freeAddress(from, key))) return refuse('address-in-use');
+    if (!(await this.freeAddress(from, key, peerKey))) return refuse('address-in-use');
     // One of several instances: a name new here may be registering on another instance right
     // now; the shared table holds it for one owner only.
     if (this.cluster && !this.state.records.has(key) && !(await this.cluster.reserveName(key, this.crypto.proofOf(message.secret)))) {
@@ -118,15 +118,22 @@ export class AcceptRegistration {
    * if it does not answer, before this registration takes the address (the table then says so,
    * and its stored messages and direct messages are not handed to whoever is there now). A name
    * only registering from there (never confirmed) gives way. False if a live session answers.
+   *
+   * Through a secure session the probe is skipped when the holder's key is not the one the
+   * requester's handshake proved: that handshake received at `from`, and one address is one
+   * socket, so the holder's process is no longer there (a client restarted under another name on
+   * its old port). The probe would only reach the requester, in its own session, and wait out
+   * 500 ms unanswered.
    */
-  private async freeAddress(from: Address, key: string): Promise<boolean> {
+  private async freeAddress(from: Address, key: string, peerKey: string | undefined): Promise<boolean> {
     for (const other of this.state.othersAt(from, key)) {
       const record = this.state.records.get(other);
       if (!record) continue;
       const row = this.state.table.get(other);
       if (row?.online && sameAddress({ ip: row.ip, port: row.port }, from)) {
         const target = this.state.reach(other);
-        if (target && (await this.probe.isAlive(target))) return false;
+        const gone = peerKey !== undefined && record.key !== undefined && record.key !== peerKey;
+        if (target && !gone && (await this.probe.isAlive(target))) return false;
         if (target) await this.markOffline.execute(other, target.token, 'replaced');
       } else if (this.stillPending(record)) {
         // Unconfirmed, it never proved it receives here: its welcome token stops working.

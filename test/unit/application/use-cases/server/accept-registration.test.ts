@@ -105,6 +105,26 @@ describe('use case (server): AcceptRegistration', () => {
     expect(rig.state.table.version).to.equal(version);
   });
 
+  it('through a secure session, a new name whose handshake proved another key at an online client\'s address takes it without a probe', async () => {
+    await rig.online('alice', A);
+    const mark = rig.mark();
+    const msg = rig.registerMessage('bob', 'secret-bob');
+    // The handshake received at A with bob's key: alice's process no longer holds that socket.
+    const reply = await rig.acceptRegistration.execute({ ...inbound(msg, A), peerKey: msg.key });
+    expect(reply?.t).to.equal('welcome');
+    expect(rig.sentSince(mark).filter((s) => s.message.t === 'probe')).to.deep.equal([]);
+    expect(rig.state.table.get('alice')).to.include({ online: false, port: A.port });
+  });
+
+  it('through a secure session proving the holder\'s own key, a new name from its address still probes it first', async () => {
+    await rig.online('alice', A);
+    const mark = rig.mark();
+    const msg = { ...rig.registerMessage('bob', 'secret-bob'), key: rig.state.record('alice')!.key! };
+    expect(await rig.during(rig.acceptRegistration.execute({ ...inbound(msg, A), peerKey: msg.key }), 10)).to.deep.equal({ t: 'refused', re: msg.id, reason: 'address-in-use' });
+    expect(rig.sentSince(mark).map((s) => [s.message.t, s.to.port])).to.deep.equal([['probe', A.port]]);
+    expect(rig.state.table.get('alice')).to.include({ online: true, port: A.port });
+  });
+
   it('a name only registering from an address (never confirmed) gives way to a new name from there', async () => {
     const first = await rig.register('alice', A);
     const reply = await rig.acceptRegistration.execute(inbound(rig.registerMessage('bob', 'secret-bob'), A));
