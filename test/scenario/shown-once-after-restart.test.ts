@@ -5,6 +5,16 @@ import { Scenario, SERVER_PORT, type TestClient } from '../support/scenario';
 
 const SERVER = { ip: '127.0.0.1', port: SERVER_PORT };
 
+/** A seen store whose loads take `delayMs` (a slow disk): the client registers meanwhile. */
+class SlowSeenStore extends InMemorySeenStore {
+  delayMs = 0;
+
+  override async load(nameKey: string): Promise<string[]> {
+    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    return super.load(nameKey);
+  }
+}
+
 function addressOf(c: TestClient): { ip: string; port: number } {
   const row = c.client.tableRows().find((r) => r.name === c.name)!;
   return { ip: row.ip, port: row.port };
@@ -61,5 +71,18 @@ describe('scenario: a message is shown once across a restart of its recipient (S
     await s.run(3000);
     expect(again.lines.filter((l) => l.includes('are you there')), again.lines.join('\n')).to.have.length(1);
     expect(await server.mailbox.list('x')).to.have.length(0);
+  });
+
+  it('the welcome does not wait for the shown messages to load; going online (the confirm) does', async () => {
+    const server = await s.startServer();
+    const seen = new SlowSeenStore();
+    seen.delayMs = 1200;
+    const x = await s.startClient('x', { seen, settle: false });
+    await s.run(200);
+    expect(x.lines, 'welcomed while they load').to.deep.equal(['>>> [Welcome, You are registered.]']);
+    expect(server.table().rows.find((r) => r.name === 'x')?.online, 'not online before they are known').to.not.equal(true);
+    await s.run(1200);
+    expect(x.lines).to.deep.equal(['>>> [Welcome, You are registered.]', '>>> [Client table updated.]']);
+    expect(server.table().rows.find((r) => r.name === 'x')?.online).to.equal(true);
   });
 });

@@ -1,4 +1,4 @@
-import { promises as fsp, writeSync } from 'node:fs';
+import fs, { promises as fsp, writeSync } from 'node:fs';
 import path from 'node:path';
 
 /** An open file the stores write through; `sync` is the only thing that makes its bytes durable. */
@@ -183,4 +183,40 @@ export async function ensureDurableDir(fs: FileSystem, dir: string, mode?: numbe
   // The deepest required failure, as when they ran one after another.
   const failed = results.findIndex((r, i) => r.status === 'rejected' && syncs[i]!.required);
   if (failed >= 0) throw (results[failed] as PromiseRejectedResult).reason;
+}
+
+/**
+ * ensureDurableDir done on the spot, for the few small files a client makes at a name's first
+ * registration while it waits for nothing else: one after another the syncs of unchanged
+ * directories take microseconds, where each trip through the thread pool waits for a pool
+ * thread and then for the event loop. The same directories are synced, with the same rule for
+ * which failures count.
+ */
+export function ensureDurableDirSync(dir: string, mode?: number): void {
+  const target = path.resolve(dir);
+  const first = fs.mkdirSync(target, { recursive: true, ...(mode === undefined ? {} : { mode }) });
+  let created = first !== undefined;
+  let failure: { readonly error: unknown } | undefined;
+  for (let d = target; path.dirname(d) !== d; d = path.dirname(d)) {
+    try {
+      syncDirSync(path.dirname(d));
+    } catch (error) {
+      // The deepest required failure, as ensureDurableDir reports it.
+      if (created) failure ??= { error };
+    }
+    if (first !== undefined && d === path.resolve(first)) created = false;
+  }
+  if (failure) throw failure.error;
+}
+
+/** fsync a directory on the spot (see ensureDurableDirSync). */
+export function syncDirSync(dir: string): void {
+  // Windows cannot open a directory for fsync; its metadata is journaled by NTFS anyway.
+  if (process.platform === 'win32') return;
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { IdentityKeys, KeyStore } from '../../application/ports/key-store';
-import { NodeFileSystem, type FileSystem } from './file-system';
 import { FsSecretStore } from './fs-secret-store';
 import { writeFileDurably } from './private-file';
 
@@ -22,11 +21,8 @@ const PRIVATE_PEM = /-----BEGIN PRIVATE KEY-----[A-Za-z0-9+/=\s]+-----END PRIVAT
 export class FsKeyStore implements KeyStore {
   private readonly files: FsSecretStore;
 
-  constructor(
-    private readonly dir: string,
-    fs: FileSystem = new NodeFileSystem(),
-  ) {
-    this.files = new FsSecretStore(dir, fs, 'keys', '.key');
+  constructor(private readonly dir: string) {
+    this.files = new FsSecretStore(dir, 'keys', '.key');
   }
 
   /** Pins in `<dir>/keys/<sha256(nameKey)>.pins`, one `<name key> <public key>` line each (mode 0600). */

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { SecretStore } from '../../application/ports/secret-store';
-import { ensureDurableDir, NodeFileSystem, type FileSystem } from './file-system';
-import { KeyedQueue } from './keyed-queue';
+import { ensureDurableDirSync, syncDirSync } from './file-system';
 
 const SECRET_FILE_MODE = 0o600;
 const SECRET_DIR_MODE = 0o700;
@@ -16,15 +16,20 @@ function errno(e: unknown): string | undefined {
  * its owner (0600). A new secret is written to a temp file and fsynced before it gets its
  * name, so a crash never leaves a half-written secret that would lock the user out of the name;
  * the name is given with link(2), which never replaces a secret another process created first.
+ *
+ * The files are read and made on the spot (synchronous calls): a client needs them once, to
+ * register, and waits for nothing else meanwhile. A name's first start makes two such files
+ * (its secret and its key), each some thirty system calls of which seven are fsyncs (most of
+ * directories that did not change); one after another both take 2-4 ms here. Through the
+ * thread pool, a dozen round trips each, they took about 12 ms, most of it waiting for pool
+ * threads and the event loop, and the registration waited for them.
  */
 export class FsSecretStore implements SecretStore {
   private readonly secretsDir: string;
-  private readonly queue = new KeyedQueue();
 
   /** `folder` and `extension` name where the secrets go (the key store keeps its key files the same way). */
   constructor(
     dir: string,
-    private readonly fs: FileSystem = new NodeFileSystem(),
     folder = 'secrets',
     private readonly extension = '.secret',
   ) {
@@ -32,44 +37,55 @@ export class FsSecretStore implements SecretStore {
   }
 
   secretFor(nameKey: string, create: () => string): Promise<string> {
-    // One at a time per name, so two registrations in this process cannot mint two secrets.
-    return this.queue.run(nameKey, () => this.secretNow(nameKey, create));
+    // Synchronous, so two registrations in this process cannot mint two secrets.
+    try {
+      return Promise.resolve(this.secretNow(nameKey, create));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  private async secretNow(nameKey: string, create: () => string): Promise<string> {
+  private secretNow(nameKey: string, create: () => string): string {
     const file = path.join(this.secretsDir, `${createHash('sha256').update(nameKey, 'utf8').digest('hex')}${this.extension}`);
-    const existing = await this.read(file);
+    const existing = this.read(file);
     if (existing !== undefined) return existing;
-    await ensureDurableDir(this.fs, this.secretsDir, SECRET_DIR_MODE);
+    ensureDurableDirSync(this.secretsDir, SECRET_DIR_MODE);
     const secret = create();
     const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    const handle = await this.fs.open(temp, 'exclusive', SECRET_FILE_MODE);
+    const fd = fs.openSync(temp, 'wx', SECRET_FILE_MODE);
     try {
-      await handle.append(Buffer.from(secret, 'utf8'));
-      await handle.sync();
+      const data = Buffer.from(secret, 'utf8');
+      // write(2) may be short: loop so a secret is never cut.
+      for (let written = 0; written < data.length; ) written += fs.writeSync(fd, data, written, data.length - written);
+      fs.fsyncSync(fd);
     } finally {
-      await handle.close();
+      fs.closeSync(fd);
     }
     let linked = false;
     try {
-      await this.fs.link(temp, file);
+      fs.linkSync(temp, file);
       linked = true;
     } catch (e) {
       // EEXIST: another process won the race. Another errno (no hard links on this file
       // system): fall back to rename below. Not an errno at all: a bug, let it through.
       if (errno(e) === undefined) throw e;
     }
-    const stored = linked ? secret : await this.read(file);
+    const stored = linked ? secret : this.read(file);
     // An empty file (never written by this store) is no secret: replace it.
-    if (stored === undefined) await this.fs.rename(temp, file);
-    else await this.fs.unlink(temp);
-    await this.fs.syncDir(this.secretsDir);
+    if (stored === undefined) fs.renameSync(temp, file);
+    else fs.unlinkSync(temp);
+    syncDirSync(this.secretsDir);
     return stored ?? secret;
   }
 
-  private async read(file: string): Promise<string | undefined> {
-    const data = await this.fs.readFile(file);
-    if (data === undefined || data.length === 0) return undefined;
-    return data.toString('utf8');
+  private read(file: string): string | undefined {
+    let data: Buffer;
+    try {
+      data = fs.readFileSync(file);
+    } catch (e) {
+      if (errno(e) === 'ENOENT') return undefined;
+      throw e;
+    }
+    return data.length === 0 ? undefined : data.toString('utf8');
   }
 }

@@ -66,6 +66,8 @@ export class ChatClient {
   private stopped = false;
   /** Set when the server answered a request with `unknown-session` (it lost our registration). */
   private sessionLost = false;
+  /** The keys of the messages earlier processes of this user showed, loading since start (see loadShown). */
+  private shownLoaded: Promise<void> = Promise.resolve();
 
   constructor(
     @inject(ClientSession) private readonly session: ClientSession,
@@ -98,14 +100,15 @@ export class ChatClient {
       this.sessionLost = true;
     });
     await this.transport.start();
-    // Before registering: the server hands over stored messages as soon as we are online.
-    const shown = this.loadShown();
-    // The name's secret and keys meanwhile: their file operations and fsyncs overlap.
-    this.register.prepare();
+    // Needed before the confirm, not before the registration, so its file operations overlap
+    // the registration's: nothing can be shown before the server lists us online (it pushes only
+    // then, and answers our requests for the keys peers seal with only then).
+    this.shownLoaded = this.loadShown();
     // The link's handshake with the server needs our key only at its last message: begun now
     // (after the stores' first reads are under way), its round trip overlaps loading our files.
     this.transport.prepare?.(this.session.server);
-    await shown;
+    // The name's secret and keys meanwhile (read, or at its first start made, on the spot).
+    this.register.prepare();
     return this.logIn(true);
   }
 
@@ -267,8 +270,9 @@ export class ChatClient {
     await this.failover.settled();
     const at = this.session.server;
     const registered = await this.register.execute();
-    // Silent: another known instance may take us (it prints the welcome after the move's line).
-    if (!registered.ok && registered.error.code === 'no-response' && !this.stopped && (await this.failover.recover(at, { welcome: true }))) return true;
+    // Silent: another known instance may take us (it prints the welcome after the move's line,
+    // and confirms there: the shown messages must be known first, as below).
+    if (!registered.ok && registered.error.code === 'no-response' && !this.stopped && (await this.shownLoaded.then(() => this.failover.recover(at, { welcome: true })))) return true;
     if (!registered.ok) {
       if (registered.error.code === 'refused') {
         this.error(refusalText(registered.error.reason, this.session.name));
@@ -286,6 +290,8 @@ export class ChatClient {
       return false;
     }
     this.show({ kind: 'registered' });
+    // Before the confirm: once online, messages come at once (see start).
+    await this.shownLoaded;
     const confirmed = await this.confirm.execute();
     if (!confirmed.ok) {
       if (confirmed.error.code !== 'not-sent') {
