@@ -20,10 +20,20 @@ function scriptPath(file: string): string {
   throw new Error(`Lua script ${file} not found beside ${__dirname} nor in ${path.dirname(inSources)}`);
 }
 
+/** A line `-- uses <file>.lua`: that file's text goes in its place (shared Lua functions). */
+const USES = /^-- uses ([a-z-]+\.lua)$/gm;
+
+/**
+ * The text of `file`, with the files its `-- uses` lines name put in their place: Redis runs
+ * each script on its own, so what several share (lease.lua) is written once and copied in here.
+ */
 function source(file: string): string {
   let text = sources.get(file);
   if (text === undefined) {
-    text = fs.readFileSync(scriptPath(file), 'utf8');
+    text = fs.readFileSync(scriptPath(file), 'utf8').replace(USES, (_line, used: string) => {
+      if (used === file) throw new Error(`Lua script ${file} uses itself`);
+      return source(used).trimEnd();
+    });
     sources.set(file, text);
   }
   return text;

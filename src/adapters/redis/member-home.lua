@@ -1,10 +1,8 @@
 -- Make the caller the home of a client, if the caller is a live member (fencing: an instance
 -- declared dead must not take clients back).
 -- KEYS[1] members  KEYS[2] homes (hash name key -> instance id)   ARGV[1] id  ARGV[2] name key
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local ends = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not ends or tonumber(ends) < now then
+-- uses lease.lua
+if not lease_live(KEYS[1], ARGV[1], now_ms()) then
   return 0
 end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])

@@ -4,10 +4,9 @@
 -- ARGV[1] caller id  ARGV[2] dead id
 -- Returns -1 when the caller is fenced, 0 when the instance is alive or already taken over,
 -- else {1, name keys now homed on the caller}.
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local mine = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not mine or tonumber(mine) < now then
+-- uses lease.lua
+local now = now_ms()
+if not lease_live(KEYS[1], ARGV[1], now) then
   return -1
 end
 local ends = redis.call('ZSCORE', KEYS[1], ARGV[2])

@@ -12,13 +12,9 @@
 -- ARGV[10] the id of the instance making the claim ('' for none), fenced as above
 -- Returns {1, version}, {0} when the name has another owner, {-1} when the home is fenced,
 -- {-2} when the name's session is another one by now.
-if ARGV[10] ~= '' then
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  local ends = redis.call('ZSCORE', KEYS[6], ARGV[10])
-  if not ends or tonumber(ends) < now then
-    return {-1}
-  end
+-- uses lease.lua
+if ARGV[10] ~= '' and not lease_live(KEYS[6], ARGV[10], now_ms()) then
+  return {-1}
 end
 if ARGV[8] == '1' then
   local held = redis.call('HGET', KEYS[5], ARGV[1])
