@@ -4,6 +4,7 @@ import { paint } from '../adapters/console/colors';
 import path from 'node:path';
 import { isProgramName, parseCliArgs, USAGE, type CliRequest } from './cli-args';
 import { baseDataDir } from './data-dir';
+import { UnwritableFolderError } from './unwritable-folder';
 import { ProcessFaults } from './process-faults';
 import { VERSION } from './version';
 
@@ -18,6 +19,16 @@ const START_PROMPT = '$ ';
  * installs signal handlers and the process-level failure policy (see ProcessFaults).
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    return await runCommand(argv);
+  } catch (error) {
+    if (!(error instanceof UnwritableFolderError)) throw error;
+    process.stderr.write(`chatapp: ${error.message}\n`);
+    return 1;
+  }
+}
+
+async function runCommand(argv: readonly string[]): Promise<number> {
   const faults = new ProcessFaults(process);
   faults.install();
   const onLogger = faults.useLogger.bind(faults);

@@ -81,7 +81,9 @@ export class CodeCache {
    */
   write(data: Buffer): boolean {
     try {
-      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      // Loaded only here, at the first start of a build: not on every start's path.
+      const { makeDirSync } = require('../adapters/fs/make-dir') as typeof import('../adapters/fs/make-dir');
+      makeDirSync(this.dir, 0o700);
       if (!this.trusted(fs.lstatSync(this.dir), true)) return false;
       const temp = path.join(this.dir, `.${path.basename(this.file)}.${process.pid}.tmp`);
       fs.writeFileSync(temp, data, { mode: 0o600, flag: 'wx' });

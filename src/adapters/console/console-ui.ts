@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type * as readlineTypes from 'node:readline';
 import { paint, type LineStyle } from './colors';
@@ -318,7 +318,9 @@ function loadHistory(file: string): string[] {
 function saveHistory(file: string, history: readonly string[]): void {
   const temp = `${file}.${process.pid}.tmp`;
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    // Not `recursive`: Node's mkdir -p never ends where a parent cannot hold the folder (under
+    // /proc, a dangling link). The client's data directory exists once a line has been typed.
+    if (!existsSync(dirname(file))) mkdirSync(dirname(file));
     const body = history.slice(0, HISTORY_MAX_ENTRIES).reverse().join('\n');
     writeFileSync(temp, `${body}\n`, { mode: 0o600 });
     renameSync(temp, file);

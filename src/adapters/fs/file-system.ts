@@ -1,5 +1,6 @@
 import fs, { promises as fsp, writeSync } from 'node:fs';
 import path from 'node:path';
+import { makeDirSync } from './make-dir';
 
 /** An open file the stores write through; `sync` is the only thing that makes its bytes durable. */
 export interface FileHandle {
@@ -104,8 +105,8 @@ class NodeFileHandle implements FileHandle {
 
 /** The real file system through node:fs/promises. */
 export class NodeFileSystem implements FileSystem {
-  mkdir(dir: string, mode = 0o777): Promise<string | undefined> {
-    return fsp.mkdir(dir, { recursive: true, mode });
+  async mkdir(dir: string, mode = 0o777): Promise<string | undefined> {
+    return makeDirSync(dir, mode);
   }
 
   async readdir(dir: string): Promise<string[]> {
@@ -194,7 +195,7 @@ export async function ensureDurableDir(fs: FileSystem, dir: string, mode?: numbe
  */
 export function ensureDurableDirSync(dir: string, mode?: number): void {
   const target = path.resolve(dir);
-  const first = fs.mkdirSync(target, { recursive: true, ...(mode === undefined ? {} : { mode }) });
+  const first = makeDirSync(target, mode);
   let created = first !== undefined;
   let failure: { readonly error: unknown } | undefined;
   for (let d = target; path.dirname(d) !== d; d = path.dirname(d)) {

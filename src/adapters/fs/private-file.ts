@@ -1,5 +1,6 @@
 import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { makeDirSync } from './make-dir';
 
 /**
  * Write `text` to a new temp file beside `file` (mode 0600, its directory made if missing),
@@ -7,7 +8,7 @@ import path from 'node:path';
  * `file` (create only), so no reader ever sees half of it.
  */
 export function writeSyncedTemp(file: string, text: string): string {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  makeDirSync(path.dirname(path.resolve(file)));
   const temp = `${file}.${process.pid}.tmp`;
   const fd = fs.openSync(temp, 'w', 0o600);
   try {
@@ -24,7 +25,7 @@ export function writeSyncedTemp(file: string, text: string): string {
  * fsynced, then renamed over it, so a crash leaves the old contents or the new, never half.
  */
 export async function writeFileDurably(file: string, text: string): Promise<void> {
-  await fsp.mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  makeDirSync(path.dirname(path.resolve(file)));
   const temp = `${file}.${process.pid}.tmp`;
   const handle = await fsp.open(temp, 'w', 0o600);
   try {

@@ -49,6 +49,17 @@ describe('run-bundle (the chatapp command start-up)', () => {
     expect(fs.readdirSync(cacheDir)).to.deep.equal([path.basename(cache.path)]);
   });
 
+  it('a cache directory that cannot be made (under /proc, a dangling link) means no cache, at once', function () {
+    if (!fs.existsSync('/proc/self')) this.skip();
+    fs.symlinkSync(path.join(dir, 'unmounted'), path.join(dir, 'dangling'));
+    // Node's mkdir -p spun forever on both, at the exit of every start that wrote its cache.
+    for (const cacheDir of ['/proc/chatapp-not-here/chatapp', path.join(dir, 'dangling', 'chatapp')]) {
+      const cache = new CodeCache(cacheDir, bundle, fs.statSync(bundle), 'client');
+      expect(cache.write(Buffer.from('cached')), cacheDir).to.equal(false);
+      expect(cache.read()).to.equal(undefined);
+    }
+  });
+
   it('a cache others can write, or someone else owns, is neither read nor written', () => {
     const cacheDir = path.join(dir, 'cache');
     const cache = new CodeCache(cacheDir, bundle, fs.statSync(bundle), 'client');
