@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { makeDirSync } from '../adapters/fs/make-dir';
 import { WinstonLogger } from '../adapters/logging/winston-logger';
@@ -13,12 +14,18 @@ export function createLogger(options: CliOptions, defaultFile: string, label: st
   const file = options.logFile ?? defaultFile;
   if (file !== '-') {
     const folder = path.dirname(path.resolve(file));
+    const flag = options.logFile === undefined ? '--data-dir' : '--log-file';
+    const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
     try {
       makeDirSync(folder);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      const flag = options.logFile === undefined ? '--data-dir' : '--log-file';
-      throw new UnwritableFolderError(`cannot make the log folder ${folder} (${reason}); give ${flag} a folder you can write`);
+      throw new UnwritableFolderError(`cannot make the log folder ${folder} (${reason(error)}); give ${flag} a folder you can write`);
+    }
+    // Opened once here: winston reports a file it cannot open (a folder, another user's) nowhere.
+    try {
+      fs.closeSync(fs.openSync(file, 'a'));
+    } catch (error) {
+      throw new UnwritableFolderError(`cannot write the log file ${path.resolve(file)} (${reason(error)}); give ${flag} ${flag === '--log-file' ? 'a file' : 'a folder'} you can write`);
     }
   }
   return new WinstonLogger({ file, level: options.logLevel ?? 'info', format: options.logFormat ?? 'text', label });

@@ -38,4 +38,10 @@ describe('e2e: a data directory that cannot be made', function () {
     expect(client.lines.filter((l) => l.startsWith('>>> [Error: '))).to.have.length(1);
     expect(client.lines[0]).to.match(/^>>> \[Error: cannot start the client: ENOENT/);
   });
+
+  it('a log file that is a folder: one line naming it and the flag, status 1 (winston said nothing)', async () => {
+    const client = pool.start(['-c', 'x', '127.0.0.1', String(await freeUdpPort()), String(await freeUdpPort()), '--log-file', pool.dataDir]);
+    expect(await client.waitForExit(5000)).to.equal(1);
+    expect(client.stderr.join('')).to.equal(`chatapp: cannot write the log file ${pool.dataDir} (EISDIR: illegal operation on a directory, open '${pool.dataDir}'); give --log-file a file you can write\n`);
+  });
 });
