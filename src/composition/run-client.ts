@@ -150,8 +150,12 @@ export async function runClient(
       switch (parsed.kind) {
         case 'empty':
           return;
-        case 'error':
-          return ui.print(renderLine({ kind: 'error', text: parsed.text }), 'error');
+        case 'error': {
+          // In turn too: a pasted script's lines answer in the order they were typed.
+          const text = parsed.text;
+          chat.submitLocal(() => ui.print(renderLine({ kind: 'error', text }), 'error')).catch(failed);
+          return;
+        }
         case 'command':
           chat.submit(parsed.command).catch(failed);
           return;

@@ -57,6 +57,21 @@ describe('e2e: a pasted script runs in order and stops at quit', function () {
     expect(acked).to.equal('>>> [Message received by Server.]');
   });
 
+  it('a malformed line in a paste answers in its turn, after the lines before it, not ahead of them', async () => {
+    const { port } = await serverAndY();
+    const x = pool.start(['-c', 'x', '127.0.0.1', String(port), String(await freeUdpPort())]);
+    await x.linesAfter(0, 2);
+    x.type('send_all first\nfoo bar\nsend nobody hi\nsend\nsend_all last');
+    const lines = await x.linesAfter(2, 5);
+    expect(lines, lines.join('\n')).to.deep.equal([
+      '>>> [Message received by Server.]',
+      '>>> [Error: unknown command foo (type help for the list).]',
+      '>>> [Error: no client named nobody in the table; use list to see the table.]',
+      '>>> [Error: missing arguments; use send <name> <message>.]',
+      '>>> [Message received by Server.]',
+    ]);
+  });
+
   it('list after dereg shows the own row offline and says the table is not current', async () => {
     const { port } = await serverAndY();
     const x = pool.start(['-c', 'x', '127.0.0.1', String(port), String(await freeUdpPort())]);
