@@ -189,8 +189,16 @@ export class ChatClient {
   private enqueueSend(command: Extract<ClientCommand, { kind: 'send' }>): Promise<void> {
     const barrier = this.barrier;
     const previous = this.lastSendStarted;
-    let started!: () => void;
-    this.lastSendStarted = new Promise<void>((resolve) => (started = resolve));
+    let resolveStarted!: () => void;
+    this.lastSendStarted = new Promise<void>((resolve) => (resolveStarted = resolve));
+    // Called on every path out, but resolving once: each resolve of a settled promise costs a
+    // call into Node's promise hook (a per-message cost on the send path).
+    let startedOnce = false;
+    const started = (): void => {
+      if (startedOnce) return;
+      startedOnce = true;
+      resolveStarted();
+    };
     const run = (async (): Promise<void> => {
       try {
         await barrier;
