@@ -70,4 +70,21 @@ describe('scenario: a message that cannot be kept for a member is never dropped 
     const lines = await say(carol, 'reg carol', 2000);
     expect(lines.at(-1)).to.equal('>>> [2 messages could not be kept for you while you were away.]');
   });
+
+  it('a save the server cannot store (its disk failed) is said to the sender, who keeps running: not "server not responding"', async () => {
+    const mailbox = new InMemoryMailboxStore(s.settings.mailboxQuota);
+    await s.startServer({ mailbox });
+    const x = await s.startClient('x');
+    const carol = await s.startClient('carol');
+    await say(carol, 'dereg carol');
+    const append = mailbox.append.bind(mailbox);
+    mailbox.append = () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+    expect(await say(x, 'send carol lost to a full disk', 3500)).to.deep.equal([
+      '>>> [No ACK from carol, message sent to server.]',
+      '>>> [Error: the server could not store the message for carol (its disk failed or is full); the message was not saved.]',
+    ]);
+    mailbox.append = append;
+    expect(await say(x, 'send carol kept once there is room', 1500)).to.deep.equal(['>>> [No ACK from carol, message sent to server.]', '>>> [Messages received by the server and saved]']);
+    expect((await mailbox.list('carol')).length).to.equal(1);
+  });
 });

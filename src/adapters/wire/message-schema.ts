@@ -118,7 +118,7 @@ const TOKEN = new RegExp(`^[A-Za-z0-9_-]{1,${TOKEN_MAX_CHARS}}$`);
 const SECRET = new RegExp(`^[A-Za-z0-9_-]{1,${SECRET_MAX_CHARS}}$`);
 const NAME = new RegExp(`^[A-Za-z0-9_-]{1,${NAME_MAX_CHARS}}$`);
 const REASONS = new Set(['name-in-use', 'name-owned', 'invalid-name', 'server-full', 'address-in-use', 'key-changed']);
-const STATUSES = new Set(['saved', 'exists', 'full', 'unknown-recipient', 'invalid', 'ok', 'unknown-session', 'run']);
+const STATUSES = new Set(['saved', 'exists', 'full', 'unknown-recipient', 'invalid', 'failed', 'ok', 'unknown-session', 'run']);
 const KINDS = new Set(['direct', 'channel']);
 
 export function isBodyRule(rule: FieldRule): rule is BodyRule {

@@ -352,6 +352,7 @@ export class ChatClient {
     if (saved.error.code === 'not-sent') return this.error(`the message could not be sent to the server to be saved (${refusalDetail(saved.error.refusal)}); it was not saved`);
     if (saved.error.code === 'no-key') return this.error(`the server has no usable key for ${fallback.to}; the message was not saved`);
     if (saved.error.code === 'mailbox-full') return this.error(`the server's mailbox for ${fallback.to} is full; the message was not saved`);
+    if (saved.error.code === 'store-failed') return this.error(`the server could not store the message for ${fallback.to} (its disk failed or is full); the message was not saved`);
     this.error(`the server refused to save the message (${saved.error.status})`);
   }
 

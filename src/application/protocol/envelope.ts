@@ -64,7 +64,8 @@ export const REGISTER_MIN_BYTES = 600;
 export type RefusalReason = 'name-in-use' | 'name-owned' | 'invalid-name' | 'server-full' | 'address-in-use' | 'key-changed';
 
 /** What the server answered to a save request. */
-export type SaveStatus = 'saved' | 'exists' | 'full' | 'unknown-recipient' | 'invalid';
+/** `failed`: the server could not store it (its disk failed or is full); the message is not kept. */
+export type SaveStatus = 'saved' | 'exists' | 'full' | 'unknown-recipient' | 'invalid' | 'failed';
 
 /** A stored message as it travels to its recipient. */
 export interface StoredItem {

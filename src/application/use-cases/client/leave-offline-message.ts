@@ -23,6 +23,7 @@ export type LeaveOfflineMessageError =
   | { code: 'not-sent'; refusal: SendRefusal }
   | { code: 'no-key' }
   | { code: 'mailbox-full' }
+  | { code: 'store-failed' }
   | { code: 'refused'; status: string };
 
 /**
@@ -60,6 +61,7 @@ export class LeaveOfflineMessage {
     if (status === 'saved') return ok('saved');
     if (status === 'exists') return ok('exists');
     if (status === 'full') return err({ code: 'mailbox-full' });
+    if (status === 'failed') return err({ code: 'store-failed' });
     return err({ code: 'refused', status: String(status ?? reply.t) });
   }
 }

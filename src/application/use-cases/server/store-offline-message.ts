@@ -6,7 +6,8 @@ import { LivenessProbe } from '../../server/liveness-probe';
 import { ServerState } from '../../server/server-state';
 import { TableBroadcaster } from '../../server/table-broadcaster';
 import { Clock } from '../../ports/clock';
-import { MailboxStore } from '../../ports/mailbox-store';
+import { Logger } from '../../ports/logger';
+import { MailboxStore, type AppendOutcome } from '../../ports/mailbox-store';
 import type { Inbound } from '../../ports/transport';
 import { SEALED_MAX_CHARS, SEALED_MIN_CHARS, type MessageOf, type Reply, type SaveStatus } from '../../protocol/envelope';
 import { DeliverOfflineMessages } from './deliver-offline-messages';
@@ -16,7 +17,8 @@ import { MarkOffline } from './mark-offline';
  * A `save` request (the sender got no ACK from the recipient). If the table says the
  * recipient is online it is probed: alive means `exists` (and the requester gets the
  * table); gone means it is marked offline. The message is then stored, durably, before
- * the ACK.
+ * the ACK. A store that fails is answered `failed`, so the sender says the message was not
+ * saved instead of taking the server for gone.
  */
 @injectable()
 export class StoreOfflineMessage {
@@ -29,6 +31,7 @@ export class StoreOfflineMessage {
     @inject(Clock) private readonly clock: Clock,
     @inject(DeliverOfflineMessages) private readonly deliver: DeliverOfflineMessages,
     @inject(BackgroundTasks) private readonly tasks: BackgroundTasks,
+    @inject(Logger) private readonly logger: Logger,
     @inject(ClusterSync) @optional() private readonly cluster?: ClusterSync,
   ) {}
 
@@ -53,14 +56,22 @@ export class StoreOfflineMessage {
       if (this.state.stopping) return undefined;
       if (target) await this.markOffline.execute(to.value.key, target.token);
     }
-    const outcome = await this.mailbox.append({
-      id: message.id,
-      recipient: to.value.key,
-      sender: session.record.name,
-      kind: 'direct',
-      storedAtMs: this.clock.now(),
-      text: message.sealed,
-    });
+    let outcome: AppendOutcome;
+    try {
+      outcome = await this.mailbox.append({
+        id: message.id,
+        recipient: to.value.key,
+        sender: session.record.name,
+        kind: 'direct',
+        storedAtMs: this.clock.now(),
+        text: message.sealed,
+      });
+    } catch (error) {
+      // Said, not left to silence: unanswered, the sender would retry into the same failure and
+      // then tell its user the server is not responding (and exit), when it is.
+      this.logger.error('could not store a message; the sender is told it was not saved', { to: to.value.key, id: message.id, error: String(error) });
+      return answer('failed');
+    }
     // The recipient may have come online while it was being stored, after its stored messages
     // were delivered: it gets this one now, not at its next log-in.
     if (outcome !== 'full') {

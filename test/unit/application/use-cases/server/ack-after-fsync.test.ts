@@ -69,7 +69,7 @@ describe('use case (server): every ACK of a save or send_all follows the fsync o
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const storeOffline = (): StoreOfflineMessage => new StoreOfflineMessage(rig.state, rig.probe, rig.markOffline, rig.broadcaster, mailbox, new SystemClock(), rig.container.get(DeliverOfflineMessages), rig.container.get(BackgroundTasks));
+  const storeOffline = (): StoreOfflineMessage => new StoreOfflineMessage(rig.state, rig.probe, rig.markOffline, rig.broadcaster, mailbox, new SystemClock(), rig.container.get(DeliverOfflineMessages), rig.container.get(BackgroundTasks), rig.logger);
   const save = (id: string): MessageOf<'save'> => ({ t: 'save', id, token: aliceToken, from: 'alice', to: 'bob', sealed: `sealed${id}`.padEnd(40, 'x') });
 
   /** Run a request; note `replied <id>` in the spy's timeline when its reply comes back. */

@@ -87,6 +87,17 @@ describe('use case (server): StoreOfflineMessage', () => {
     expect((await rig.mailbox.list('bob')).map((m) => m.id)).to.deep.equal(['m1']);
   });
 
+  it('answers failed when the store fails (a full or failing disk), and logs it; a later save is stored again', async () => {
+    await rig.offline('bob', B, bobToken);
+    const append = rig.mailbox.append.bind(rig.mailbox);
+    rig.mailbox.append = () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+    expect(await rig.storeOffline.execute(inbound(save({ id: 'm1' }), A))).to.deep.equal({ t: 'ack', re: 'm1', status: 'failed' });
+    expect(rig.logger.entries.filter((e) => e.level === 'error').map((e) => e.message)).to.deep.equal(['could not store a message; the sender is told it was not saved']);
+    rig.mailbox.append = append;
+    expect(await rig.storeOffline.execute(inbound(save({ id: 'm2' }), A))).to.deep.equal({ t: 'ack', re: 'm2', status: 'saved' });
+    expect((await rig.mailbox.list('bob')).map((m) => m.id)).to.deep.equal(['m2']);
+  });
+
   it('drops a save with a wrong token, from another address, or in another name, and changes nothing', async () => {
     await rig.offline('bob', B, bobToken);
     const version = rig.state.table.version;
