@@ -87,4 +87,20 @@ describe('scenario: a message that cannot be kept for a member is never dropped 
     expect(await say(x, 'send carol kept once there is room', 1500)).to.deep.equal(['>>> [No ACK from carol, message sent to server.]', '>>> [Messages received by the server and saved]']);
     expect((await mailbox.list('carol')).length).to.equal(1);
   });
+
+  it('a send_all the server cannot store (its disk failed) is said to the sender, nothing is pushed, and the next one goes through', async () => {
+    const mailbox = new InMemoryMailboxStore(s.settings.mailboxQuota);
+    await s.startServer({ mailbox });
+    const x = await s.startClient('x');
+    const y = await s.startClient('y');
+    const carol = await s.startClient('carol');
+    await say(carol, 'dereg carol');
+    const append = mailbox.append.bind(mailbox);
+    mailbox.append = () => Promise.reject(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    expect(await say(x, 'send_all on a failing disk', 3500)).to.deep.equal(['>>> [Error: the server could not store the message (its disk failed or is full); not every member may get it.]']);
+    expect(y.lines.filter((l) => l.includes('failing disk')), 'not pushed').to.deep.equal([]);
+    mailbox.append = append;
+    expect(await say(x, 'send_all once it works', 1000)).to.deep.equal([ACKED]);
+    expect(y.lines).to.include('>>> [Channel_Message x: once it works]');
+  });
 });

@@ -368,6 +368,7 @@ export class ChatClient {
     }
     if (result.error.code === 'bad-text') return this.error(`${result.error.cause.message}; nothing was sent`);
     if (result.error.code === 'not-sent') return this.notSent(result.error.refusal);
+    if (result.error.code === 'store-failed') return this.error('the server could not store the message (its disk failed or is full); not every member may get it');
     this.show({ kind: 'channel-not-responding' });
   }
 

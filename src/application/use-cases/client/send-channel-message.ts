@@ -25,7 +25,9 @@ export interface ChannelMessageAccepted {
 export type SendChannelMessageError =
   | { code: 'no-response' }
   | { code: 'not-sent'; refusal: SendRefusal }
-  | { code: 'bad-text'; cause: MessageTooLongError | EmptyMessageError };
+  | { code: 'bad-text'; cause: MessageTooLongError | EmptyMessageError }
+  /** The server could not make it durable (its disk failed or is full): not every member may get it. */
+  | { code: 'store-failed' };
 
 /**
  * `send_all <message>`: to the server, which ACKs and relays it to every other client. A
@@ -51,6 +53,7 @@ export class SendChannelMessage {
     if (outcome.kind === 'refused') return err({ code: 'not-sent', refusal: outcome.refusal });
     if (outcome.kind !== 'reply') return err({ code: 'no-response' });
     const reply = outcome.reply;
+    if (reply.t === 'ack' && reply.status === 'failed') return err({ code: 'store-failed' });
     const full = reply.t === 'ack' ? (reply.full ?? []) : [];
     return ok({ full, fullCount: reply.t === 'ack' ? Math.max(reply.fullCount ?? 0, full.length) : 0 });
   }

@@ -27,7 +27,7 @@ import { DeliverOfflineMessages } from './deliver-offline-messages';
  * otherwise it is marked offline and the message stored for it. Each member reached (or stored
  * for) is marked delivered in the log; a server killed before that hands what the log still
  * owes to the mailboxes when it starts again. The message keeps the sender's id everywhere, so
- * no member shows it twice.
+ * no member shows it twice. A store that fails is answered `failed` and nothing is pushed.
  */
 @injectable()
 export class RelayChannelMessage {
@@ -78,7 +78,16 @@ export class RelayChannelMessage {
       recipients: online.map((row) => nameKey(row.name)),
       ...(this.cluster ? { by: this.cluster.id } : {}),
     });
-    const [, ...kept] = await Promise.all([recorded, ...offline.map((row) => this.storeFor(row, stored(row)))]);
+    let kept: boolean[];
+    try {
+      [, ...kept] = await Promise.all([recorded, ...offline.map((row) => this.storeFor(row, stored(row)))]);
+    } catch (error) {
+      // Said, not left to silence (the sender would retry into the same failure, then call the
+      // server gone). Nothing is pushed: what was made durable before the failure (the log, some
+      // mailboxes) still reaches those members later, so the sender hears "not every member".
+      this.logger.error('could not store a channel message; the sender is told', { id: message.id, error: String(error) });
+      return { t: 'ack', re: message.id, status: 'failed' };
+    }
     // Members whose mailbox is full do not get it: the sender is told who, never left to believe they will.
     const full = offline.filter((_, i) => !kept[i]).map((row) => row.name);
     // One that came online while its copy was being stored may have had its stored messages
