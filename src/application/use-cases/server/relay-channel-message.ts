@@ -9,6 +9,7 @@ import { BackgroundTasks } from '../../server/background-tasks';
 import { ClusterSync } from '../../server/cluster-sync';
 import { LivenessProbe } from '../../server/liveness-probe';
 import { ServerState, type PushTarget } from '../../server/server-state';
+import { retryStore } from '../../server/store-retry';
 import { ChannelLog } from '../../ports/channel-log';
 import { Clock } from '../../ports/clock';
 import { Logger } from '../../ports/logger';
@@ -27,7 +28,8 @@ import { DeliverOfflineMessages } from './deliver-offline-messages';
  * otherwise it is marked offline and the message stored for it. Each member reached (or stored
  * for) is marked delivered in the log; a server killed before that hands what the log still
  * owes to the mailboxes when it starts again. The message keeps the sender's id everywhere, so
- * no member shows it twice. A store that fails is answered `failed` and nothing is pushed.
+ * no member shows it twice. A store that still fails after retryStore's window is answered
+ * `failed`, and nothing is pushed.
  */
 @injectable()
 export class RelayChannelMessage {
@@ -70,7 +72,7 @@ export class RelayChannelMessage {
     });
     // Durable for every member before the ACK: a crash right after it must not lose the message
     // for the online members it was not pushed to yet.
-    const recorded = online.length === 0 ? undefined : this.channelLog.record({
+    const recorded = (): Promise<unknown> | undefined => online.length === 0 ? undefined : this.channelLog.record({
       id: message.id,
       sender: senderName,
       text: message.text,
@@ -80,7 +82,12 @@ export class RelayChannelMessage {
     });
     let kept: boolean[];
     try {
-      [, ...kept] = await Promise.all([recorded, ...offline.map((row) => this.storeFor(row, stored(row)))]);
+      // Tried again as a whole while it fails: the log and the mailboxes dedup by message id.
+      [, ...kept] = await retryStore(
+        () => Promise.all([recorded(), ...offline.map((row) => this.storeFor(row, stored(row)))]),
+        this.clock,
+        () => this.state.stopping,
+      );
     } catch (error) {
       // Said, not left to silence (the sender would retry into the same failure, then call the
       // server gone). Nothing is pushed: what was made durable before the failure (the log, some

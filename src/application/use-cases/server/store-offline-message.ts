@@ -4,6 +4,7 @@ import { BackgroundTasks } from '../../server/background-tasks';
 import { ClusterSync } from '../../server/cluster-sync';
 import { LivenessProbe } from '../../server/liveness-probe';
 import { ServerState } from '../../server/server-state';
+import { retryStore } from '../../server/store-retry';
 import { TableBroadcaster } from '../../server/table-broadcaster';
 import { Clock } from '../../ports/clock';
 import { Logger } from '../../ports/logger';
@@ -17,8 +18,8 @@ import { MarkOffline } from './mark-offline';
  * A `save` request (the sender got no ACK from the recipient). If the table says the
  * recipient is online it is probed: alive means `exists` (and the requester gets the
  * table); gone means it is marked offline. The message is then stored, durably, before
- * the ACK. A store that fails is answered `failed`, so the sender says the message was not
- * saved instead of taking the server for gone.
+ * the ACK. A store that still fails after retryStore's window is answered `failed`, so the
+ * sender says the message was not saved instead of taking the server for gone.
  */
 @injectable()
 export class StoreOfflineMessage {
@@ -56,16 +57,14 @@ export class StoreOfflineMessage {
       if (this.state.stopping) return undefined;
       if (target) await this.markOffline.execute(to.value.key, target.token);
     }
+    const storedAtMs = this.clock.now();
     let outcome: AppendOutcome;
     try {
-      outcome = await this.mailbox.append({
-        id: message.id,
-        recipient: to.value.key,
-        sender: session.record.name,
-        kind: 'direct',
-        storedAtMs: this.clock.now(),
-        text: message.sealed,
-      });
+      outcome = await retryStore(
+        () => this.mailbox.append({ id: message.id, recipient: to.value.key, sender: session.record.name, kind: 'direct', storedAtMs, text: message.sealed }),
+        this.clock,
+        () => this.state.stopping,
+      );
     } catch (error) {
       // Said, not left to silence: unanswered, the sender would retry into the same failure and
       // then tell its user the server is not responding (and exit), when it is.

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { MessageOf } from '../../../../../src/application/protocol/envelope';
+import { STORE_RETRY_GAP_MS, STORE_RETRY_WINDOW_MS } from '../../../../../src/application/server/store-retry';
 import { A, B, inbound, ServerRig } from './server-rig';
 
 describe('use case (server): StoreOfflineMessage', () => {
@@ -87,15 +88,35 @@ describe('use case (server): StoreOfflineMessage', () => {
     expect((await rig.mailbox.list('bob')).map((m) => m.id)).to.deep.equal(['m1']);
   });
 
-  it('answers failed when the store fails (a full or failing disk), and logs it; a later save is stored again', async () => {
+  it('a store failing for longer than its retry window is answered failed (inside the client\'s 2.5 s) and logged; a later save is stored again', async () => {
     await rig.offline('bob', B, bobToken);
     const append = rig.mailbox.append.bind(rig.mailbox);
-    rig.mailbox.append = () => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
-    expect(await rig.storeOffline.execute(inbound(save({ id: 'm1' }), A))).to.deep.equal({ t: 'ack', re: 'm1', status: 'failed' });
+    let tries = 0;
+    rig.mailbox.append = () => {
+      tries += 1;
+      return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+    };
+    const pending = rig.storeOffline.execute(inbound(save({ id: 'm1' }), A));
+    let answered = false;
+    void pending.then(() => (answered = true));
+    await rig.clock.tickAsync(STORE_RETRY_WINDOW_MS - STORE_RETRY_GAP_MS - 1);
+    expect(answered, 'still trying').to.equal(false);
+    expect(await rig.during(pending, STORE_RETRY_GAP_MS + 1)).to.deep.equal({ t: 'ack', re: 'm1', status: 'failed' });
+    expect(tries).to.equal(STORE_RETRY_WINDOW_MS / STORE_RETRY_GAP_MS + 1);
     expect(rig.logger.entries.filter((e) => e.level === 'error').map((e) => e.message)).to.deep.equal(['could not store a message; the sender is told it was not saved']);
     rig.mailbox.append = append;
     expect(await rig.storeOffline.execute(inbound(save({ id: 'm2' }), A))).to.deep.equal({ t: 'ack', re: 'm2', status: 'saved' });
     expect((await rig.mailbox.list('bob')).map((m) => m.id)).to.deep.equal(['m2']);
+  });
+
+  it('a store failing for a moment (a reconnect) is tried again and ACKed saved, once', async () => {
+    await rig.offline('bob', B, bobToken);
+    const append = rig.mailbox.append.bind(rig.mailbox);
+    let failures = 2;
+    rig.mailbox.append = (m) => (failures-- > 0 ? Promise.reject(new Error('Connection is closed.')) : append(m));
+    expect(await rig.during(rig.storeOffline.execute(inbound(save({ id: 'm1' }), A)), 2 * STORE_RETRY_GAP_MS)).to.deep.equal({ t: 'ack', re: 'm1', status: 'saved' });
+    expect((await rig.mailbox.list('bob')).map((m) => m.id)).to.deep.equal(['m1']);
+    expect(rig.logger.entries.filter((e) => e.level === 'error')).to.deep.equal([]);
   });
 
   it('drops a save with a wrong token, from another address, or in another name, and changes nothing', async () => {
