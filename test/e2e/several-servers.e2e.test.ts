@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { runTestCaseOne, runTestCaseThree, typeAndRead } from '../support/assignment-cases';
-import { freeUdpPort, useProcessPool, type ChatAppProcess } from '../support/chatapp-process';
+import { useProcessPool, type ChatAppProcess } from '../support/chatapp-process';
 import { uniquePrefix, useRedisServer } from '../support/redis-server';
+import { registeredClient, startInstances } from '../support/cluster-instances';
 
 const WELCOME = '>>> [Welcome, You are registered.]';
 const TABLE = '>>> [Client table updated.]';
@@ -20,23 +21,10 @@ describe('e2e: two server instances over one Redis', function () {
 
   beforeEach(async () => {
     prefix = uniquePrefix('e2e-cluster');
-    ports = [await freeUdpPort(), await freeUdpPort()];
-    instances = [];
-    for (const port of ports) {
-      const proc = run.start(['-s', String(port), '--redis', redis.server().url, '--redis-prefix', prefix, '--server-key', redis.server().serverKeyFile, '--advertise', '127.0.0.1']);
-      await proc.linesAfter(0, 1);
-      instances.push(proc);
-    }
-    // The first instance learns of the second at its next heartbeat (each second); clients
-    // registering after that are told of both in their welcome.
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    ({ ports, instances } = await startInstances(run, redis, prefix, '127.0.0.1'));
   });
 
-  async function client(name: string, port: number): Promise<ChatAppProcess> {
-    const proc = run.start(['-c', name, '127.0.0.1', String(port), String(await freeUdpPort())]);
-    expect(await proc.linesAfter(0, 2)).to.deep.equal([WELCOME, TABLE]);
-    return proc;
-  }
+  const client = (name: string, port: number): Promise<ChatAppProcess> => registeredClient(run, name, port);
 
   /** Clients go to the instances in turn: x on the first, y on the second, z on the first. */
   function placer(): (name: string) => Promise<ChatAppProcess> {

@@ -67,7 +67,7 @@ export type MessageSchema = { readonly [T in MessageType]: MessageSchemaOf<Messa
  * reordering them changes the protocol and needs a new PROTOCOL_VERSION.
  */
 export const MESSAGE_SCHEMA = {
-  register: { required: { id: 'id', name: 'text', secret: 'secret', key: 'key' }, optional: { pad: 'text' } },
+  register: { required: { id: 'id', name: 'text', secret: 'secret', key: 'key' }, optional: { pad: 'text', session: 'token' } },
   welcome: { required: { re: 'id', name: 'name', token: 'token' }, optional: { servers: 'addresses' } },
   refused: { required: { re: 'id', reason: 'reason' } },
   confirm: { required: { id: 'id', token: 'token', have: 'uint' } },

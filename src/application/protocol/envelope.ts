@@ -26,7 +26,10 @@ import type { StoredKind } from '../../domain/offline-mailbox';
 /* 10: table rows no longer carry keys (a newcomer's whole table was mostly keys: 32 of a row's
  *    38 bytes); a client asks for the keys it needs with `key-request`, and the ACK answering it
  *    lists the rows of those names with their keys (`rows`), at most KEY_REQUEST_MAX_NAMES. */
-export const PROTOCOL_VERSION = 10;
+/* 11: `register` may carry the session token the client holds (`session`): an instance takes
+ *    the name's live session over from another address when the token is that session's,
+ *    without probing the old address (which the moving client itself would answer). */
+export const PROTOCOL_VERSION = 11;
 /**
  * Names one `key-request` asks for at most: the answer's rows with keys (at most 85 bytes each:
  * a 32-character name, an IPv6 address, the port and the 32-byte key) then fit one datagram.
@@ -86,7 +89,7 @@ export interface StoredItem {
  */
 export type Message =
   /** Client → server: register (first time, or again from a new process with the name's secret). */
-  | { t: 'register'; id: string; name: string; secret: string; key: string; pad?: string }
+  | { t: 'register'; id: string; name: string; secret: string; key: string; pad?: string; session?: string }
   /**
    * Server → client: registration accepted; `token` proves the session from now on. An
    * instance of a system of servers lists the live instances (itself included) as `ip:port`

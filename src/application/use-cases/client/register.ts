@@ -64,7 +64,17 @@ export class Register {
       this.session.server,
       // The padding makes the request larger than any answer to it, so the server can
       // answer an address that has not proven itself without amplifying.
-      { t: 'register', id: this.crypto.messageId(), name: this.session.name, secret, key: identity.publicKey, pad: '.'.repeat(REGISTER_MIN_BYTES) },
+      {
+        t: 'register',
+        id: this.crypto.messageId(),
+        name: this.session.name,
+        secret,
+        key: identity.publicKey,
+        pad: '.'.repeat(REGISTER_MIN_BYTES),
+        // The session this client holds, if any: moving to another instance, it is the same
+        // session from maybe another address of this host (see AcceptRegistration).
+        ...(this.session.token !== '' ? { session: this.session.token } : {}),
+      },
       this.settings.policies.toServer,
     );
     if (outcome.kind === 'refused') return err({ code: 'not-sent', refusal: outcome.refusal });

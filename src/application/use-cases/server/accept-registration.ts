@@ -43,6 +43,9 @@ export class AcceptRegistration {
     // handshake answered a fresh challenge with it); else, or for a name from before keys, its secret.
     const owns = (record: ClientRecord): boolean =>
       peerKey !== undefined && record.key !== undefined ? record.key === peerKey : this.crypto.matches(message.secret, record.proof);
+    // The live session itself, moving (to this instance through another of its host's addresses,
+    // say): only it holds its token. The old address needs no probe, which the mover would answer.
+    const sameSession = (record: ClientRecord): boolean => message.session !== undefined && record.token !== '' && record.token === message.session;
     const refuse = (reason: RefusalReason): Reply => ({ t: 'refused', re: message.id, reason });
     const name = parseNickname(message.name);
     if (!name.ok) return refuse('invalid-name');
@@ -50,7 +53,7 @@ export class AcceptRegistration {
     const known = this.state.records.get(key);
     // Checked first, so a refused owner never takes an old session offline on the way.
     if (known?.key !== undefined && known.key !== message.key && this.crypto.matches(message.secret, known.proof)) return refuse('key-changed');
-    const claim = await this.claimName(key, owns, from);
+    const claim = await this.claimName(key, owns, from, sameSession);
     if (claim !== 'ok') return refuse(claim);
     if (!(await this.freeAddress(from, key, peerKey))) return refuse('address-in-use');
     // One of several instances: a name new here may be registering on another instance right
@@ -86,11 +89,12 @@ export class AcceptRegistration {
 
   /**
    * Whether the requester may have the name. Its owner (`owns`) may always come
-   * back, after the old session, if online elsewhere, fails a probe. Anyone else is refused:
-   * `name-in-use` only while a session holds it (online and answering, or being registered
-   * now), else `name-owned`, so the refusal line is true.
+   * back, after the old session, if online elsewhere, fails a probe; the old session itself
+   * (`sameSession`, its owner holding its token) moves without one, and stays online meanwhile.
+   * Anyone else is refused: `name-in-use` only while a session holds it (online and answering,
+   * or being registered now), else `name-owned`, so the refusal line is true.
    */
-  private async claimName(key: string, owns: (record: ClientRecord) => boolean, from: Address): Promise<'ok' | 'name-in-use' | 'name-owned'> {
+  private async claimName(key: string, owns: (record: ClientRecord) => boolean, from: Address, sameSession: (record: ClientRecord) => boolean): Promise<'ok' | 'name-in-use' | 'name-owned'> {
     let record = this.state.records.get(key);
     if (record && !this.state.table.get(key) && !this.stillPending(record)) {
       this.state.drop(key);
@@ -100,6 +104,7 @@ export class AcceptRegistration {
     const owner = owns(record);
     const online = this.state.table.get(key)?.online === true;
     if (online && !sameAddress(record.address, from)) {
+      if (owner && sameSession(record)) return 'ok';
       const target = this.state.reach(key);
       if (await this.probe.isAlive(target)) return 'name-in-use';
       // Only the owner's return takes the old session offline: a stranger's attempt must not be

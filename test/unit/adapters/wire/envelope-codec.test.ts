@@ -167,7 +167,16 @@ describe('adapters/wire/envelope-codec: every text within the limit fits one dat
       const data = encodeMessage({ t: 'welcome', re: 'r1', name: 'alice', token: 'tok', servers: ['127.0.0.1:5000'] });
       const head = data.subarray(FRAME_PREFIX_BYTES, FRAME_PREFIX_BYTES + data.readUInt16BE(1)).toString();
       expect(JSON.parse(head)).to.deep.equal(['welcome', 'r1', 'alice', 'tok', ['127.0.0.1:5000']]);
-      expect(PROTOCOL_VERSION).to.equal(10);
+      expect(PROTOCOL_VERSION).to.equal(11);
+    });
+
+    it('a registration carries the session it moves (protocol 11), padded or not, within one datagram', () => {
+      const moving = { t: 'register' as const, id: LONG_ID, name: LONG_NAME, secret: LONG_TOKEN, key: 'A'.repeat(43), pad: '.'.repeat(REGISTER_MIN_BYTES), session: LONG_TOKEN };
+      const { bytes, back } = roundTrip(moving);
+      expect(back).to.deep.equal(moving);
+      expect(bytes).to.be.at.most(MAX_DATAGRAM_BYTES - LINK_OVERHEAD_BYTES);
+      const { session: _session, ...first } = moving;
+      expect(roundTrip(first).back).to.deep.equal(first);
     });
 
     it('the longest welcome is 537 bytes, below REGISTER_MIN_BYTES (never larger than the registration); the longest push is 502', () => {

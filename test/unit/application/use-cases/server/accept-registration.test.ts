@@ -145,6 +145,30 @@ describe('use case (server): AcceptRegistration', () => {
     expect(rig.state.record('alice')!.address).to.deep.equal(A);
   });
 
+  it('the live session itself, moving to a new address with its token, takes the name without a probe (its old address would answer it)', async () => {
+    const token = await rig.online('alice', A);
+    const version = rig.state.table.version;
+    const mark = rig.mark();
+    const msg = { ...rig.registerMessage('alice', 'secret-alice'), session: token };
+    const reply = await rig.acceptRegistration.execute(inbound(msg, B));
+    expect(reply?.t).to.equal('welcome');
+    expect(rig.sentSince(mark).filter((s) => s.message.t === 'probe'), 'no probe').to.deep.equal([]);
+    expect(rig.state.record('alice')!.address).to.deep.equal(B);
+    // Still listed online (at its old address) until the confirm from the new one: no offline flicker.
+    expect(rig.state.table.get('alice')).to.include({ online: true, port: A.port });
+    expect(rig.state.table.version).to.equal(version);
+  });
+
+  it('a token that is not the session\'s (or a stranger with the token) gets the probe as before', async () => {
+    const token = await rig.online('alice', A);
+    const mark = rig.mark();
+    const wrong = { ...rig.registerMessage('alice', 'secret-alice'), session: 'not-the-token-of-alice' };
+    expect(await rig.during(rig.acceptRegistration.execute(inbound(wrong, B)), 10)).to.deep.equal({ t: 'refused', re: wrong.id, reason: 'name-in-use' });
+    const stranger = { ...rig.registerMessage('alice', 'someone-else'), session: token };
+    expect(await rig.during(rig.acceptRegistration.execute(inbound(stranger, B)), 10)).to.deep.equal({ t: 'refused', re: stranger.id, reason: 'name-in-use' });
+    expect(rig.sentSince(mark).map((s) => s.message.t)).to.deep.equal(['probe', 'probe']);
+  });
+
   it('lets the owner take the name over from a new address when the old one is gone (probe unanswered)', async () => {
     const oldToken = await rig.online('alice', A);
     await rig.online('bob', B);
