@@ -103,7 +103,7 @@ export class ClientInbound {
         this.ack(from, message.id);
         // Every copy is ACKed, one applied: a late copy must not undo a newer list.
         if (this.session.tableSeen.firstSeen(`servers|${message.id}`, this.now())) {
-          this.session.instances.learn(message.servers);
+          this.session.instances.learn(message.servers, from);
         }
         return;
       default:

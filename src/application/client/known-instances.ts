@@ -10,11 +10,18 @@ import { addressKey, parseAddress, sameAddress, type Address } from '../../domai
  *
  * Pushes are taken from any known instance (with the session token): another instance of the
  * system, or the current one under another of its addresses, may speak for the system.
+ * An instance's own entry in a list it sends is known as another address of it (an alias).
  */
 export class KnownInstances {
   private readonly given: readonly Address[];
   private announced: readonly Address[] = [];
   private currentAddress: Address;
+  /**
+   * Pairs of addresses of one instance (key → key, both ways): the address a list came from and
+   * the instance's own entry in it, when they differ (a client that reached it at 127.0.0.1
+   * while it advertises the host's LAN address). When it stops, neither is tried again.
+   */
+  private readonly aliases = new Map<string, string>();
 
   constructor(start: Address, configured: readonly Address[] = []) {
     this.given = [start, ...configured];
@@ -37,8 +44,15 @@ export class KnownInstances {
    * (`ip:port`, `[ip]:port`); an entry that does not parse is skipped (the codec refuses such
    * datagrams already).
    */
-  learn(announced: readonly string[]): void {
+  learn(announced: readonly string[], from?: Address): void {
     this.announced = announced.map(parseAddress).filter((a): a is Address => a !== undefined);
+    // An instance lists itself first (ClusterSync.servers): that entry is `from` under the
+    // address the instance advertises.
+    const self = announced.length > 0 ? parseAddress(announced[0]!) : undefined;
+    if (from && self && !sameAddress(from, self)) {
+      this.aliases.set(addressKey(from), addressKey(self));
+      this.aliases.set(addressKey(self), addressKey(from));
+    }
   }
 
   /** Every known instance once, in the order they are tried. */
@@ -71,7 +85,9 @@ export class KnownInstances {
   alternativesTo(failed: Address): Address[] {
     const list = this.all();
     const at = list.findIndex((known) => sameAddress(known, failed));
-    if (at < 0) return list;
-    return [...list.slice(at + 1), ...list.slice(0, at)];
+    const others = at < 0 ? list : [...list.slice(at + 1), ...list.slice(0, at)];
+    // The failed instance under its other address would only fail again (2.5 s more).
+    const alias = this.aliases.get(addressKey(failed));
+    return alias === undefined ? others : others.filter((known) => addressKey(known) !== alias);
   }
 }

@@ -135,8 +135,10 @@ export class ClusterSync {
   }
 
   /**
-   * The live instances' addresses as clients are told them: this one first, then the others
-   * oldest first, at most MAX_SERVER_ADDRESSES (a client needs a few to move to, not all).
+   * The live instances' addresses as clients are told them: this one first (a client reads that
+   * entry as another address of the instance it hears the list from, and does not move from it
+   * to it: KnownInstances), then the others oldest first, at most MAX_SERVER_ADDRESSES (a
+   * client needs a few to move to, not all).
    */
   servers(): string[] {
     const mine = this.members.filter((m) => m.id === this.id);

@@ -84,7 +84,7 @@ export class Register {
     if (reply.t !== 'welcome') return err({ code: 'no-response' });
     this.session.token = reply.token;
     this.session.firstTablePending = true;
-    if (reply.servers) this.session.instances.learn(reply.servers);
+    if (reply.servers) this.session.instances.learn(reply.servers, this.session.server);
     this.session.announcedStored = false;
     this.session.state = 'online';
     return ok(undefined);

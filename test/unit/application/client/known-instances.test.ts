@@ -50,4 +50,19 @@ describe('KnownInstances', () => {
     expect(known.all()).to.deep.equal([A, C, B]);
     expect(known.alternativesTo(B)).to.deep.equal([A, C]);
   });
+
+  it('takes the first entry of a list as another address of the instance it came from, and never moves from one to the other', () => {
+    // Reached at 127.0.0.1:5000, the instance advertises itself (first) at the LAN address.
+    const known = new KnownInstances(A);
+    known.learn(['192.0.2.2:5000', '192.0.2.2:5001'], A);
+    const lan = { ip: '192.0.2.2', port: 5000 };
+    const other = { ip: '192.0.2.2', port: 5001 };
+    expect(known.all()).to.deep.equal([A, lan, other]);
+    expect(known.alternativesTo(A), 'not the failed one under its LAN address').to.deep.equal([other]);
+    expect(known.alternativesTo(lan)).to.deep.equal([other]);
+    // Without the list's source the first entry is an instance like any other.
+    const plain = new KnownInstances(A);
+    plain.learn(['192.0.2.2:5000', '192.0.2.2:5001']);
+    expect(plain.alternativesTo(A)).to.deep.equal([lan, other]);
+  });
 });
