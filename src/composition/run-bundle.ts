@@ -4,6 +4,17 @@ import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 
+/**
+ * What a bundle file holds around the code: the function Node wraps a CommonJS module in, written
+ * into the file at build time (scripts/build-bundle.ts), so the source is compiled as it is read
+ * instead of as a wrapped copy. On its own (`node dist/bundle/chatapp.js`) the file only defines
+ * that function; bin/chatapp.js runs it.
+ */
+export const BUNDLE_WRAPPER = {
+  head: '// Runs through bin/chatapp.js (src/composition/run-bundle.ts): on its own it only defines this function.\n(function (exports, require, module, __filename, __dirname) {',
+  tail: '\n})',
+} as const;
+
 /** How long after start the code cache is written when the process has not ended by then. */
 const WRITE_CACHE_AFTER_MS = 3000;
 
@@ -123,7 +134,8 @@ export function roleOf(argv: readonly string[]): string {
 }
 
 /**
- * Run a CommonJS bundle as `require` would, compiled with a V8 code cache when one is at hand.
+ * Run a CommonJS bundle written inside BUNDLE_WRAPPER as `require` would run the module,
+ * compiled with a V8 code cache when one is at hand.
  * Without a usable cache, one is made once the process has run for a while (or when it ends,
  * if sooner), so it holds the functions this role actually ran, not only the top level.
  */
@@ -153,7 +165,7 @@ export function runBundle(file: string, cacheDir: string | undefined, role: stri
  */
 function compile(source: string, file: string, cache: CodeCache | undefined): { script: vm.Script; cached: boolean } {
   const cachedData = cache?.read();
-  const script = new vm.Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
+  const script = new vm.Script(source, { filename: file, ...(cachedData ? { cachedData } : {}) });
   return { script, cached: cachedData !== undefined && !script.cachedDataRejected };
 }
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CodeCache, codeCacheDir, roleOf, runBundle } from '../../../src/composition/run-bundle';
+import { BUNDLE_WRAPPER, CodeCache, codeCacheDir, roleOf, runBundle } from '../../../src/composition/run-bundle';
 
 const uid = process.getuid?.() ?? -1;
 
@@ -12,8 +12,8 @@ describe('run-bundle (the chatapp command start-up)', () => {
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-run-bundle-'));
     bundle = path.join(dir, 'bundle.js');
-    // A CommonJS file as esbuild writes it: uses require, module and __dirname.
-    fs.writeFileSync(bundle, "module.exports.ran = true; globalThis.__runBundleSeen = { sep: require('node:path').sep, dirname: __dirname, exports: module.exports };\n");
+    // A CommonJS file as the build writes it (inside the module wrapper): uses require, module and __dirname.
+    fs.writeFileSync(bundle, `${BUNDLE_WRAPPER.head}module.exports.ran = true; globalThis.__runBundleSeen = { sep: require('node:path').sep, dirname: __dirname, exports: module.exports };${BUNDLE_WRAPPER.tail}`);
   });
   afterEach(() => {
     delete (globalThis as { __runBundleSeen?: unknown }).__runBundleSeen;
