@@ -89,6 +89,8 @@ export class RelayChannelMessage {
         () => this.state.stopping,
       );
     } catch (error) {
+      // Stopping, the stores close under it: left unanswered, so the client moves or retries.
+      if (this.state.stopping) throw error;
       // Said, not left to silence (the sender would retry into the same failure, then call the
       // server gone). Nothing is pushed: what was made durable before the failure (the log, some
       // mailboxes) still reaches those members later, so the sender hears "not every member".

@@ -66,6 +66,8 @@ export class StoreOfflineMessage {
         () => this.state.stopping,
       );
     } catch (error) {
+      // Stopping, the stores close under it: left unanswered, so the client moves or retries.
+      if (this.state.stopping) throw error;
       // Said, not left to silence: unanswered, the sender would retry into the same failure and
       // then tell its user the server is not responding (and exit), when it is.
       this.logger.error('could not store a message; the sender is told it was not saved', { to: to.value.key, id: message.id, error: String(error) });
