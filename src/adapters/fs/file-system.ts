@@ -173,17 +173,25 @@ export class NodeFileSystem implements FileSystem {
  */
 export async function ensureDurableDir(fs: FileSystem, dir: string, mode?: number): Promise<void> {
   const target = path.resolve(dir);
-  const first = await fs.mkdir(target, mode);
-  const syncs: Array<{ readonly done: Promise<void>; readonly required: boolean }> = [];
+  const parents = parentsToSync(target, await fs.mkdir(target, mode));
+  const results = await Promise.allSettled(parents.map((p) => fs.syncDir(p.dir)));
+  // The deepest required failure, as when they ran one after another.
+  const failed = results.findIndex((r, i) => r.status === 'rejected' && parents[i]!.required);
+  if (failed >= 0) throw (results[failed] as PromiseRejectedResult).reason;
+}
+
+/**
+ * The parent of `target` and of each of its ancestors, deepest first, each `required` when the
+ * directory under it was created (`first` is the outermost directory mkdir made, if any).
+ */
+function parentsToSync(target: string, first: string | undefined): Array<{ readonly dir: string; readonly required: boolean }> {
+  const parents: Array<{ readonly dir: string; readonly required: boolean }> = [];
   let created = first !== undefined;
   for (let d = target; path.dirname(d) !== d; d = path.dirname(d)) {
-    syncs.push({ done: fs.syncDir(path.dirname(d)), required: created });
+    parents.push({ dir: path.dirname(d), required: created });
     if (first !== undefined && d === path.resolve(first)) created = false;
   }
-  const results = await Promise.allSettled(syncs.map((s) => s.done));
-  // The deepest required failure, as when they ran one after another.
-  const failed = results.findIndex((r, i) => r.status === 'rejected' && syncs[i]!.required);
-  if (failed >= 0) throw (results[failed] as PromiseRejectedResult).reason;
+  return parents;
 }
 
 /**
@@ -195,17 +203,14 @@ export async function ensureDurableDir(fs: FileSystem, dir: string, mode?: numbe
  */
 export function ensureDurableDirSync(dir: string, mode?: number): void {
   const target = path.resolve(dir);
-  const first = makeDirSync(target, mode);
-  let created = first !== undefined;
   let failure: { readonly error: unknown } | undefined;
-  for (let d = target; path.dirname(d) !== d; d = path.dirname(d)) {
+  for (const parent of parentsToSync(target, makeDirSync(target, mode))) {
     try {
-      syncDirSync(path.dirname(d));
+      syncDirSync(parent.dir);
     } catch (error) {
       // The deepest required failure, as ensureDurableDir reports it.
-      if (created) failure ??= { error };
+      if (parent.required) failure ??= { error };
     }
-    if (first !== undefined && d === path.resolve(first)) created = false;
   }
   if (failure) throw failure.error;
 }
