@@ -1,4 +1,5 @@
 import type { Clock } from '../ports/clock';
+import type { Logger } from '../ports/logger';
 
 /**
  * How long a store write that fails is tried again before the request is answered `failed`:
@@ -15,7 +16,7 @@ export const STORE_RETRY_GAP_MS = 250;
  * thrown. Meanwhile the request stays pending at the server, so the client's retransmissions
  * wait for this answer instead of starting writes of their own. `stopping` ends the tries early.
  */
-export async function retryStore<T>(write: () => Promise<T>, clock: Clock, stopping: () => boolean): Promise<T> {
+async function retryStore<T>(write: () => Promise<T>, clock: Clock, stopping: () => boolean): Promise<T> {
   const until = clock.monotonicMs() + STORE_RETRY_WINDOW_MS;
   for (;;) {
     try {
@@ -24,5 +25,31 @@ export async function retryStore<T>(write: () => Promise<T>, clock: Clock, stopp
       if (stopping() || clock.monotonicMs() + STORE_RETRY_GAP_MS > until) throw error;
     }
     await new Promise<void>((resolve) => clock.setTimer(STORE_RETRY_GAP_MS, resolve));
+  }
+}
+
+/** What storeOrGiveUp needs besides the write: the time, whether the server stops, and where to say it gave up. */
+export interface GiveUpOptions {
+  readonly clock: Clock;
+  readonly stopping: () => boolean;
+  readonly logger: Logger;
+  /** The error line logged when it gives up, with `fields` and the error. */
+  readonly giveUp: string;
+  readonly fields: Record<string, unknown>;
+}
+
+/**
+ * retryStore, then, if the write still fails, undefined (logged): the request is answered
+ * `failed`, said rather than left to silence, or the sender would retry into the same failure
+ * and then take the server for gone. While the server stops, the failure is thrown instead:
+ * the stores close under it, and left unanswered the client moves or retries.
+ */
+export async function storeOrGiveUp<T>(write: () => Promise<T>, options: GiveUpOptions): Promise<T | undefined> {
+  try {
+    return await retryStore(write, options.clock, options.stopping);
+  } catch (error) {
+    if (options.stopping()) throw error;
+    options.logger.error(options.giveUp, { ...options.fields, error: String(error) });
+    return undefined;
   }
 }

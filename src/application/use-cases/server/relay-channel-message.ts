@@ -9,7 +9,7 @@ import { BackgroundTasks } from '../../server/background-tasks';
 import { ClusterSync } from '../../server/cluster-sync';
 import { LivenessProbe } from '../../server/liveness-probe';
 import { ServerState, type PushTarget } from '../../server/server-state';
-import { retryStore } from '../../server/store-retry';
+import { storeOrGiveUp } from '../../server/store-retry';
 import { ChannelLog } from '../../ports/channel-log';
 import { Clock } from '../../ports/clock';
 import { Logger } from '../../ports/logger';
@@ -29,7 +29,7 @@ import { DeliverOfflineMessages } from './deliver-offline-messages';
  * for) is marked delivered in the log; a server killed before that hands what the log still
  * owes to the mailboxes when it starts again. The message keeps the sender's id everywhere, so
  * no member shows it twice. A store that still fails after retryStore's window is answered
- * `failed`, and nothing is pushed.
+ * `failed` (storeOrGiveUp), and nothing is pushed.
  */
 @injectable()
 export class RelayChannelMessage {
@@ -80,23 +80,18 @@ export class RelayChannelMessage {
       recipients: online.map((row) => nameKey(row.name)),
       ...(this.cluster ? { by: this.cluster.id } : {}),
     });
-    let kept: boolean[];
-    try {
-      // Tried again as a whole while it fails: the log and the mailboxes dedup by message id.
-      [, ...kept] = await retryStore(
-        () => Promise.all([recorded(), ...offline.map((row) => this.storeFor(row, stored(row)))]),
-        this.clock,
-        () => this.state.stopping,
-      );
-    } catch (error) {
-      // Stopping, the stores close under it: left unanswered, so the client moves or retries.
-      if (this.state.stopping) throw error;
-      // Said, not left to silence (the sender would retry into the same failure, then call the
-      // server gone). Nothing is pushed: what was made durable before the failure (the log, some
-      // mailboxes) still reaches those members later, so the sender hears "not every member".
-      this.logger.error('could not store a channel message; the sender is told', { id: message.id, error: String(error) });
-      return { t: 'ack', re: message.id, status: 'failed' };
-    }
+    // Tried again as a whole while it fails: the log and the mailboxes dedup by message id.
+    // Given up, nothing is pushed: what was made durable before the failure (the log, some
+    // mailboxes) still reaches those members later, so the sender hears "not every member".
+    const stores = await storeOrGiveUp(() => Promise.all([recorded(), ...offline.map((row) => this.storeFor(row, stored(row)))]), {
+      clock: this.clock,
+      stopping: () => this.state.stopping,
+      logger: this.logger,
+      giveUp: 'could not store a channel message; the sender is told',
+      fields: { id: message.id },
+    });
+    if (stores === undefined) return { t: 'ack', re: message.id, status: 'failed' };
+    const [, ...kept] = stores;
     // Members whose mailbox is full do not get it: the sender is told who, never left to believe they will.
     const full = offline.filter((_, i) => !kept[i]).map((row) => row.name);
     // One that came online while its copy was being stored may have had its stored messages

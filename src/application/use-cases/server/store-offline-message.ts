@@ -4,11 +4,11 @@ import { BackgroundTasks } from '../../server/background-tasks';
 import { ClusterSync } from '../../server/cluster-sync';
 import { LivenessProbe } from '../../server/liveness-probe';
 import { ServerState } from '../../server/server-state';
-import { retryStore } from '../../server/store-retry';
+import { storeOrGiveUp } from '../../server/store-retry';
 import { TableBroadcaster } from '../../server/table-broadcaster';
 import { Clock } from '../../ports/clock';
 import { Logger } from '../../ports/logger';
-import { MailboxStore, type AppendOutcome } from '../../ports/mailbox-store';
+import { MailboxStore } from '../../ports/mailbox-store';
 import type { Inbound } from '../../ports/transport';
 import { SEALED_MAX_CHARS, SEALED_MIN_CHARS, type MessageOf, type Reply, type SaveStatus } from '../../protocol/envelope';
 import { DeliverOfflineMessages } from './deliver-offline-messages';
@@ -18,8 +18,9 @@ import { MarkOffline } from './mark-offline';
  * A `save` request (the sender got no ACK from the recipient). If the table says the
  * recipient is online it is probed: alive means `exists` (and the requester gets the
  * table); gone means it is marked offline. The message is then stored, durably, before
- * the ACK. A store that still fails after retryStore's window is answered `failed`, so the
- * sender says the message was not saved instead of taking the server for gone.
+ * the ACK. A store that still fails after retryStore's window is answered `failed`
+ * (storeOrGiveUp), so the sender says the message was not saved instead of taking the server
+ * for gone.
  */
 @injectable()
 export class StoreOfflineMessage {
@@ -58,21 +59,11 @@ export class StoreOfflineMessage {
       if (target) await this.markOffline.execute(to.value.key, target.token);
     }
     const storedAtMs = this.clock.now();
-    let outcome: AppendOutcome;
-    try {
-      outcome = await retryStore(
-        () => this.mailbox.append({ id: message.id, recipient: to.value.key, sender: session.record.name, kind: 'direct', storedAtMs, text: message.sealed }),
-        this.clock,
-        () => this.state.stopping,
-      );
-    } catch (error) {
-      // Stopping, the stores close under it: left unanswered, so the client moves or retries.
-      if (this.state.stopping) throw error;
-      // Said, not left to silence: unanswered, the sender would retry into the same failure and
-      // then tell its user the server is not responding (and exit), when it is.
-      this.logger.error('could not store a message; the sender is told it was not saved', { to: to.value.key, id: message.id, error: String(error) });
-      return answer('failed');
-    }
+    const outcome = await storeOrGiveUp(
+      () => this.mailbox.append({ id: message.id, recipient: to.value.key, sender: session.record.name, kind: 'direct', storedAtMs, text: message.sealed }),
+      { clock: this.clock, stopping: () => this.state.stopping, logger: this.logger, giveUp: 'could not store a message; the sender is told it was not saved', fields: { to: to.value.key, id: message.id } },
+    );
+    if (outcome === undefined) return answer('failed');
     // The recipient may have come online while it was being stored, after its stored messages
     // were delivered: it gets this one now, not at its next log-in.
     if (outcome !== 'full') {
