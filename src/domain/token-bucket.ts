@@ -31,6 +31,18 @@ export class TokenBucket {
     return true;
   }
 
+  /** Milliseconds from `nowMs` until a token is there (0: one is there now). */
+  msUntilToken(nowMs: number): number {
+    this.refill(nowMs);
+    return this.tokens >= 1 ? 0 : ((1 - this.tokens) * 1000) / this.policy.ratePerSecond;
+  }
+
+  /** True once the bucket is full again: it then remembers nothing a new bucket would not. */
+  full(nowMs: number): boolean {
+    this.refill(nowMs);
+    return this.tokens >= this.policy.burst;
+  }
+
   /** Tokens available at `nowMs` (for tests and stats). */
   available(nowMs: number): number {
     this.refill(nowMs);

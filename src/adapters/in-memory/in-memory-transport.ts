@@ -5,6 +5,7 @@ import type { Message } from '../../application/protocol/envelope';
 import type { DatagramLink } from '../wire/link/datagram-link';
 import { frameForSending } from '../wire/link/frame-for-sending';
 import { DatagramIntake } from '../wire/datagram-intake';
+import { OutboundPacer } from '../wire/outbound-pacer';
 import type { InMemoryNetwork } from './in-memory-network';
 
 /** A transport on an in-memory network: same codec, same secure link and same drop rules as UDP. */
@@ -12,6 +13,7 @@ export class InMemoryTransport implements Transport {
   private address: Address | undefined;
   private handler: (inbound: Inbound) => void = () => undefined;
   private readonly intake: DatagramIntake;
+  private readonly pacer = new OutboundPacer();
 
   constructor(
     private readonly network: InMemoryNetwork,
@@ -22,9 +24,7 @@ export class InMemoryTransport implements Transport {
     private readonly ip?: string,
   ) {
     this.intake = new DatagramIntake(logger, link ? { link } : {});
-    link?.attach((to, data, message) => {
-      if (this.address) this.network.send(data, this.address, to, message);
-    });
+    link?.attach((to, data, message) => this.put(to, data, message));
   }
 
   onReceive(handler: (inbound: Inbound) => void): void {
@@ -44,8 +44,15 @@ export class InMemoryTransport implements Transport {
       return { sent: false, refusal: framed.refusal };
     }
     // Held by the link until its handshake completes: on its way, as far as the sender can tell.
-    if (framed.data !== undefined) this.network.send(framed.data, this.address, to, message);
+    if (framed.data !== undefined) this.put(to, framed.data, message);
     return { sent: true, bytes: framed.bytes };
+  }
+
+  /** Onto the network, at once or in its turn (see OutboundPacer). */
+  private put(to: Address, data: Buffer, message: Message | undefined): void {
+    this.pacer.send(to, () => {
+      if (this.address) this.network.send(data, this.address, to, message);
+    });
   }
 
   prepare(to: Address): void {
@@ -53,6 +60,7 @@ export class InMemoryTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    this.pacer.close();
     if (this.address) this.network.detach(this.address);
     this.address = undefined;
   }

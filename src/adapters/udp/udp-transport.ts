@@ -7,6 +7,7 @@ import type { Message } from '../../application/protocol/envelope';
 import type { DatagramLink } from '../wire/link/datagram-link';
 import { frameForSending } from '../wire/link/frame-for-sending';
 import { DatagramIntake } from '../wire/datagram-intake';
+import { OutboundPacer } from '../wire/outbound-pacer';
 
 /** Socket buffers large enough for a burst of table updates to thousands of clients. */
 const SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
@@ -29,6 +30,7 @@ export class UdpTransport implements Transport {
   private dualStack = false;
   private handler: (inbound: Inbound) => void = () => undefined;
   private readonly intake: DatagramIntake;
+  private readonly pacer = new OutboundPacer();
 
   constructor(
     private readonly options: UdpTransportOptions,
@@ -72,8 +74,13 @@ export class UdpTransport implements Transport {
     if (this.socket) this.options.link?.prepare(to);
   }
 
-  /** Puts `data` on the wire; returns why not if Node refused it at once. */
+  /** Puts `data` on the wire, at once or in its turn (see OutboundPacer); returns why not if Node refused it at once. */
   private sendBytes(to: Address, data: Buffer): string | undefined {
+    if (!this.socket) return 'closed';
+    return this.pacer.send(to, () => this.putOnWire(to, data));
+  }
+
+  private putOnWire(to: Address, data: Buffer): string | undefined {
     const socket = this.socket;
     if (!socket) return 'closed';
     const ip = this.dualStack && !isIpv6Literal(to.ip) ? `::ffff:${to.ip}` : to.ip;
@@ -94,6 +101,7 @@ export class UdpTransport implements Transport {
   async close(): Promise<void> {
     const socket = this.socket;
     this.socket = undefined;
+    this.pacer.close();
     if (!socket) return;
     await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
