@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { formatTable, type SectionResult } from './bench/report';
@@ -119,6 +119,7 @@ function parseOptions(argv: readonly string[]): Options {
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   const { only, out, profileDir } = options;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
   const started = nowMs();
   const results: SectionResult[] = [];
   for (const section of sections(options)) {
