@@ -94,4 +94,21 @@ describe('e2e: two server instances over one Redis', function () {
     ]);
     await y.waitFor('>>> [Channel_Message x: hello]');
   });
+
+  it('an instance stopped (SIGTERM) says so: its client moves at once, and its next send_all is answered without a wait', async () => {
+    const x = await client('x', ports[0]!);
+    const y = await client('y', ports[1]!);
+    await x.waitFor(TABLE);
+    const mark = x.lines.length;
+    const stopped = Date.now();
+    await instances[0]!.kill('SIGTERM');
+    const moved = `>>> [Server 127.0.0.1:${ports[0]} stopped; now using 127.0.0.1:${ports[1]}.]`;
+    await x.waitFor(moved);
+    expect(Date.now() - stopped, 'told by the instance as it stopped, not after five silent tries').to.be.below(1_500);
+    expect(x.lines.slice(mark).filter((l) => l !== TABLE)).to.deep.equal([moved]);
+    const asked = Date.now();
+    expect(await typeAndRead(x, 'send_all still here', 1)).to.deep.equal(['>>> [Message received by Server.]']);
+    expect(Date.now() - asked).to.be.below(1_000);
+    await y.waitFor('>>> [Channel_Message x: still here]');
+  });
 });

@@ -81,7 +81,7 @@ describe('scenario: several server instances form one system', () => {
     const ySecrets = new InMemorySecretStore();
     const y = await s.startClient('y', { server: SERVER_PORT, secrets: ySecrets });
     expect(await s.say(y, 'dereg y')).to.deep.equal(['>>> [You are Offline. Bye.]']);
-    await a.server.stop();
+    await a.silence();
     expect(await s.say(x, 'send y are you there', 5000)).to.deep.equal([
       '>>> [No ACK from y, message sent to server.]',
       `>>> [Server 127.0.0.1:${SERVER_PORT} not responding; now using 127.0.0.1:${SERVER_PORT + 1}.]`,
@@ -93,11 +93,29 @@ describe('scenario: several server instances form one system', () => {
     expect(back.lines.slice(2)).to.deep.equal(['>>> [You have messages]', '>>> x: 2026-11-23 12:00:04 are you there']);
   });
 
-  it('a stopped instance\'s clients are taken over: the survivor pushes them the table, and their next request moves to it', async () => {
+  it('an instance that stops says so: its clients move to another at once, and their next request goes there without a wait', async () => {
     const { servers: [a] } = await system(2, { settled: true });
     const x = await s.startClient('x', { server: SERVER_PORT });
     const y = await s.startClient('y', { server: SERVER_PORT + 1 });
-    await a.server.stop();
+    const xm = x.lines.length;
+    const stopped = s.settle(a.server.stop());
+    await s.run(100);
+    expect(x.view.since(xm)).to.deep.equal([`>>> [Server 127.0.0.1:${SERVER_PORT} stopped; now using 127.0.0.1:${SERVER_PORT + 1}.]`]);
+    await stopped;
+    // Answered by B at once: not five silent tries at A first (2.5 s).
+    expect(await s.say(x, 'send_all still here', 50)).to.deep.equal(['>>> [Message received by Server.]']);
+    expect(y.lines.at(-1)).to.equal('>>> [Channel_Message x: still here]');
+    // B took x over from A: a newcomer's registration reaches x through B.
+    const later = x.lines.length;
+    await s.startClient('z', { server: SERVER_PORT + 1 });
+    expect(x.view.since(later)).to.deep.equal(['>>> [Client table updated.]']);
+  });
+
+  it('a silent instance\'s clients are taken over: the survivor pushes them the table, and their next request moves to it', async () => {
+    const { servers: [a] } = await system(2, { settled: true });
+    const x = await s.startClient('x', { server: SERVER_PORT });
+    const y = await s.startClient('y', { server: SERVER_PORT + 1 });
+    await a.silence();
     // Within a few heartbeats the survivor took x over; a newcomer's registration reaches x through it.
     await s.run(4000);
     const xm = x.lines.length;
@@ -118,7 +136,7 @@ describe('scenario: several server instances form one system', () => {
     // A's pushes to y are lost: the message stays owed to y in the shared channel log when A stops.
     s.network.partitionOneWay({ ip: '127.0.0.1', port: SERVER_PORT }, { ip: yRow.ip, port: yRow.port });
     expect(await s.say(x, 'send_all while A goes', 200)).to.deep.equal(['>>> [Message received by Server.]']);
-    await a.server.stop();
+    await s.settle(a.server.stop());
     s.network.heal();
     // B takes x over within a few heartbeats and hands what A still owed to the mailboxes; y,
     // online on B all along, must not wait for a log-in to see it.

@@ -6,6 +6,7 @@ import { ChatView } from '../../src/application/ports/chat-view';
 import { Clock } from '../../src/application/ports/clock';
 import { Crypto } from '../../src/application/ports/crypto';
 import { Logger } from '../../src/application/ports/logger';
+import { Transport } from '../../src/application/ports/transport';
 import { ChatServer } from '../../src/application/server/chat-server';
 import { ServerState } from '../../src/application/server/server-state';
 import type { Address } from '../../src/domain/address';
@@ -77,6 +78,11 @@ export interface ServerNode {
   readonly channelLog: InMemoryChannelLog;
   /** The server's authoritative table (rows and version), to compare with the clients' copies. */
   readonly table: () => { version: number; rows: TableRow[] };
+  /**
+   * The instance falls silent, as a killed process or a cut cable does: its socket closes
+   * first, so nothing more reaches its clients (not even an instance's goodbye), then it stops.
+   */
+  readonly silence: () => Promise<void>;
 }
 
 /**
@@ -129,9 +135,14 @@ export class Scenario {
     ]);
     const server = container.get(ChatServer);
     const state = container.get(ServerState);
+    const transport = container.get<Transport>(Transport);
     await server.start();
     this.stoppers.push(() => server.stop());
-    return { server, view, logger, mailbox, registry, channelLog, table: () => ({ version: state.table.version, rows: state.table.rows() }) };
+    const silence = async (): Promise<void> => {
+      await transport.close();
+      await this.settle(server.stop());
+    };
+    return { server, view, logger, mailbox, registry, channelLog, silence, table: () => ({ version: state.table.version, rows: state.table.rows() }) };
   }
 
   /**
@@ -190,8 +201,21 @@ export class Scenario {
     await this.clock.tickAsync(ms);
   }
 
+  /** Run simulated time until `work` settles (a clean stop waits on timers: an instance's goodbye to its clients). */
+  async settle<T>(work: Promise<T>): Promise<T> {
+    let settled = false;
+    const watched = work.finally(() => {
+      settled = true;
+    });
+    for (let ms = 0; !settled; ms += 10) {
+      if (ms > 60_000) throw new Error('still not settled after 60 s of simulated time');
+      await this.clock.tickAsync(10);
+    }
+    return watched;
+  }
+
   async stop(): Promise<void> {
-    for (const stop of this.stoppers.reverse()) await stop();
+    for (const stop of this.stoppers.reverse()) await this.settle(stop());
     this.network.close();
     this.clock.restore();
   }

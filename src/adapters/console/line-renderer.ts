@@ -49,7 +49,7 @@ export function renderLine(event: ChatEvent): string {
     case 'server-listening':
       return `>>> [Server listening on ${event.addresses.join(', ')}]`;
     case 'server-switched':
-      return `>>> [Server ${s(event.from)} not responding; now using ${s(event.to)}.]`;
+      return `>>> [Server ${s(event.from)} ${event.stopped ? 'stopped' : 'not responding'}; now using ${s(event.to)}.]`;
     case 'error':
       return `>>> [Error: ${s(event.text)}.]`;
     case 'info':

@@ -73,8 +73,8 @@ export const FRAME_PREFIX_BYTES = 3;
  * 2 + 8×55 + 7 = 449 bytes. The longest welcome, ["welcome","<re>","<name>","<token>",[…]]
  * = 10+19+35+19+449+2 = 534, plus the prefix = 537 < REGISTER_MIN_BYTES = 600, so it is never
  * larger than the padded registration it answers (no amplification; both are sealed alike).
- * The longest `servers` push, ["servers","<id>","<token>",[…]] = 10+19+19+449+2 = 499, plus
- * the prefix = 502.
+ * The longest `servers` push, ["servers","<id>","<token>",[…],true] = 10+19+19+449+5+2 = 504
+ * (`null` when not leaving: as long), plus the prefix = 507.
  *
  * `table` rows go in the body in their compact binary form (table-row-wire.ts: flags, the
  * name after the prefix it shares with the row before, the address as 4 or 16 bytes or none

@@ -83,7 +83,7 @@ export const MESSAGE_SCHEMA = {
   'not-kept': { required: { id: 'id', token: 'token', count: 'uint' } },
   stored: { required: { id: 'id', token: 'token', items: 'items' } },
   ack: { required: { re: 'partid' }, optional: { status: 'status', version: 'uint', full: 'names', fullCount: 'uint', proof: 'id', rows: 'rows' } },
-  servers: { required: { id: 'id', token: 'token', servers: 'addresses' } },
+  servers: { required: { id: 'id', token: 'token', servers: 'addresses' }, optional: { leaving: 'bool' } },
 } as const satisfies MessageSchema;
 
 /**

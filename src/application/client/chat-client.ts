@@ -99,6 +99,12 @@ export class ChatClient {
     this.inbound.onUnknownSession(() => {
       this.sessionLost = true;
     });
+    // Moved now rather than at the next request, which would wait out five silent tries first.
+    // A request already sent there and left unanswered follows the move (withFailover).
+    this.inbound.onServerLeaving(() => {
+      if (this.session.state !== 'online' || this.stopped) return;
+      void this.failover.recover(this.session.server, { welcome: false, stopped: true });
+    });
     await this.transport.start();
     // Needed before the confirm, not before the registration, so its file operations overlap
     // the registration's: nothing can be shown before the server lists us online (it pushes only

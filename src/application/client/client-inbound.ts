@@ -31,6 +31,7 @@ export class ClientInbound {
   private tableRequestInFlight = false;
   private markedOffline: () => void = () => undefined;
   private unknownSession: () => void = () => undefined;
+  private serverLeaving: () => void = () => undefined;
   /** Shown keys whose seen-store write is under way: a copy arriving meanwhile is ACKed after it too. */
   private readonly writing = new Map<string, Promise<void>>();
   /** Per sender (name key), the stream and sequence number of the last direct message shown from it. */
@@ -103,7 +104,9 @@ export class ClientInbound {
         this.ack(from, message.id);
         // Every copy is ACKed, one applied: a late copy must not undo a newer list.
         if (this.session.tableSeen.firstSeen(`servers|${message.id}`, this.now())) {
-          this.session.instances.learn(message.servers, from);
+          // A leaving instance lists the others only: its first entry is not another address of it.
+          this.session.instances.learn(message.servers, message.leaving === true ? undefined : from);
+          if (message.leaving === true && this.session.instances.isCurrent(from)) this.serverLeaving();
         }
         return;
       default:
@@ -119,6 +122,11 @@ export class ClientInbound {
   /** Called when the server answers one of our requests with `unknown-session` (it lost our registration). */
   onUnknownSession(listener: () => void): void {
     this.unknownSession = listener;
+  }
+
+  /** Called when the current instance says it is stopping (a `servers` push with `leaving`). */
+  onServerLeaving(listener: () => void): void {
+    this.serverLeaving = listener;
   }
 
   /** Ask the server for the whole table (a gap in versions, or a sender we cannot verify). */

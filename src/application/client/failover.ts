@@ -10,6 +10,8 @@ import { ClientSession } from './client-session';
 export interface MoveOptions {
   /** Also print the welcome line (a `reg` or the first registration, which the user expects it from). */
   readonly welcome: boolean;
+  /** The instance said it is stopping (a `servers` push with `leaving`), rather than falling silent. */
+  readonly stopped?: boolean;
 }
 
 /**
@@ -77,7 +79,7 @@ export class Failover {
         continue;
       }
       this.logger.warn('moved to another server instance', { from: formatAddress(from), to: formatAddress(candidate) });
-      this.view.show({ kind: 'server-switched', from: formatAddress(from), to: formatAddress(candidate) });
+      this.view.show({ kind: 'server-switched', from: formatAddress(from), to: formatAddress(candidate), ...(options.stopped ? { stopped: true } : {}) });
       if (options.welcome) this.view.show({ kind: 'registered' });
       from = candidate;
       // Its table versions are its own: the whole table it sends on the confirm is taken as is.

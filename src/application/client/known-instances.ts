@@ -68,6 +68,11 @@ export class KnownInstances {
     return list;
   }
 
+  /** True for the current instance, under the address requests go to or its other one (see learn). */
+  isCurrent(address: Address): boolean {
+    return sameAddress(this.currentAddress, address) || this.aliases.get(addressKey(this.currentAddress)) === addressKey(address);
+  }
+
   knows(address: Address): boolean {
     // The link asks this for every datagram sent or received (is the peer a server?), so it
     // walks the lists in place instead of building all()'s deduplicated copy each time.

@@ -24,8 +24,11 @@ export type ChatEvent =
   | { kind: 'channel-not-responding' }
   | { kind: 'channel-received'; from: string; text: string }
   | { kind: 'server-listening'; addresses: string[] }
-  /** The client's server instance (`from`, as ip:port) stopped answering; it now uses `to` (SPEC §7). */
-  | { kind: 'server-switched'; from: string; to: string }
+  /**
+   * The client's server instance (`from`, as ip:port) stopped answering, or said it was
+   * stopping (`stopped`); it now uses `to` (SPEC §7).
+   */
+  | { kind: 'server-switched'; from: string; to: string; stopped?: boolean }
   | { kind: 'error'; text: string }
   | { kind: 'info'; text: string };
 

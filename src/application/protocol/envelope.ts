@@ -29,7 +29,9 @@ import type { StoredKind } from '../../domain/offline-mailbox';
 /* 11: `register` may carry the session token the client holds (`session`): an instance takes
  *    the name's live session over from another address when the token is that session's,
  *    without probing the old address (which the moving client itself would answer). */
-export const PROTOCOL_VERSION = 11;
+/* 12: `servers` may say the sending instance is stopping (`leaving`, its list then the other
+ *    instances only): its clients move to one of them at once, not at their next request. */
+export const PROTOCOL_VERSION = 12;
 /**
  * Names one `key-request` asks for at most: the answer's rows with keys (at most 85 bytes each:
  * a 32-character name, an IPv6 address, the port and the 32-byte key) then fit one datagram.
@@ -126,8 +128,11 @@ export type Message =
   | { t: 'probe'; id: string; token: string }
   /** Server → client, after its stored messages: how many messages could not be kept for it (its mailbox was full). */
   | { t: 'not-kept'; id: string; token: string; count: number }
-  /** Server → client: the live instances of the system changed; the list replaces the one the client learnt. */
-  | { t: 'servers'; id: string; token: string; servers: string[] }
+  /**
+   * Server → client: the live instances of the system changed; the list replaces the one the
+   * client learnt. `leaving`: the sending instance is stopping and lists the others only.
+   */
+  | { t: 'servers'; id: string; token: string; servers: string[]; leaving?: boolean }
   /** Server → client: messages stored while the client was offline, oldest first. */
   | { t: 'stored'; id: string; token: string; items: StoredItem[] }
   /**

@@ -21,6 +21,12 @@ import { TableBroadcaster } from './table-broadcaster';
 import { TableJournal } from './table-journal';
 
 /**
+ * How long a stopping instance of several waits for its clients to ACK that it is leaving: most
+ * answer within milliseconds; one that does not still moves at its next request.
+ */
+const FAREWELL_WAIT_MS = 1000;
+
+/**
  * The chat server: restores the registry, stores the channel messages a killed predecessor
  * still owed to members in their mailboxes, binds its port, and after a restart probes the
  * clients that were online (those that answer stay online and get the latest table and
@@ -133,6 +139,8 @@ export class ChatServer {
    * its lock behind.
    */
   async stop(): Promise<void> {
+    // Its clients hear it first, while it still answers, and move to another instance at once.
+    if (this.cluster && !this.state.stopping) await this.announcer.farewell(this.cluster.otherServers(), FAREWELL_WAIT_MS);
     this.state.stopping = true;
     this.pendingRegistrations.stop();
     this.broadcaster.stop();

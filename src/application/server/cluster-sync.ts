@@ -146,6 +146,11 @@ export class ClusterSync {
     return [...mine, ...others].slice(0, MAX_SERVER_ADDRESSES).map((m) => formatAddress(m.address));
   }
 
+  /** The other live instances, oldest first, as `servers` lists them: where this one's clients go when it stops. */
+  otherServers(): string[] {
+    return this.members.filter((m) => m.id !== this.id).slice(0, MAX_SERVER_ADDRESSES).map((m) => formatAddress(m.address));
+  }
+
   /**
    * Hold a new name for the owner registering it (`proof`) across the system while its
    * registration is confirmed: false when another owner has or holds it.

@@ -147,17 +147,18 @@ describe('adapters/wire/envelope-codec: every text within the limit fits one dat
 
     /** A welcome or servers message carrying `servers` as given (possibly malformed), encoded by hand. */
     const withServers = (type: 'welcome' | 'servers', servers: unknown): Buffer => {
-      const header = type === 'welcome' ? ['welcome', 'r1', 'alice', 'tok', servers] : ['servers', 'p1', 'tok', servers];
+      const header = type === 'welcome' ? ['welcome', 'r1', 'alice', 'tok', servers] : ['servers', 'p1', 'tok', servers, null];
       const head = Buffer.from(JSON.stringify(header));
       return Buffer.concat([Buffer.from([PROTOCOL_VERSION, head.length >> 8, head.length & 0xff]), head]);
     };
 
-    it('round-trips a welcome with and without servers, and a servers push, IPv4 and IPv6', () => {
+    it('round-trips a welcome with and without servers, and a servers push (leaving or not), IPv4 and IPv6', () => {
       const servers = ['127.0.0.1:5000', '[::1]:5001', '10.0.0.7:65535'];
       for (const message of [
         { t: 'welcome', re: 'r1', name: 'alice', token: 'tok' },
         { t: 'welcome', re: 'r1', name: 'alice', token: 'tok', servers },
         { t: 'servers', id: 'p1', token: 'tok', servers },
+        { t: 'servers', id: 'p1', token: 'tok', servers, leaving: true },
       ] as Message[]) {
         expect(roundTrip(message).back).to.deep.equal(message);
       }
@@ -167,7 +168,7 @@ describe('adapters/wire/envelope-codec: every text within the limit fits one dat
       const data = encodeMessage({ t: 'welcome', re: 'r1', name: 'alice', token: 'tok', servers: ['127.0.0.1:5000'] });
       const head = data.subarray(FRAME_PREFIX_BYTES, FRAME_PREFIX_BYTES + data.readUInt16BE(1)).toString();
       expect(JSON.parse(head)).to.deep.equal(['welcome', 'r1', 'alice', 'tok', ['127.0.0.1:5000']]);
-      expect(PROTOCOL_VERSION).to.equal(11);
+      expect(PROTOCOL_VERSION).to.equal(12);
     });
 
     it('a registration carries the session it moves (protocol 11), padded or not, within one datagram', () => {
@@ -179,13 +180,13 @@ describe('adapters/wire/envelope-codec: every text within the limit fits one dat
       expect(roundTrip(first).back).to.deep.equal(first);
     });
 
-    it('the longest welcome is 537 bytes, below REGISTER_MIN_BYTES (never larger than the registration); the longest push is 502', () => {
+    it('the longest welcome is 537 bytes, below REGISTER_MIN_BYTES (never larger than the registration); the longest push is 507', () => {
       expect(LONGEST.every((a) => a.length === ADDRESS_TEXT_MAX_CHARS)).to.equal(true);
       const welcome = roundTrip({ t: 'welcome', re: LONG_ID, name: LONG_NAME, token: LONG_TOKEN, servers: LONGEST });
       expect(welcome.bytes, 'as documented in envelope-codec.ts').to.equal(537);
       expect(welcome.bytes).to.be.below(REGISTER_MIN_BYTES);
-      const push = roundTrip({ t: 'servers', id: LONG_ID, token: LONG_TOKEN, servers: LONGEST });
-      expect(push.bytes, 'as documented in envelope-codec.ts').to.equal(502);
+      const push = roundTrip({ t: 'servers', id: LONG_ID, token: LONG_TOKEN, servers: LONGEST, leaving: true });
+      expect(push.bytes, 'as documented in envelope-codec.ts').to.equal(507);
       expect(push.bytes).to.be.at.most(MAX_LINKED_FRAME_BYTES);
     });
 
