@@ -20,6 +20,7 @@ import { ClientInbound } from './client-inbound';
 import { Failover } from './failover';
 import type { ClientCommand } from './client-command';
 import { ClientSession } from './client-session';
+import { SendGroup } from './send-group';
 import { PeerKeys } from './peer-keys';
 import { nameKey } from '../../domain/nickname';
 import { clip, fullMailboxes, refusalDetail, refusalText } from './error-texts';
@@ -49,10 +50,10 @@ export const SEND_WINDOW = 32;
  */
 @injectable()
 export class ChatClient {
-  /** Settles once every command submitted so far has finished. */
+  /** Settles once every command submitted so far but the `send`s has finished (sends wait for it to start). */
   private queue: Promise<void> = Promise.resolve();
-  /** Settles once every command submitted so far but the `send`s has finished. */
-  private barrier: Promise<void> = Promise.resolve();
+  /** The `send`s submitted since the last other command (which waits for them too). */
+  private sends = new SendGroup();
   /** Settles once the last `send` submitted has started. */
   private lastSendStarted: Promise<void> = Promise.resolve();
   private sendsInFlight = 0;
@@ -174,6 +175,7 @@ export class ChatClient {
   /** Resolves when every queued command and every exchange in flight has finished. */
   async drain(): Promise<void> {
     await this.queue;
+    await this.sends.settled();
     await this.sender.idle();
   }
 
@@ -186,14 +188,19 @@ export class ChatClient {
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
-    const run = this.queue.then(task);
+    // After the commands before it and the sends typed since the last of them; the sends typed
+    // after it go in a new group and wait for it (see enqueueSend).
+    const sends = this.sends;
+    this.sends = new SendGroup();
+    const run = this.queue.then(() => sends.settled()).then(task);
     this.queue = run.catch(() => undefined);
-    this.barrier = this.queue;
     return run;
   }
 
   private enqueueSend(command: Extract<ClientCommand, { kind: 'send' }>): Promise<void> {
-    const barrier = this.barrier;
+    const barrier = this.queue;
+    const group = this.sends;
+    group.add();
     const previous = this.lastSendStarted;
     let resolveStarted!: () => void;
     this.lastSendStarted = new Promise<void>((resolve) => (resolveStarted = resolve));
@@ -209,9 +216,11 @@ export class ChatClient {
       try {
         await barrier;
         await previous;
-        await this.windowPlace();
+        if (this.sendsInFlight >= SEND_WINDOW) await this.windowPlace();
+        this.sendsInFlight += 1;
       } catch (error) {
         started();
+        group.done();
         throw error;
       }
       try {
@@ -222,17 +231,15 @@ export class ChatClient {
       } finally {
         started();
         this.leaveWindow();
+        group.done();
       }
     })();
-    const settled = run.catch(() => undefined);
-    const before = this.queue;
-    this.queue = Promise.all([before, settled]).then(() => undefined);
     return run;
   }
 
+  /** Resolves when a place in the window of SEND_WINDOW sends in flight is free (the caller takes it). */
   private async windowPlace(): Promise<void> {
-    if (this.sendsInFlight >= SEND_WINDOW) await new Promise<void>((resolve) => this.windowWaiters.push(resolve));
-    this.sendsInFlight += 1;
+    while (this.sendsInFlight >= SEND_WINDOW) await new Promise<void>((resolve) => this.windowWaiters.push(resolve));
   }
 
   private leaveWindow(): void {
