@@ -135,7 +135,7 @@ describe('scenario: keys, not addresses (direct and stored messages end to end)'
     expect(acksFromY.get(real.id), 'every replay ACKed (the sender may have lost its ACK)').to.be.at.least(ackedBefore + 1);
   });
 
-  it('an ACK that does not echo the proof sealed inside the message (none, a wrong one, another message\'s) does not count: the sender retries and falls back to the server', async () => {
+  it('an ACK that does not echo the proof sealed inside the message (none, a wrong one, another message\'s; alone or in an ACK run) does not count: the sender retries and falls back to the server', async () => {
     for (const control of [false, true]) {
       s = new Scenario({ seed: 33 });
       await s.startServer();
@@ -158,9 +158,15 @@ describe('scenario: keys, not addresses (direct and stored messages end to end)'
         // The negative control answers with the real proof, read from the message as only y could.
         const plain = testE2e.open(yIdentity, x.client.tableRows().find((r) => r.name === 'x')!.key!, decoded.message.sealed, chatContext('x', 'y', id, decoded.message.stream, decoded.message.seq));
         realProof = plain?.slice(0, ACK_PROOF_CHARS);
+        // Alone, and inside an ACK run (protocol 13), where each ACK of the run counts on its own.
         const forged: Message[] = control
-          ? [{ t: 'ack', re: id, proof: realProof }]
-          : [{ t: 'ack', re: id }, { t: 'ack', re: id, proof: 'Q'.repeat(ACK_PROOF_CHARS) }, { t: 'ack', re: id, proof: TEST_ACK_PROOF }];
+          ? [{ t: 'ack', re: 'unrelated', more: [id, realProof!] }]
+          : [
+              { t: 'ack', re: id },
+              { t: 'ack', re: id, proof: 'Q'.repeat(ACK_PROOF_CHARS) },
+              { t: 'ack', re: id, proof: TEST_ACK_PROOF },
+              { t: 'ack', re: 'unrelated', proof: 'Q'.repeat(ACK_PROOF_CHARS), more: [id, '', id, 'Q'.repeat(ACK_PROOF_CHARS), id, TEST_ACK_PROOF] },
+            ];
         for (const ack of forged) s.network.send(encodeMessage(ack), yAddr, xAddr);
       };
       void x.type('send y are you there');

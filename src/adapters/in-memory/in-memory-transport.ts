@@ -6,6 +6,7 @@ import type { DatagramLink } from '../wire/link/datagram-link';
 import { frameForSending } from '../wire/link/frame-for-sending';
 import { DatagramIntake } from '../wire/datagram-intake';
 import { OutboundPacer } from '../wire/outbound-pacer';
+import { AckMerger, forEachInbound, MERGED } from '../wire/ack-runs';
 import type { InMemoryNetwork } from './in-memory-network';
 
 /** A transport on an in-memory network: same codec, same secure link and same drop rules as UDP. */
@@ -14,6 +15,7 @@ export class InMemoryTransport implements Transport {
   private handler: (inbound: Inbound) => void = () => undefined;
   private readonly intake: DatagramIntake;
   private readonly pacer = new OutboundPacer();
+  private readonly acks = new AckMerger((to, ack) => void this.sendNow(to, ack));
 
   constructor(
     private readonly network: InMemoryNetwork,
@@ -38,6 +40,13 @@ export class InMemoryTransport implements Transport {
 
   async send(to: Address, message: Message): Promise<SendOutcome> {
     if (!this.address) return { sent: false, refusal: { reason: 'closed' } };
+    // A plain ACK to a peer outside the link goes with the others of this turn (AckMerger).
+    if (message.t === 'ack' && (this.link?.overheadFor(to) ?? 0) === 0 && this.acks.offer(to, message)) return MERGED;
+    return this.sendNow(to, message);
+  }
+
+  private sendNow(to: Address, message: Message): SendOutcome {
+    if (!this.address) return { sent: false, refusal: { reason: 'closed' } };
     const framed = frameForSending(to, message, this.link, this.network.sendLimitBytes);
     if (!framed.ok) {
       this.logger.error('refused to send a datagram', { type: message.t, ...framed.refusal });
@@ -61,6 +70,7 @@ export class InMemoryTransport implements Transport {
 
   async close(): Promise<void> {
     this.pacer.close();
+    this.acks.clear();
     if (this.address) this.network.detach(this.address);
     this.address = undefined;
   }
@@ -69,10 +79,12 @@ export class InMemoryTransport implements Transport {
     if (!this.address) return;
     const inbound = this.intake.accept(data, from);
     if (!inbound) return;
-    try {
-      this.handler(inbound);
-    } catch (error) {
-      this.logger.error('handler failed on a datagram', { type: inbound.message.t, error: String(error) });
-    }
+    forEachInbound(inbound, (one) => {
+      try {
+        this.handler(one);
+      } catch (error) {
+        this.logger.error('handler failed on a datagram', { type: one.message.t, error: String(error) });
+      }
+    });
   }
 }

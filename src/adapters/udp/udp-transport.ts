@@ -8,6 +8,7 @@ import type { DatagramLink } from '../wire/link/datagram-link';
 import { frameForSending } from '../wire/link/frame-for-sending';
 import { DatagramIntake } from '../wire/datagram-intake';
 import { OutboundPacer } from '../wire/outbound-pacer';
+import { AckMerger, forEachInbound, MERGED } from '../wire/ack-runs';
 
 /** Socket buffers large enough for a burst of table updates to thousands of clients. */
 const SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
@@ -31,6 +32,7 @@ export class UdpTransport implements Transport {
   private handler: (inbound: Inbound) => void = () => undefined;
   private readonly intake: DatagramIntake;
   private readonly pacer = new OutboundPacer();
+  private readonly acks = new AckMerger((to, ack) => void this.sendNow(to, ack));
 
   constructor(
     private readonly options: UdpTransportOptions,
@@ -59,15 +61,22 @@ export class UdpTransport implements Transport {
 
   send(to: Address, message: Message): Promise<SendOutcome> {
     if (!this.socket) return Promise.resolve(refused({ reason: 'closed' }));
+    // A plain ACK to a peer outside the link goes with the others of this turn (AckMerger).
+    if (message.t === 'ack' && (this.options.link?.overheadFor(to) ?? 0) === 0 && this.acks.offer(to, message)) return Promise.resolve(MERGED);
+    return Promise.resolve(this.sendNow(to, message));
+  }
+
+  private sendNow(to: Address, message: Message): SendOutcome {
+    if (!this.socket) return refused({ reason: 'closed' });
     const framed = frameForSending(to, message, this.options.link);
     if (!framed.ok) {
       this.logger.error('refused to send a datagram', { type: message.t, ...framed.refusal });
-      return Promise.resolve(refused(framed.refusal));
+      return refused(framed.refusal);
     }
     // Held by the link until its handshake completes: on its way, as far as the sender can tell.
-    if (framed.data === undefined) return Promise.resolve({ sent: true, bytes: framed.bytes });
+    if (framed.data === undefined) return { sent: true, bytes: framed.bytes };
     const failure = this.sendBytes(to, framed.data);
-    return Promise.resolve(failure === undefined ? { sent: true, bytes: framed.data.length } : refused({ reason: 'failed', detail: failure }));
+    return failure === undefined ? { sent: true, bytes: framed.data.length } : refused({ reason: 'failed', detail: failure });
   }
 
   prepare(to: Address): void {
@@ -102,6 +111,7 @@ export class UdpTransport implements Transport {
     const socket = this.socket;
     this.socket = undefined;
     this.pacer.close();
+    this.acks.clear();
     if (!socket) return;
     await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
@@ -135,11 +145,13 @@ export class UdpTransport implements Transport {
     const ip = rinfo.address.startsWith('::ffff:') && rinfo.address.includes('.') ? rinfo.address.slice(7) : rinfo.address;
     const inbound = this.intake.accept(data, { ip, port: rinfo.port });
     if (!inbound) return;
-    try {
-      this.handler(inbound);
-    } catch (error) {
-      this.logger.error('handler failed on a datagram', { type: inbound.message.t, error: String(error) });
-    }
+    forEachInbound(inbound, (one) => {
+      try {
+        this.handler(one);
+      } catch (error) {
+        this.logger.error('handler failed on a datagram', { type: one.message.t, error: String(error) });
+      }
+    });
   }
 }
 

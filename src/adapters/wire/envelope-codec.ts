@@ -18,7 +18,8 @@ export const FRAME_PREFIX_BYTES = 3;
  *   byte 0        PROTOCOL_VERSION
  *   bytes 1-2     H, the header's length in bytes (big-endian)
  *   H bytes       the header: a JSON array [type, required fields…, optional fields… (null
- *                 when absent)] in the order of MESSAGE_SCHEMA; a field carried in the body
+ *                 when absent; left out when absent at the end, never a trailing null)] in
+ *                 the order of MESSAGE_SCHEMA; a field carried in the body
  *                 appears here as its length in bytes; a stored item is an array of its
  *                 fields in the order of STORED_ITEM_SCHEMA
  *   the rest      the body: the body fields' raw bytes back to back, in header order (a
@@ -74,7 +75,11 @@ export const FRAME_PREFIX_BYTES = 3;
  * = 10+19+35+19+449+2 = 534, plus the prefix = 537 < REGISTER_MIN_BYTES = 600, so it is never
  * larger than the padded registration it answers (no amplification; both are sealed alike).
  * The longest `servers` push, ["servers","<id>","<token>",[…],true] = 10+19+19+449+5+2 = 504
- * (`null` when not leaving: as long), plus the prefix = 507.
+ * (499 when not leaving: the field is left out), plus the prefix = 507.
+ *
+ * The longest ACK run (protocol 13, only between clients, so outside the link),
+ * ["ack","<re>",null,null,null,null,"<proof>",null,[16 × "<re>","<proof>"]] = 7+35+20+19+5 +
+ * (2 + 16 × (34+1+18) + 15) + 1 = 952, plus the prefix = 955 <= 1200.
  *
  * `table` rows go in the body in their compact binary form (table-row-wire.ts: flags, the
  * name after the prefix it shares with the row before, the address as 4 or 16 bytes or none
@@ -114,6 +119,8 @@ export function encodeMessage(message: Message): Buffer {
   const bodies: Uint8Array[] = [];
   for (const [field, rule] of lists.required) header.push(put(rule, fields[field], bodies));
   for (const [field, rule] of lists.optional) header.push(fields[field] === undefined ? null : put(rule, fields[field], bodies));
+  // Absent optional fields at the end are left out (protocol 13): an ACK is ["ack","<re>"].
+  while (header.length > 1 + lists.required.length && header[header.length - 1] === null) header.pop();
   // One buffer of the frame's exact size, written in place: no separate prefix, header and
   // concatenation buffers for every datagram.
   const json = JSON.stringify(header);
@@ -209,13 +216,16 @@ export function decodeDatagram(data: Buffer | Uint8Array): Decoded {
   const type = header[0];
   if (!isMessageType(type)) return { ok: false, reason: 'unknown-type' };
   const { required, optional } = fieldListsOf(type);
-  if (header.length !== 1 + required.length + optional.length) return { ok: false, reason: 'bad-fields' };
+  // Optional fields absent at the end are left out, never written as null (one form per message).
+  if (header.length < 1 + required.length || header.length > 1 + required.length + optional.length) return { ok: false, reason: 'bad-fields' };
+  if (header.length > 1 + required.length && header[header.length - 1] === null) return { ok: false, reason: 'bad-fields' };
   const body = new BodyReader(data.subarray(bodyStart));
   try {
     const message: Record<string, unknown> = { t: type };
     let at = 1;
     for (const [field, rule] of required) message[field] = take(rule, header[at++], body);
     for (const [field, rule] of optional) {
+      if (at >= header.length) break;
       const value = header[at++];
       if (value !== null) message[field] = take(rule, value, body);
     }

@@ -1,13 +1,13 @@
 import type { TableRow } from '../../domain/client-table';
 import { parseAddress } from '../../domain/address';
-import { MAX_FULL_NAMES, MAX_SERVER_ADDRESSES, type Message, type MessageOf, type MessageType, type StoredItem } from '../../application/protocol/envelope';
+import { MAX_FULL_NAMES, MAX_MORE_ACKS, MAX_SERVER_ADDRESSES, type Message, type MessageOf, type MessageType, type StoredItem } from '../../application/protocol/envelope';
 
 /**
  * Rules for values carried in a frame's header (compact JSON). Every string rule here is
  * restricted to characters JSON writes as themselves, so the header's size is known from
  * the field lengths alone.
  */
-export type HeaderRule = 'id' | 'partid' | 'name' | 'token' | 'secret' | 'uint' | 'bool' | 'items' | 'names' | 'addresses' | 'reason' | 'status' | 'kind';
+export type HeaderRule = 'id' | 'partid' | 'name' | 'token' | 'secret' | 'uint' | 'bool' | 'items' | 'names' | 'addresses' | 'acks' | 'reason' | 'status' | 'kind';
 /**
  * Rules for values carried as raw bytes in a frame's body, named in the header by their
  * length: free text as UTF-8 (`text`), opaque bytes such as a sealed payload as is (`bytes`),
@@ -32,7 +32,7 @@ export type RuleFor<V> = [V] extends [boolean]
       : [V] extends [Uint8Array]
         ? 'bytes'
         : [V] extends [readonly string[]]
-          ? 'names' | 'addresses'
+          ? 'names' | 'addresses' | 'acks'
           : [V] extends [readonly TableRow[]]
             ? 'rows'
             : [V] extends [readonly StoredItem[]]
@@ -63,8 +63,9 @@ export type MessageSchema = { readonly [T in MessageType]: MessageSchemaOf<Messa
 /**
  * Required and optional fields of each message type; anything else makes the datagram
  * invalid. The order of the fields here is their order on the wire (the header is a JSON
- * array: the type, the required fields, then the optional ones, `null` when absent), so
- * reordering them changes the protocol and needs a new PROTOCOL_VERSION.
+ * array: the type, the required fields, then the optional ones, `null` when absent, and left
+ * out when absent at the end), so reordering them changes the protocol and needs a new
+ * PROTOCOL_VERSION.
  */
 export const MESSAGE_SCHEMA = {
   register: { required: { id: 'id', name: 'text', secret: 'secret', key: 'key' }, optional: { pad: 'text', session: 'token' } },
@@ -82,7 +83,7 @@ export const MESSAGE_SCHEMA = {
   probe: { required: { id: 'id', token: 'token' } },
   'not-kept': { required: { id: 'id', token: 'token', count: 'uint' } },
   stored: { required: { id: 'id', token: 'token', items: 'items' } },
-  ack: { required: { re: 'partid' }, optional: { status: 'status', version: 'uint', full: 'names', fullCount: 'uint', proof: 'id', rows: 'rows' } },
+  ack: { required: { re: 'partid' }, optional: { status: 'status', version: 'uint', full: 'names', fullCount: 'uint', proof: 'id', rows: 'rows', more: 'acks' } },
   servers: { required: { id: 'id', token: 'token', servers: 'addresses' }, optional: { leaving: 'bool' } },
 } as const satisfies MessageSchema;
 
@@ -150,6 +151,9 @@ export function checkHeaderField(rule: Exclude<HeaderRule, 'items'>, value: unkn
       return typeof value === 'string' && KINDS.has(value);
     case 'names':
       return Array.isArray(value) && value.length >= 1 && value.length <= MAX_FULL_NAMES && value.every((n) => checkHeaderField('name', n));
+    case 'acks':
+      // Pairs of an id (one a table part may have) and a proof, '' when the ACK carries none.
+      return Array.isArray(value) && value.length >= 2 && value.length <= 2 * MAX_MORE_ACKS && value.length % 2 === 0 && value.every((v, i) => (i % 2 === 0 ? checkHeaderField('partid', v) : v === '' || checkHeaderField('id', v)));
     case 'addresses':
       // `ip:port` / `[ip]:port` only (digits, hex, `.`, `:`, brackets): JSON writes them as themselves.
       return Array.isArray(value) && value.length >= 1 && value.length <= MAX_SERVER_ADDRESSES && value.every((a) => typeof a === 'string' && parseAddress(a) !== undefined);

@@ -31,7 +31,9 @@ import type { StoredKind } from '../../domain/offline-mailbox';
  *    without probing the old address (which the moving client itself would answer). */
 /* 12: `servers` may say the sending instance is stopping (`leaving`, its list then the other
  *    instances only): its clients move to one of them at once, not at their next request. */
-export const PROTOCOL_VERSION = 12;
+/* 13: an `ack` may carry further ACKs to the same peer (`more`: id, proof, id, proof, …), so a
+ *    client that showed a run of direct messages in one turn answers them in one datagram. */
+export const PROTOCOL_VERSION = 13;
 /**
  * Names one `key-request` asks for at most: the answer's rows with keys (at most 85 bytes each:
  * a 32-character name, an IPv6 address, the port and the 32-byte key) then fit one datagram.
@@ -50,6 +52,8 @@ export const LINK_OVERHEAD_BYTES = 29;
 export const MAX_LINKED_FRAME_BYTES = MAX_DATAGRAM_BYTES - LINK_OVERHEAD_BYTES;
 /** Names listed in a `send-all` answer at most: 31 of 32 characters stay inside one sealed datagram. */
 export const MAX_FULL_NAMES = 31;
+/** Most further ACKs one `ack` carries in `more` (see envelope-codec.ts for the size). */
+export const MAX_MORE_ACKS = 16;
 /**
  * Most instance addresses one `welcome` or `servers` datagram lists. Eight of the longest
  * (`[<45-character IPv6>]:65535`) keep the welcome below REGISTER_MIN_BYTES (see
@@ -140,8 +144,10 @@ export type Message =
    * answer to a `send-all` names the members it could not be kept for (`full`, at most
    * MAX_FULL_NAMES of them) and how many there were in all (`fullCount`); the answer to a
    * `key-request` lists the rows of the names asked for that have a key, with it (`rows`).
+   * `more`: further plain ACKs to the same peer in the same datagram, as id, proof ('' for
+   * none), id, proof, … (at most MAX_MORE_ACKS of them); each counts as an `ack` of its own.
    */
-  | { t: 'ack'; re: string; status?: SaveStatus | 'ok' | 'unknown-session' | 'run'; version?: number; full?: string[]; fullCount?: number; proof?: string; rows?: TableRow[] };
+  | { t: 'ack'; re: string; status?: SaveStatus | 'ok' | 'unknown-session' | 'run'; version?: number; full?: string[]; fullCount?: number; proof?: string; rows?: TableRow[]; more?: string[] };
 
 export type MessageType = Message['t'];
 export type MessageOf<T extends MessageType> = Extract<Message, { t: T }>;

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { decodeDatagram, encodeMessage, FRAME_PREFIX_BYTES } from '../../../../src/adapters/wire/envelope-codec';
 import { DATA_HEADER_BYTES, TAG_BYTES } from '../../../../src/adapters/wire/link/link-frames';
 import { ID_MAX_CHARS, PART_ID_MAX_CHARS, NAME_MAX_CHARS, TOKEN_MAX_CHARS } from '../../../../src/adapters/wire/message-schema';
-import { KEY_REQUEST_MAX_NAMES, LINK_OVERHEAD_BYTES, MAX_DATAGRAM_BYTES, MAX_FULL_NAMES, MAX_LINKED_FRAME_BYTES, MAX_SERVER_ADDRESSES, PROTOCOL_VERSION, REGISTER_MIN_BYTES, type Message, type MessageOf } from '../../../../src/application/protocol/envelope';
+import { KEY_REQUEST_MAX_NAMES, LINK_OVERHEAD_BYTES, MAX_DATAGRAM_BYTES, MAX_FULL_NAMES, MAX_MORE_ACKS, MAX_LINKED_FRAME_BYTES, MAX_SERVER_ADDRESSES, PROTOCOL_VERSION, REGISTER_MIN_BYTES, type Message, type MessageOf } from '../../../../src/application/protocol/envelope';
 import { ADDRESS_TEXT_MAX_CHARS } from '../../../../src/domain/address';
 import { TABLE_FRAME_MAX_BYTES } from '../../../../src/application/protocol/table-row-wire';
 import { MESSAGE_MAX_BYTES } from '../../../../src/domain/message-text';
@@ -73,6 +73,12 @@ function fillToLimit(pattern: readonly string[]): string {
 /** Texts at the limit (within 10 bytes of it: the longest character here, a family emoji, is 11 bytes) from one alphabet. */
 const textAtLimit = (alphabet: string[]): fc.Arbitrary<string> =>
   fc.array(fc.constantFrom(...alphabet), { minLength: 1, maxLength: 300 }).map(fillToLimit);
+
+/** A frame with `header` as given (possibly malformed) and no body, encoded by hand. */
+function frameOf(header: unknown[]): Buffer {
+  const head = Buffer.from(JSON.stringify(header));
+  return Buffer.concat([Buffer.from([PROTOCOL_VERSION, head.length >> 8, head.length & 0xff]), head]);
+}
 
 function roundTrip(message: Message): { bytes: number; back: Message } {
   const data = encodeMessage(message);
@@ -147,7 +153,9 @@ describe('adapters/wire/envelope-codec: every text within the limit fits one dat
 
     /** A welcome or servers message carrying `servers` as given (possibly malformed), encoded by hand. */
     const withServers = (type: 'welcome' | 'servers', servers: unknown): Buffer => {
-      const header = type === 'welcome' ? ['welcome', 'r1', 'alice', 'tok', servers] : ['servers', 'p1', 'tok', servers, null];
+      const header = type === 'welcome' ? ['welcome', 'r1', 'alice', 'tok', servers] : ['servers', 'p1', 'tok', servers];
+      // Left out, as the codec leaves out an absent field at the end.
+      if (servers === undefined) header.pop();
       const head = Buffer.from(JSON.stringify(header));
       return Buffer.concat([Buffer.from([PROTOCOL_VERSION, head.length >> 8, head.length & 0xff]), head]);
     };
@@ -168,7 +176,7 @@ describe('adapters/wire/envelope-codec: every text within the limit fits one dat
       const data = encodeMessage({ t: 'welcome', re: 'r1', name: 'alice', token: 'tok', servers: ['127.0.0.1:5000'] });
       const head = data.subarray(FRAME_PREFIX_BYTES, FRAME_PREFIX_BYTES + data.readUInt16BE(1)).toString();
       expect(JSON.parse(head)).to.deep.equal(['welcome', 'r1', 'alice', 'tok', ['127.0.0.1:5000']]);
-      expect(PROTOCOL_VERSION).to.equal(12);
+      expect(PROTOCOL_VERSION).to.equal(13);
     });
 
     it('a registration carries the session it moves (protocol 11), padded or not, within one datagram', () => {
@@ -190,10 +198,26 @@ describe('adapters/wire/envelope-codec: every text within the limit fits one dat
       expect(push.bytes).to.be.at.most(MAX_LINKED_FRAME_BYTES);
     });
 
+    it('the longest ACK run (MAX_MORE_ACKS more ACKs of table parts with proofs) is 955 bytes, within a datagram', () => {
+      const part = 'P'.repeat(PART_ID_MAX_CHARS);
+      const proof = 'Q'.repeat(ID_MAX_CHARS);
+      const more = Array.from({ length: MAX_MORE_ACKS }, () => [part, proof]).flat();
+      const run = roundTrip({ t: 'ack', re: part, proof, more });
+      expect(run.back).to.deep.equal({ t: 'ack', re: part, proof, more });
+      expect(run.bytes, 'as documented in envelope-codec.ts').to.equal(955);
+      expect(run.bytes).to.be.at.most(MAX_DATAGRAM_BYTES);
+      // More than MAX_MORE_ACKS, an odd count, or an id that is not one: not an ACK run.
+      for (const bad of [[...more, part, proof], [part], [part, 'no spaces allowed'], ['', proof]]) {
+        expect(decodeDatagram(frameOf(['ack', part, null, null, null, null, null, null, bad])).ok, JSON.stringify(bad).slice(0, 60)).to.equal(false);
+      }
+    });
+
     it('accepts what it encodes: 1 to MAX_SERVER_ADDRESSES well-formed addresses', () => {
       expect(decodeDatagram(withServers('servers', LONGEST)).ok).to.equal(true);
       expect(decodeDatagram(withServers('servers', ['1.2.3.4:1'])).ok).to.equal(true);
-      expect(decodeDatagram(withServers('welcome', null)).ok).to.equal(true);
+      expect(decodeDatagram(withServers('welcome', undefined)).ok).to.equal(true);
+      // One form per message: an absent field at the end is left out, never written as null.
+      expect(decodeDatagram(withServers('welcome', null)).ok).to.equal(false);
     });
 
     it('drops a welcome or push with a malformed, mistyped, empty or too long list', () => {

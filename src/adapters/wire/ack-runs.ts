@@ -1,0 +1,81 @@
+import { addressKey, type Address } from '../../domain/address';
+import type { Inbound } from '../../application/ports/transport';
+import { MAX_MORE_ACKS, type Message, type MessageOf } from '../../application/protocol/envelope';
+
+type Ack = MessageOf<'ack'>;
+
+/**
+ * What `send` answers for an ACK the merger took: sent, as far as the caller can tell; its
+ * bytes are counted with the datagram it goes out in, at the end of the turn.
+ */
+export const MERGED = { sent: true, bytes: 0 } as const;
+
+/** An ACK that says nothing but which message it answers (and its proof): one that can share a datagram. */
+function isPlainAck(message: Message): message is Ack {
+  if (message.t !== 'ack') return false;
+  for (const key in message) if (key !== 't' && key !== 're' && key !== 'proof') return false;
+  return true;
+}
+
+/**
+ * Puts the plain ACKs a node sends one peer in one turn of the event loop into as few
+ * datagrams as `more` allows (protocol 13). A client that shows a run of direct messages at
+ * once (a pasted burst, several sends in flight) ACKs them together once their lines are out,
+ * and the sender then reads one datagram for the run instead of one each. An ACK alone in its
+ * turn goes as it always did, at the end of that turn, when Node's send would put it out anyway.
+ */
+export class AckMerger {
+  private readonly waiting = new Map<string, { readonly to: Address; readonly acks: Ack[] }>();
+  private scheduled = false;
+
+  /** `put` sends one message now (the transport's own send, past the merger). */
+  constructor(private readonly put: (to: Address, message: Ack) => void) {}
+
+  /** Takes `message` to send with the other ACKs to `to` of this turn; false when it is not a plain ACK. */
+  offer(to: Address, message: Message): boolean {
+    if (!isPlainAck(message)) return false;
+    const key = addressKey(to);
+    const run = this.waiting.get(key);
+    if (run) run.acks.push(message);
+    else this.waiting.set(key, { to, acks: [message] });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      // After every promise callback of this turn: ACKs written in one batch leave together.
+      process.nextTick(() => this.flush());
+    }
+    return true;
+  }
+
+  /** Drops what waits (the socket is closing). */
+  clear(): void {
+    this.waiting.clear();
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const runs = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const { to, acks } of runs) {
+      for (let i = 0; i < acks.length; i += 1 + MAX_MORE_ACKS) this.put(to, merged(acks.slice(i, i + 1 + MAX_MORE_ACKS)));
+    }
+  }
+}
+
+function merged(acks: readonly Ack[]): Ack {
+  const [first, ...rest] = acks;
+  if (rest.length === 0) return first!;
+  const more: string[] = [];
+  for (const ack of rest) more.push(ack.re, ack.proof ?? '');
+  return { ...first!, more };
+}
+
+/** Hands on what arrived: an `ack` carrying `more` as the ACKs it stands for, each as if it had come alone. */
+export function forEachInbound(inbound: Inbound, deliver: (inbound: Inbound) => void): void {
+  const message = inbound.message;
+  if (message.t !== 'ack' || message.more === undefined) return deliver(inbound);
+  const { more, ...first } = message;
+  deliver({ ...inbound, message: first });
+  for (let i = 0; i + 1 < more.length; i += 2) {
+    deliver({ ...inbound, message: more[i + 1] === '' ? { t: 'ack', re: more[i]! } : { t: 'ack', re: more[i]!, proof: more[i + 1]! } });
+  }
+}
