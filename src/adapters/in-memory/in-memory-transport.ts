@@ -6,7 +6,7 @@ import type { DatagramLink } from '../wire/link/datagram-link';
 import { frameForSending } from '../wire/link/frame-for-sending';
 import { DatagramIntake } from '../wire/datagram-intake';
 import { OutboundPacer } from '../wire/outbound-pacer';
-import { AckMerger, forEachInbound, MERGED } from '../wire/ack-runs';
+import { AckMerger, handOn, MERGED } from '../wire/ack-runs';
 import type { InMemoryNetwork } from './in-memory-network';
 
 /** A transport on an in-memory network: same codec, same secure link and same drop rules as UDP. */
@@ -15,7 +15,7 @@ export class InMemoryTransport implements Transport {
   private handler: (inbound: Inbound) => void = () => undefined;
   private readonly intake: DatagramIntake;
   private readonly pacer = new OutboundPacer();
-  private readonly acks = new AckMerger((to, ack) => void this.sendNow(to, ack));
+  private readonly acks: AckMerger;
 
   constructor(
     private readonly network: InMemoryNetwork,
@@ -26,6 +26,7 @@ export class InMemoryTransport implements Transport {
     private readonly ip?: string,
   ) {
     this.intake = new DatagramIntake(logger, link ? { link } : {});
+    this.acks = new AckMerger((to, ack) => void this.sendNow(to, ack), link);
     link?.attach((to, data, message) => this.put(to, data, message));
   }
 
@@ -41,7 +42,7 @@ export class InMemoryTransport implements Transport {
   async send(to: Address, message: Message): Promise<SendOutcome> {
     if (!this.address) return { sent: false, refusal: { reason: 'closed' } };
     // A plain ACK to a peer outside the link goes with the others of this turn (AckMerger).
-    if (message.t === 'ack' && (this.link?.overheadFor(to) ?? 0) === 0 && this.acks.offer(to, message)) return MERGED;
+    if (this.acks.offer(to, message)) return MERGED;
     return this.sendNow(to, message);
   }
 
@@ -79,12 +80,6 @@ export class InMemoryTransport implements Transport {
     if (!this.address) return;
     const inbound = this.intake.accept(data, from);
     if (!inbound) return;
-    forEachInbound(inbound, (one) => {
-      try {
-        this.handler(one);
-      } catch (error) {
-        this.logger.error('handler failed on a datagram', { type: one.message.t, error: String(error) });
-      }
-    });
+    handOn(inbound, this.handler, this.logger);
   }
 }

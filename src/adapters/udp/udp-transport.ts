@@ -8,7 +8,7 @@ import type { DatagramLink } from '../wire/link/datagram-link';
 import { frameForSending } from '../wire/link/frame-for-sending';
 import { DatagramIntake } from '../wire/datagram-intake';
 import { OutboundPacer } from '../wire/outbound-pacer';
-import { AckMerger, forEachInbound, MERGED } from '../wire/ack-runs';
+import { AckMerger, handOn, MERGED } from '../wire/ack-runs';
 
 /** Socket buffers large enough for a burst of table updates to thousands of clients. */
 const SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
@@ -32,13 +32,14 @@ export class UdpTransport implements Transport {
   private handler: (inbound: Inbound) => void = () => undefined;
   private readonly intake: DatagramIntake;
   private readonly pacer = new OutboundPacer();
-  private readonly acks = new AckMerger((to, ack) => void this.sendNow(to, ack));
+  private readonly acks: AckMerger;
 
   constructor(
     private readonly options: UdpTransportOptions,
     private readonly logger: Logger,
   ) {
     this.intake = new DatagramIntake(logger, options.link ? { link: options.link } : {});
+    this.acks = new AckMerger((to, ack) => void this.sendNow(to, ack), options.link);
     options.link?.attach((to, data) => this.sendBytes(to, data));
   }
 
@@ -62,7 +63,7 @@ export class UdpTransport implements Transport {
   send(to: Address, message: Message): Promise<SendOutcome> {
     if (!this.socket) return Promise.resolve(refused({ reason: 'closed' }));
     // A plain ACK to a peer outside the link goes with the others of this turn (AckMerger).
-    if (message.t === 'ack' && (this.options.link?.overheadFor(to) ?? 0) === 0 && this.acks.offer(to, message)) return Promise.resolve(MERGED);
+    if (this.acks.offer(to, message)) return Promise.resolve(MERGED);
     return Promise.resolve(this.sendNow(to, message));
   }
 
@@ -145,13 +146,7 @@ export class UdpTransport implements Transport {
     const ip = rinfo.address.startsWith('::ffff:') && rinfo.address.includes('.') ? rinfo.address.slice(7) : rinfo.address;
     const inbound = this.intake.accept(data, { ip, port: rinfo.port });
     if (!inbound) return;
-    forEachInbound(inbound, (one) => {
-      try {
-        this.handler(one);
-      } catch (error) {
-        this.logger.error('handler failed on a datagram', { type: one.message.t, error: String(error) });
-      }
-    });
+    handOn(inbound, this.handler, this.logger);
   }
 }
 

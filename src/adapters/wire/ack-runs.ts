@@ -1,6 +1,8 @@
 import { addressKey, type Address } from '../../domain/address';
+import type { Logger } from '../../application/ports/logger';
 import type { Inbound } from '../../application/ports/transport';
 import { MAX_MORE_ACKS, type Message, type MessageOf } from '../../application/protocol/envelope';
+import type { DatagramLink } from './link/datagram-link';
 
 type Ack = MessageOf<'ack'>;
 
@@ -28,12 +30,18 @@ export class AckMerger {
   private readonly waiting = new Map<string, { readonly to: Address; readonly acks: Ack[] }>();
   private scheduled = false;
 
-  /** `put` sends one message now (the transport's own send, past the merger). */
-  constructor(private readonly put: (to: Address, message: Ack) => void) {}
+  /**
+   * `put` sends one message now (the transport's own send, past the merger). ACKs to a peer the
+   * `link` seals for (a server) go alone: only clients, which talk outside it, send runs.
+   */
+  constructor(
+    private readonly put: (to: Address, message: Ack) => void,
+    private readonly link?: DatagramLink,
+  ) {}
 
-  /** Takes `message` to send with the other ACKs to `to` of this turn; false when it is not a plain ACK. */
+  /** Takes `message` to send with the other ACKs to `to` of this turn; false when it is to go now, as it is. */
   offer(to: Address, message: Message): boolean {
-    if (!isPlainAck(message)) return false;
+    if (message.t !== 'ack' || (this.link?.overheadFor(to) ?? 0) > 0 || !isPlainAck(message)) return false;
     const key = addressKey(to);
     const run = this.waiting.get(key);
     if (run) run.acks.push(message);
@@ -69,8 +77,19 @@ function merged(acks: readonly Ack[]): Ack {
   return { ...first!, more };
 }
 
-/** Hands on what arrived: an `ack` carrying `more` as the ACKs it stands for, each as if it had come alone. */
-export function forEachInbound(inbound: Inbound, deliver: (inbound: Inbound) => void): void {
+/**
+ * Hands what arrived to a transport's handler: an `ack` carrying `more` as the ACKs it stands
+ * for, each as if it had come alone. A handler that throws is logged, never let through to the
+ * socket's event loop, and the ACKs after it are still handed on.
+ */
+export function handOn(inbound: Inbound, handler: (inbound: Inbound) => void, logger: Logger): void {
+  const deliver = (one: Inbound): void => {
+    try {
+      handler(one);
+    } catch (error) {
+      logger.error('handler failed on a datagram', { type: one.message.t, error: String(error) });
+    }
+  };
   const message = inbound.message;
   if (message.t !== 'ack' || message.more === undefined) return deliver(inbound);
   const { more, ...first } = message;
