@@ -32,7 +32,8 @@ import type { StoredKind } from '../../domain/offline-mailbox';
 /* 12: `servers` may say the sending instance is stopping (`leaving`, its list then the other
  *    instances only): its clients move to one of them at once, not at their next request. */
 /* 13: an `ack` may carry further ACKs to the same peer (`more`: id, proof, id, proof, …), so a
- *    client that showed a run of direct messages in one turn answers them in one datagram. */
+ *    client that showed a run of direct messages in one turn answers them in one datagram; a
+ *    header leaves out the optional fields absent at its end (a plain ACK is ["ack","<id>"]). */
 export const PROTOCOL_VERSION = 13;
 /**
  * Names one `key-request` asks for at most: the answer's rows with keys (at most 85 bytes each:
