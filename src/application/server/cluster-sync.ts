@@ -141,9 +141,8 @@ export class ClusterSync {
    * client needs a few to move to, not all).
    */
   servers(): string[] {
-    const mine = this.members.filter((m) => m.id === this.id);
-    const others = this.members.filter((m) => m.id !== this.id);
-    return [...mine, ...others].slice(0, MAX_SERVER_ADDRESSES).map((m) => formatAddress(m.address));
+    const mine = this.members.filter((m) => m.id === this.id).map((m) => formatAddress(m.address));
+    return [...mine, ...this.otherServers()].slice(0, MAX_SERVER_ADDRESSES);
   }
 
   /** The other live instances, oldest first, as `servers` lists them: where this one's clients go when it stops. */
