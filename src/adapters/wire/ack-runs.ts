@@ -1,10 +1,13 @@
-import { addressKey, type Address } from '../../domain/address';
+import { sameAddress, type Address } from '../../domain/address';
 import type { Logger } from '../../application/ports/logger';
 import type { Inbound } from '../../application/ports/transport';
 import { MAX_MORE_ACKS, type Message, type MessageOf } from '../../application/protocol/envelope';
 import type { DatagramLink } from './link/datagram-link';
 
 type Ack = MessageOf<'ack'>;
+
+/** Peers whose ACKs one turn holds for runs at most; past them, an ACK goes alone. */
+const MAX_PEERS_PER_TURN = 16;
 
 /**
  * What `send` answers for an ACK the merger took: sent, as far as the caller can tell; its
@@ -27,8 +30,8 @@ function isPlainAck(message: Message): message is Ack {
  * turn goes as it always did, at the end of that turn, when Node's send would put it out anyway.
  */
 export class AckMerger {
-  private readonly waiting = new Map<string, { readonly to: Address; readonly acks: Ack[] }>();
-  private scheduled = false;
+  /** This turn's ACKs, by peer in the order first ACKed (a turn ACKs few peers: a list, no keys). */
+  private runs: Array<{ readonly to: Address; readonly acks: Ack[] }> = [];
 
   /**
    * `put` sends one message now (the transport's own send, past the merger). ACKs to a peer the
@@ -42,31 +45,33 @@ export class AckMerger {
   /** Takes `message` to send with the other ACKs to `to` of this turn; false when it is to go now, as it is. */
   offer(to: Address, message: Message): boolean {
     if (message.t !== 'ack' || (this.link?.overheadFor(to) ?? 0) > 0 || !isPlainAck(message)) return false;
-    const key = addressKey(to);
-    const run = this.waiting.get(key);
-    if (run) run.acks.push(message);
-    else this.waiting.set(key, { to, acks: [message] });
-    if (!this.scheduled) {
-      this.scheduled = true;
-      // After every promise callback of this turn: ACKs written in one batch leave together.
-      process.nextTick(() => this.flush());
+    for (const run of this.runs) {
+      if (sameAddress(run.to, to)) {
+        run.acks.push(message);
+        return true;
+      }
     }
+    // Many peers in one turn is no run worth holding for (and keeps the search short).
+    if (this.runs.length >= MAX_PEERS_PER_TURN) return false;
+    this.runs.push({ to, acks: [message] });
+    // After every promise callback of this turn: ACKs written in one batch leave together.
+    if (this.runs.length === 1) process.nextTick(this.flush);
     return true;
   }
 
   /** Drops what waits (the socket is closing). */
   clear(): void {
-    this.waiting.clear();
+    this.runs = [];
   }
 
-  private flush(): void {
-    this.scheduled = false;
-    const runs = [...this.waiting.values()];
-    this.waiting.clear();
+  private readonly flush = (): void => {
+    const runs = this.runs;
+    this.runs = [];
     for (const { to, acks } of runs) {
-      for (let i = 0; i < acks.length; i += 1 + MAX_MORE_ACKS) this.put(to, merged(acks.slice(i, i + 1 + MAX_MORE_ACKS)));
+      if (acks.length === 1) this.put(to, acks[0]!);
+      else for (let i = 0; i < acks.length; i += 1 + MAX_MORE_ACKS) this.put(to, merged(acks.slice(i, i + 1 + MAX_MORE_ACKS)));
     }
-  }
+  };
 }
 
 function merged(acks: readonly Ack[]): Ack {
@@ -83,18 +88,19 @@ function merged(acks: readonly Ack[]): Ack {
  * socket's event loop, and the ACKs after it are still handed on.
  */
 export function handOn(inbound: Inbound, handler: (inbound: Inbound) => void, logger: Logger): void {
-  const deliver = (one: Inbound): void => {
-    try {
-      handler(one);
-    } catch (error) {
-      logger.error('handler failed on a datagram', { type: one.message.t, error: String(error) });
-    }
-  };
   const message = inbound.message;
-  if (message.t !== 'ack' || message.more === undefined) return deliver(inbound);
+  if (message.t !== 'ack' || message.more === undefined) return deliver(inbound, handler, logger);
   const { more, ...first } = message;
-  deliver({ ...inbound, message: first });
+  deliver({ ...inbound, message: first }, handler, logger);
   for (let i = 0; i + 1 < more.length; i += 2) {
-    deliver({ ...inbound, message: more[i + 1] === '' ? { t: 'ack', re: more[i]! } : { t: 'ack', re: more[i]!, proof: more[i + 1]! } });
+    deliver({ ...inbound, message: more[i + 1] === '' ? { t: 'ack', re: more[i]! } : { t: 'ack', re: more[i]!, proof: more[i + 1]! } }, handler, logger);
+  }
+}
+
+function deliver(inbound: Inbound, handler: (inbound: Inbound) => void, logger: Logger): void {
+  try {
+    handler(inbound);
+  } catch (error) {
+    logger.error('handler failed on a datagram', { type: inbound.message.t, error: String(error) });
   }
 }
