@@ -62,9 +62,15 @@ export class TransportCipher {
   }
 }
 
+/**
+ * One nonce buffer for every seal and open: each AEAD call reads it before it returns, and a
+ * fresh 12-byte buffer per datagram (four per message through the link) was an allocation
+ * outside the heap each.
+ */
+const NONCE = Buffer.alloc(NONCE_BYTES);
+
 function nonceBytes(prefix: Buffer, counter: bigint): Buffer {
-  const nonce = Buffer.alloc(NONCE_BYTES);
-  prefix.copy(nonce, 0);
-  nonce.writeBigUInt64LE(counter, NONCE_PREFIX_BYTES);
-  return nonce;
+  prefix.copy(NONCE, 0);
+  NONCE.writeBigUInt64LE(counter, NONCE_PREFIX_BYTES);
+  return NONCE;
 }
