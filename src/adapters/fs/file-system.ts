@@ -194,6 +194,9 @@ function parentsToSync(target: string, first: string | undefined): Array<{ reado
   return parents;
 }
 
+/** Directories ensureDurableDirSync has synced in this process (see there). */
+const SYNCED_EXISTING = new Set<string>();
+
 /**
  * ensureDurableDir done on the spot, for the few small files a client makes at a name's first
  * registration while it waits for nothing else: one after another the syncs of unchanged
@@ -205,8 +208,13 @@ export function ensureDurableDirSync(dir: string, mode?: number): void {
   const target = path.resolve(dir);
   let failure: { readonly error: unknown } | undefined;
   for (const parent of parentsToSync(target, makeDirSync(target, mode))) {
+    // An existing directory is synced against a killed predecessor's unsynced names: once a
+    // process has done that, doing it again for its next file (a name's key after its
+    // secret) guards against nothing. A directory created here is always synced.
+    if (!parent.required && SYNCED_EXISTING.has(parent.dir)) continue;
     try {
       syncDirSync(parent.dir);
+      SYNCED_EXISTING.add(parent.dir);
     } catch (error) {
       // The deepest required failure, as ensureDurableDir reports it.
       if (parent.required) failure ??= { error };

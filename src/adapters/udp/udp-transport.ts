@@ -80,8 +80,12 @@ export class UdpTransport implements Transport {
     return failure === undefined ? { sent: true, bytes: framed.data.length } : refused({ reason: 'failed', detail: failure });
   }
 
-  prepare(to: Address): void {
-    if (this.socket) this.options.link?.prepare(to);
+  prepare(to: Address): Promise<void> | void {
+    if (!this.socket || !this.options.link) return;
+    this.options.link.prepare(to);
+    // The socket puts a datagram on the wire a tick after send() (literalLookup answers on the
+    // next tick, as dns.lookup does); a tick queued now runs after that one.
+    return new Promise((resolve) => process.nextTick(resolve));
   }
 
   /** Puts `data` on the wire, at once or in its turn (see OutboundPacer); returns why not if Node refused it at once. */

@@ -113,7 +113,8 @@ export class ChatClient {
     this.shownLoaded = this.loadShown();
     // The link's handshake with the server needs our key only at its last message: begun now
     // (after the stores' first reads are under way), its round trip overlaps loading our files.
-    this.transport.prepare?.(this.session.server);
+    // Awaited until that first message is on the wire: what follows blocks the thread.
+    await this.transport.prepare?.(this.session.server);
     // The name's secret and keys meanwhile (read, or at its first start made, on the spot).
     this.register.prepare();
     return this.logIn(true);

@@ -48,8 +48,10 @@ export interface Transport {
    * A hint, after `start`, that datagrams to `to` follow soon: a transport whose path to a peer
    * needs setting up first (a secure session's handshake) may begin it now, so that its round
    * trip overlaps the node's own work. Sends nothing the application would see; optional.
+   * May return a promise that resolves once what it began has left this node, for a caller
+   * whose next step blocks the thread for a while (files made on the spot) and would hold it.
    */
-  prepare?(to: Address): void;
+  prepare?(to: Address): Promise<void> | void;
   /** Register the single receiver of inbound messages (set before `start`). */
   onReceive(handler: (inbound: Inbound) => void): void;
   /** Stop receiving and release the socket. */

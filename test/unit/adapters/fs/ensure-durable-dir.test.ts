@@ -1,6 +1,9 @@
 import { expect } from 'chai';
+import nodeFs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { ensureDurableDir, NodeFileSystem, type FileSystem } from '../../../../src/adapters/fs/file-system';
+import sinon from 'sinon';
+import { ensureDurableDir, ensureDurableDirSync, NodeFileSystem, type FileSystem } from '../../../../src/adapters/fs/file-system';
 
 /** A file system whose mkdir reports `created` and whose syncDir fails for the directories in `failing`, recording what it synced and when each sync ended. */
 function fakeFs(created: string | undefined, failing: readonly string[]): { fs: FileSystem; synced: string[]; ended: string[] } {
@@ -46,5 +49,50 @@ describe('adapters/fs: ensureDurableDir', () => {
     let error: unknown;
     await ensureDurableDir(fs, TARGET).catch((e: unknown) => (error = e));
     expect((error as Error).message).to.equal(`EIO ${path.resolve('/a/b')}`);
+  });
+});
+
+describe('adapters/fs: ensureDurableDirSync', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = nodeFs.mkdtempSync(path.join(os.tmpdir(), 'chatapp-durable-sync-'));
+  });
+  afterEach(() => {
+    sinon.restore();
+    nodeFs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The directories fsynced while `fn` runs, by path. */
+  function syncedDuring(fn: () => void): string[] {
+    const opened = new Map<number, string>();
+    const open = sinon.stub(nodeFs, 'openSync').callsFake(((file: string, ...rest: unknown[]) => {
+      const fd = (open.wrappedMethod as (...a: unknown[]) => number)(file, ...rest);
+      opened.set(fd, path.resolve(file));
+      return fd;
+    }) as typeof nodeFs.openSync);
+    const synced: string[] = [];
+    const fsync = sinon.stub(nodeFs, 'fsyncSync').callsFake((fd: number) => {
+      synced.push(opened.get(fd) ?? String(fd));
+      (fsync.wrappedMethod as (fd: number) => void)(fd);
+    });
+    try {
+      fn();
+    } finally {
+      open.restore();
+      fsync.restore();
+    }
+    return synced;
+  }
+
+  it('syncs an existing ancestor once per process, and the parent of every directory it makes each time', () => {
+    nodeFs.mkdirSync(path.join(dir, 'client'));
+    const first = syncedDuring(() => ensureDurableDirSync(path.join(dir, 'client', 'secrets')));
+    // secrets was made: its parent must sync; client, dir and the rest existed and sync too (a killed predecessor's names).
+    expect(first.slice(0, 2)).to.deep.equal([path.join(dir, 'client'), dir]);
+    const second = syncedDuring(() => ensureDurableDirSync(path.join(dir, 'client', 'keys')));
+    // keys was made: client syncs again; the ancestors above it were synced already by this process.
+    expect(second).to.deep.equal([path.join(dir, 'client')]);
+    const third = syncedDuring(() => ensureDurableDirSync(path.join(dir, 'client', 'keys')));
+    expect(third).to.deep.equal([]);
   });
 });
