@@ -155,6 +155,6 @@ describe('scenario: behaviours of SPEC §3', () => {
     await s.startServer();
     const x = await s.startClient('alice');
     await s.startClient('bob');
-    expect(await say(x, 'send bop hi')).to.deep.equal(['>>> [Error: no client named bop in the table; did you mean bob?.]']);
+    expect(await say(x, 'send bop hi')).to.deep.equal(['>>> [Error: no client named bop in the table; did you mean bob?]']);
   });
 });

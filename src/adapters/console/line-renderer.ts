@@ -51,7 +51,8 @@ export function renderLine(event: ChatEvent): string {
     case 'server-switched':
       return `>>> [Server ${s(event.from)} ${event.stopped ? 'stopped' : 'not responding'}; now using ${s(event.to)}.]`;
     case 'error':
-      return `>>> [Error: ${s(event.text)}.]`;
+      // Closed with a full stop, unless it already ends a sentence (`did you mean bob?`).
+      return `>>> [Error: ${s(event.text)}${/[.?!]$/.test(event.text) ? '' : '.'}]`;
     case 'info':
       return `>>> ${s(event.text)}`;
   }

@@ -33,6 +33,7 @@ const GOLDEN: ReadonlyArray<[ChatEvent, string]> = [
   [{ kind: 'server-listening', addresses: ['192.168.1.157:5000'] }, '>>> [Server listening on 192.168.1.157:5000]'],
   [{ kind: 'server-switched', from: '127.0.0.1:5000', to: '[::1]:5001' }, '>>> [Server 127.0.0.1:5000 not responding; now using [::1]:5001.]'],
   [{ kind: 'error', text: 'you are registered as x; use dereg x' }, '>>> [Error: you are registered as x; use dereg x.]'],
+  [{ kind: 'error', text: 'no client named bop in the table; did you mean bob?' }, '>>> [Error: no client named bop in the table; did you mean bob?]'],
   [{ kind: 'info', text: '[Client table: 1 client, 1 online]' }, '>>> [Client table: 1 client, 1 online]'],
 ];
 
