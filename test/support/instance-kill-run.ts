@@ -18,8 +18,20 @@ const CHANNEL_ACK = '>>> [Message received by Server.]';
 const OFFLINE = '>>> [You are Offline. Bye.]';
 const WELCOME = '>>> [Welcome, You are registered.]';
 const DIRECT_TO_R = '>>> [Message received by r.]';
-/** Every line that ends a save or `send_all`: its ACK, or a refusal, or the server's silence. */
-const ANSWER = /^>>> \[(Messages received by the server and saved|Message received by (Server|r)\.|Error: .*|Client r exists!!|Server not responding.?)\]$/;
+/**
+ * The line that ends a save (`send r …`) and the one that ends a `send_all`: its ACK, a refusal,
+ * or the server's silence. One pattern per kind, so that a line of one kind of command can never
+ * be taken for the answer of the other.
+ */
+const SAVE_ANSWER = /^>>> \[(Messages received by the server and saved|Message received by r\.|Error: .*|Client r exists!!|Server not responding)\]$/;
+const CHANNEL_ANSWER = /^>>> \[(Message received by Server\.|Error: .*|Server not responding\.)\]$/;
+/**
+ * What a `send_all` prints after its ACK when r's mailbox cannot keep r's copy. It may reach the
+ * pipe after the ACK line, in a later write, so it is no command's answer: taken for the answer
+ * of the command typed next, it shifted every later answer by one command, and a save refused
+ * for a full mailbox was counted ACKed with the line of the save before it (and then "lost").
+ */
+const MEMBER_FULL = /^>>> \[Error: the mailbox(?:es)? of .* (?:is|are) full; .* will not get this message\.\]$/;
 
 /** Jepsen-style counts of one run of instance kills, from what the clients printed. */
 export interface InstanceKillFigures {
@@ -66,8 +78,25 @@ async function within(done: () => boolean, ms: number): Promise<boolean> {
  * this process's event loop (and skew every time it measures).
  */
 function printedSince(lines: readonly string[], from: number, test: (line: string) => boolean): boolean {
-  for (let i = from; i < lines.length; i++) if (test(lines[i]!)) return true;
-  return false;
+  return firstSince(lines, from, test) >= 0;
+}
+
+/**
+ * The answer to the save (`channel` false) or `send_all` typed when the client had printed `from`
+ * lines: the first of its kind's answer lines since, and whether it is the ACK (the command's
+ * own answer line says so, not any line printed since). Undefined while there is none yet.
+ */
+export function commandAnswer(lines: readonly string[], from: number, channel: boolean): { readonly index: number; readonly acked: boolean } | undefined {
+  const index = firstSince(lines, from, (l) => !MEMBER_FULL.test(l) && (channel ? CHANNEL_ANSWER : SAVE_ANSWER).test(l));
+  if (index < 0) return undefined;
+  const line = lines[index]!;
+  return { index, acked: channel ? line === CHANNEL_ACK : line === SAVED || line === DIRECT_TO_R };
+}
+
+/** The index of the first line from `from` on that passes `test`, or -1. */
+function firstSince(lines: readonly string[], from: number, test: (line: string) => boolean): number {
+  for (let i = from; i < lines.length; i++) if (test(lines[i]!)) return i;
+  return -1;
 }
 
 /**
@@ -150,13 +179,12 @@ export async function runInstanceKills(options: { kills: number; seed: number; s
         }
         const channel = roll < 0.4;
         const id = `${channel ? 'c' : 'm'}-${writer.name}-${k}`;
-        const isAck = (l: string): boolean => (channel ? l === CHANNEL_ACK : l === SAVED || l === DIRECT_TO_R);
         const from = proc.lines.length;
         attempted += 1;
         typed.add(id);
         proc.type(channel ? `send_all ${id}` : `send r ${id}`);
         note(id);
-        if (!(await within(() => printedSince(proc.lines, from, (l) => ANSWER.test(l)), COMMAND_MS))) {
+        if (!(await within(() => commandAnswer(proc.lines, from, channel) !== undefined, COMMAND_MS))) {
           unanswered += 1;
           note(`${id} unanswered`);
           continue;
@@ -164,7 +192,7 @@ export async function runInstanceKills(options: { kills: number; seed: number; s
         note(`${id} answered`);
         // An answer, even a refusal (a full mailbox), is the system serving the client.
         writer.acks.push(Date.now());
-        if (printedSince(proc.lines, from, isAck)) {
+        if (commandAnswer(proc.lines, from, channel)!.acked) {
           if (channel) ackedChannel.set(id, writer.name);
           else ackedSaves.add(id);
         }
