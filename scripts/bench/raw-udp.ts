@@ -110,6 +110,9 @@ export class RawFanOut {
         r.send(reply, rinfo.port, rinfo.address);
       });
     }
+    // Known before the clock starts: socket.address() is a getsockname(2) each time, which a
+    // sender's loop does not make (the server sends to addresses it keeps).
+    const ports = this.receivers.map((r) => r.address().port);
     let answered = 0;
     let lastProgress = nowMs();
     let stalledMs = 0;
@@ -132,7 +135,7 @@ export class RawFanOut {
           resolve(0);
         }
       });
-      for (const r of this.receivers) this.sender.send(request, r.address().port, LOCALHOST);
+      for (const port of ports) this.sender.send(request, port, LOCALHOST);
     });
     return { ms: nowMs() - start, lost, stalledMs };
   }
