@@ -6,16 +6,6 @@ import { BUNDLE_WRAPPER } from '../src/composition/run-bundle';
 const ROOT = path.resolve(__dirname, '..');
 
 /**
- * The second step of `npm run build`: the `chatapp` command as one file, dist/bundle/chatapp.js,
- * which bin/chatapp.js runs. One file instead of some 500 (inversify alone is ~370 ES modules)
- * is most of the start-up: resolving and compiling them cost more than the whole client does.
- *
- * It bundles tsc's output in dist, not the TypeScript sources: esbuild emits no decorator
- * metadata, and Inversify resolves constructor parameters through it. Every file of dist stays
- * a lazily initialised module inside the bundle, so a module required only where it is used
- * (winston, the server's stores) costs nothing until then.
- */
-/**
  * The Redis client library and its dependencies (about a quarter of the whole) go to a bundle
  * of their own, dist/bundle/ioredis.js, which only a server started with --redis loads. In the
  * main bundle their source was read, kept as a string and held in memory by every client and
@@ -31,6 +21,17 @@ const ioredisApart: Plugin = {
   },
 };
 
+/**
+ * The second step of `npm run build`: the `chatapp` command as one file, dist/bundle/chatapp.js,
+ * which bin/chatapp.js runs. One file instead of some 500 (inversify alone is ~370 ES modules)
+ * is most of the start-up: resolving and compiling them cost more than the whole client does.
+ *
+ * It bundles tsc's output in dist, not the TypeScript sources: esbuild emits no decorator
+ * metadata, and Inversify resolves constructor parameters through it. Every file of dist stays
+ * a lazily initialised module inside the bundle, so a module required only where it is used
+ * (winston, the server's stores) costs nothing until then. The Redis client library is the
+ * exception (see IOREDIS_BUNDLE): a second file beside it.
+ */
 async function main(): Promise<void> {
   await build({
     absWorkingDir: ROOT,
