@@ -1,4 +1,4 @@
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BUNDLE_WRAPPER } from '../src/composition/run-bundle';
@@ -32,45 +32,43 @@ const ioredisApart: Plugin = {
  * (winston, the server's stores) costs nothing until then. The Redis client library is the
  * exception (see IOREDIS_BUNDLE): a second file beside it.
  */
+/** What both bundles are built with. */
+const COMMON = {
+  absWorkingDir: ROOT,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  // Minified, the source V8 keeps in memory and compiles is less than half: a client holds
+  // about 4 MiB less and starts faster. Stack traces then name minified functions; the
+  // unbundled build (node dist/composition/cli.js) runs the same code with readable ones.
+  minify: true,
+  // The dependencies' licence comments go to a .LEGAL.txt file beside each bundle.
+  legalComments: 'external',
+  logLevel: 'warning',
+} as const satisfies BuildOptions;
+
 async function main(): Promise<void> {
   await build({
-    absWorkingDir: ROOT,
+    ...COMMON,
     stdin: { contents: "module.exports = require('ioredis');", resolveDir: ROOT, sourcefile: 'ioredis-entry.js' },
     outfile: path.join('dist/bundle', IOREDIS_BUNDLE),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    minify: true,
-    legalComments: 'external',
-    logLevel: 'warning',
   });
   await build({
-    absWorkingDir: ROOT,
+    ...COMMON,
     entryPoints: { chatapp: 'dist/composition/cli.js' },
     outdir: 'dist/bundle',
-    bundle: true,
-    platform: 'node',
     // A native addon: it loads its prebuilt binary from its own folder in node_modules.
     external: ['sodium-native'],
     plugins: [ioredisApart],
-    format: 'cjs',
-    target: 'node20',
-    // Minified, the source V8 keeps in memory and compiles is less than half: a client holds
-    // about 4 MiB less and starts faster. Stack traces then name minified functions; the
-    // unbundled build (node dist/composition/cli.js) runs the same code with readable ones.
-    minify: true,
     // Selects the no-op build of winston's internal debug channel (@dabh/diagnostics), which
     // otherwise loads a colour library at the first log line; nothing else here reads it.
     define: { 'process.env.NODE_ENV': '"production"' },
-    // The dependencies' licence comments go to dist/bundle/chatapp.js.LEGAL.txt.
-    legalComments: 'external',
     // The file is the CommonJS wrapper function itself (BUNDLE_WRAPPER), which run-bundle.ts
     // compiles as it is: wrapping it at run time made a second copy of the 600 KB source, which
     // stayed resident until a full collection.
     banner: { js: BUNDLE_WRAPPER.head },
     footer: { js: BUNDLE_WRAPPER.tail },
-    logLevel: 'warning',
   });
   // The Redis adapters read their Lua scripts beside the running module at run time (see
   // lua-script.ts), and in the bundle that module is dist/bundle/chatapp.js.
